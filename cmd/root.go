@@ -1,0 +1,181 @@
+// Package cmd is locket's command line: one file per command, the
+// passphrase sources, output formats and exit codes of SPEC.md.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"locket/vault"
+)
+
+// Exit codes, stable for scripts (SPEC "Exit codes").
+const (
+	ExitOK        = 0
+	ExitError     = 1
+	ExitUsage     = 2
+	ExitNotFound  = 3
+	ExitUnlock    = 4
+	ExitBusy      = 5
+	ExitPolicy    = 6
+	ExitAttention = 10
+)
+
+// exitError carries an exit code through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// withCode makes err exit with code.
+func withCode(code int, err error) error { return &exitError{code: code, err: err} }
+
+// usageError is a mistake in how a command was called: exit 2.
+func usageError(format string, a ...any) error {
+	return withCode(ExitUsage, fmt.Errorf(format, a...))
+}
+
+// errSilent exits with its code and prints nothing more (check's 10).
+type errSilent struct{ code int }
+
+func (e errSilent) Error() string { return "" }
+
+// app is what every command shares: the streams, the clock and the global
+// flags. Tests build one with their own streams.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	now            func() time.Time
+
+	vaultDir       string
+	passphraseFile string
+}
+
+// commands lists the constructors of every subcommand. Each command's file
+// adds itself in an init function, so that no file but its own changes
+// when a command is added.
+var commands []func(*app) *cobra.Command
+
+func register(f func(*app) *cobra.Command) { commands = append(commands, f) }
+
+// defaultRun is what `locket` with no arguments does; the TUI sets it.
+var defaultRun func(a *app, cmd *cobra.Command) error
+
+// Execute runs locket with os.Args and returns the process exit code.
+func Execute() int {
+	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: time.Now}
+	return a.run(context.Background(), os.Args[1:])
+}
+
+func (a *app) run(ctx context.Context, args []string) int {
+	root := a.rootCommand()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var silent errSilent
+	if errors.As(err, &silent) {
+		return silent.code
+	}
+	code := exitCode(err)
+	msg := vault.Sanitize(err.Error())
+	fmt.Fprintf(a.stderr, "locket: %s\n", msg)
+	if code == ExitUsage && !strings.Contains(msg, "--help") {
+		fmt.Fprintf(a.stderr, "run 'locket %s --help' for usage\n", commandPath(root, args))
+	}
+	return code
+}
+
+// commandPath names the subcommand args select, for the usage hint.
+func commandPath(root *cobra.Command, args []string) string {
+	c, _, err := root.Find(args)
+	if err != nil || c == root {
+		return ""
+	}
+	return strings.TrimPrefix(c.CommandPath(), "locket ")
+}
+
+// exitCode maps an error to SPEC's exit codes.
+func exitCode(err error) int {
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.Is(err, vault.ErrWrongPassphrase), errors.Is(err, vault.ErrBadHeader), errors.Is(err, errNoPassphrase):
+		return ExitUnlock
+	case errors.Is(err, vault.ErrBusy):
+		return ExitBusy
+	case errors.Is(err, vault.ErrPolicy):
+		return ExitPolicy
+	case errors.Is(err, vault.ErrNotFound):
+		return ExitNotFound
+	}
+	return ExitError
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "locket",
+		Short: "a local secrets vault for developers",
+		Long: `locket keeps API keys, passwords, tokens and keys in an encrypted vault on
+your machine, with versions, tags, rotation, a trash and an audit log.
+
+With no command and a terminal, locket opens the terminal UI.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if defaultRun == nil || !isTerminal(a.stdin) {
+				return usageError("no command given; run 'locket --help' for the commands")
+			}
+			return defaultRun(a, cmd)
+		},
+	}
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return withCode(ExitUsage, err)
+	})
+	root.CompletionOptions.HiddenDefaultCmd = true
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.vaultDir, "vault", "", "vault directory (default $LOCKET_VAULT or $XDG_DATA_HOME/locket/vault)")
+	pf.StringVar(&a.passphraseFile, "passphrase-file", "", "read the vault passphrase from this file")
+	for _, f := range commands {
+		c := f(a)
+		if c.Args == nil {
+			c.Args = cobra.NoArgs
+		}
+		wrapArgs(c)
+		root.AddCommand(c)
+	}
+	return root
+}
+
+// wrapArgs turns cobra's argument-count errors into usage errors (exit 2),
+// for c and its subcommands.
+func wrapArgs(c *cobra.Command) {
+	if c.Args != nil {
+		check := c.Args
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				return withCode(ExitUsage, err)
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		wrapArgs(sub)
+	}
+}

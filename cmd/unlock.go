@@ -1,0 +1,167 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	"github.com/adrg/xdg"
+	"golang.org/x/term"
+
+	"locket/vault"
+)
+
+// errNoPassphrase: no source gave a passphrase and there is no terminal.
+var errNoPassphrase = errors.New("no passphrase: no terminal to ask on; set LOCKET_PASSPHRASE_FILE, LOCKET_PASSPHRASE_COMMAND or LOCKET_PASSPHRASE, or pass --passphrase-file")
+
+// dir resolves the vault directory: --vault, LOCKET_VAULT, then the XDG
+// data directory.
+func (a *app) dir() string {
+	if a.vaultDir != "" {
+		return a.vaultDir
+	}
+	if d := os.Getenv("LOCKET_VAULT"); d != "" {
+		return d
+	}
+	xdg.Reload()
+	return filepath.Join(xdg.DataHome, "locket", "vault")
+}
+
+// passphrase returns the vault passphrase from the first source SPEC
+// lists that is set: --passphrase-file, LOCKET_PASSPHRASE_FILE,
+// LOCKET_PASSPHRASE_COMMAND, LOCKET_PASSPHRASE, then the terminal.
+func (a *app) passphrase(prompt string) ([]byte, error) {
+	file := a.passphraseFile
+	if file == "" {
+		file = os.Getenv("LOCKET_PASSPHRASE_FILE")
+	}
+	switch {
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("read passphrase file: %w", err)
+		}
+		return trimNewline(b), nil
+	case os.Getenv("LOCKET_PASSPHRASE_COMMAND") != "":
+		c := exec.Command("/bin/sh", "-c", os.Getenv("LOCKET_PASSPHRASE_COMMAND"))
+		c.Stderr = a.stderr
+		out, err := c.Output()
+		if err != nil {
+			return nil, withCode(ExitUnlock, fmt.Errorf("LOCKET_PASSPHRASE_COMMAND failed: %w", err))
+		}
+		return trimNewline(out), nil
+	case os.Getenv("LOCKET_PASSPHRASE") != "":
+		return []byte(os.Getenv("LOCKET_PASSPHRASE")), nil
+	}
+	return promptSecret(prompt)
+}
+
+// trimNewline drops one trailing line ending, as files and commands add.
+func trimNewline(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	return bytes.TrimSuffix(b, []byte("\r"))
+}
+
+// promptSecret asks on the controlling terminal with echo off. It uses
+// /dev/tty rather than stdin, which may carry a value being stored.
+func promptSecret(prompt string) ([]byte, error) {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return nil, errNoPassphrase
+	}
+	defer tty.Close()
+	if !term.IsTerminal(int(tty.Fd())) {
+		return nil, errNoPassphrase
+	}
+	fmt.Fprint(tty, prompt)
+	b, err := term.ReadPassword(int(tty.Fd()))
+	fmt.Fprintln(tty)
+	if err != nil {
+		return nil, fmt.Errorf("read from terminal: %w", err)
+	}
+	return b, nil
+}
+
+// promptTwice asks for a new secret twice and insists they match.
+func promptTwice(what string) ([]byte, error) {
+	first, err := promptSecret("New " + what + ": ")
+	if err != nil {
+		return nil, err
+	}
+	second, err := promptSecret("Repeat " + what + ": ")
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(first, second) {
+		return nil, fmt.Errorf("the two %ss differ", what)
+	}
+	if len(first) == 0 {
+		return nil, fmt.Errorf("empty %s", what)
+	}
+	return first, nil
+}
+
+// newPassphrase is the passphrase for a vault being created: from the
+// usual sources when one is set, else asked twice on the terminal.
+func (a *app) newPassphrase() ([]byte, error) {
+	if a.passphraseFile != "" || os.Getenv("LOCKET_PASSPHRASE_FILE") != "" ||
+		os.Getenv("LOCKET_PASSPHRASE_COMMAND") != "" || os.Getenv("LOCKET_PASSPHRASE") != "" {
+		return a.passphrase("")
+	}
+	return promptTwice("passphrase")
+}
+
+// access says how a command uses the vault.
+type access int
+
+const (
+	readOnly  access = iota // metadata only: a shared lock
+	readWrite               // changes, or hands out values (audited)
+)
+
+// open unlocks the vault for a command.
+func (a *app) open(ctx context.Context, mode access) (*vault.Vault, error) {
+	dir := a.dir()
+	if _, err := vault.ReadHeader(dir); err != nil {
+		if errors.Is(err, vault.ErrNoVault) {
+			return nil, fmt.Errorf("no vault at %s; create one with 'locket init'", dir)
+		}
+		return nil, err
+	}
+	pass, err := a.passphrase("Passphrase for " + dir + ": ")
+	if err != nil {
+		return nil, err
+	}
+	defer wipe(pass)
+	return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: mode == readOnly, Now: a.now})
+}
+
+// withVault opens the vault, runs fn and closes it, keeping fn's error.
+func (a *app) withVault(ctx context.Context, mode access, fn func(*vault.Vault) error) error {
+	v, err := a.open(ctx, mode)
+	if err != nil {
+		return err
+	}
+	err = fn(v)
+	if cerr := v.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close vault: %w", cerr)
+	}
+	return err
+}
+
+func wipe(b []byte) {
+	for i := range b {
+		b[i] = 0
+	}
+}
+
+// isTerminal reports whether r is an interactive terminal.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,141 @@
+package vault
+
+import (
+	"maps"
+	"slices"
+	"time"
+)
+
+// Version is one immutable version of a secret, without its value.
+type Version struct {
+	Number      int       `json:"version"`
+	ContentType string    `json:"content_type,omitempty"`
+	Created     time.Time `json:"created"`
+	Expires     time.Time `json:"expires,omitzero"`
+	NotBefore   time.Time `json:"not_before,omitzero"`
+	Actor       string    `json:"actor"`
+	Size        int       `json:"size"`
+}
+
+// Secret is a secret's metadata: everything but the values.
+type Secret struct {
+	Name    string            `json:"name"`
+	Created time.Time         `json:"created"`
+	Updated time.Time         `json:"updated"`
+	Enabled bool              `json:"enabled"`
+	Tags    map[string]string `json:"tags,omitempty"`
+	// Versions are oldest first. With max-versions set, the oldest may
+	// have been pruned, so Versions[0].Number need not be 1.
+	Versions []Version `json:"versions"`
+	// Deleted is when the secret was moved to the trash; zero otherwise.
+	Deleted time.Time `json:"deleted,omitzero"`
+}
+
+// Current returns the newest version.
+func (s *Secret) Current() Version {
+	if len(s.Versions) == 0 {
+		return Version{}
+	}
+	return s.Versions[len(s.Versions)-1]
+}
+
+// Version returns version n, or false.
+func (s *Secret) Version(n int) (Version, bool) {
+	for _, v := range s.Versions {
+		if v.Number == n {
+			return v, true
+		}
+	}
+	return Version{}, false
+}
+
+// InTrash reports whether the secret is soft-deleted.
+func (s *Secret) InTrash() bool { return !s.Deleted.IsZero() }
+
+// Clone returns a deep copy.
+func (s Secret) Clone() Secret {
+	s.Tags = maps.Clone(s.Tags)
+	s.Versions = slices.Clone(s.Versions)
+	return s
+}
+
+// Status is a secret's lifecycle state at a moment.
+type Status string
+
+// The statuses, in SPEC order.
+const (
+	StatusDisabled    Status = "disabled"
+	StatusExpired     Status = "expired"
+	StatusNotYetValid Status = "not-yet-valid"
+	StatusStale       Status = "stale"
+	StatusDue         Status = "due"
+	StatusSnoozed     Status = "snoozed"
+	StatusOK          Status = "ok"
+)
+
+// Statuses lists every status, most urgent first.
+var Statuses = []Status{StatusExpired, StatusStale, StatusDue, StatusNotYetValid, StatusDisabled, StatusSnoozed, StatusOK}
+
+// Reserved tag keys.
+const (
+	TagRotateEvery = "rotate-every"
+	TagSnoozeUntil = "snooze-until"
+)
+
+// RotateEvery is the rotation interval in force for s: its rotate-every tag
+// when that parses, else the vault default.
+func (s *Secret) RotateEvery(set Settings) time.Duration {
+	if v, ok := s.Tags[TagRotateEvery]; ok {
+		if d, err := ParseDuration(v); err == nil && d > 0 {
+			return d
+		}
+	}
+	return set.RotateEvery
+}
+
+// StaleAt is when the current version becomes stale.
+func (s *Secret) StaleAt(set Settings) time.Time {
+	return s.Current().Created.Add(s.RotateEvery(set))
+}
+
+// SnoozedUntil returns the snooze-until tag's time, or zero.
+func (s *Secret) SnoozedUntil() time.Time {
+	if v, ok := s.Tags[TagSnoozeUntil]; ok {
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// Status computes the status at now, first match wins: disabled, expired
+// (expires <= now),
+// not-yet-valid, stale (age > interval), due (expires or stale within
+// the warning windows); a stale or due secret snoozed past now is
+// snoozed; else ok.
+func (s *Secret) Status(now time.Time, set Settings) Status {
+	cur := s.Current()
+	switch {
+	case !s.Enabled:
+		return StatusDisabled
+	case !cur.Expires.IsZero() && !cur.Expires.After(now):
+		return StatusExpired
+	case !cur.NotBefore.IsZero() && cur.NotBefore.After(now):
+		return StatusNotYetValid
+	}
+	var st Status
+	stale := s.StaleAt(set)
+	switch {
+	case now.After(stale): // "older than its rotation interval"
+		st = StatusStale
+	case !cur.Expires.IsZero() && !cur.Expires.After(now.Add(set.ExpiryWarning)),
+		!stale.After(now.Add(set.DueWindow)):
+		st = StatusDue
+	default:
+		return StatusOK
+	}
+	if s.SnoozedUntil().After(now) {
+		return StatusSnoozed
+	}
+	return st
+}

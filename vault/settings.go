@@ -1,0 +1,139 @@
+package vault
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Settings are a vault's policies. They are stored sealed in the vault.
+type Settings struct {
+	// Retention is how long the trash keeps a deleted secret (7–90 days).
+	Retention time.Duration `json:"retention"`
+	// PurgeProtection refuses purge until retention has passed. Once on it
+	// cannot be turned off.
+	PurgeProtection bool `json:"purge_protection"`
+	// RotateEvery is the default rotation interval.
+	RotateEvery time.Duration `json:"rotate_every"`
+	// DueWindow: a secret this close to stale is due.
+	DueWindow time.Duration `json:"due_window"`
+	// ExpiryWarning: a secret this close to expiry is due.
+	ExpiryWarning time.Duration `json:"expiry_warning"`
+	// MaxVersions keeps at most this many versions per secret; 0 keeps all.
+	MaxVersions int `json:"max_versions"`
+	// IdleLock locks the TUI after this long without input.
+	IdleLock time.Duration `json:"idle_lock"`
+	// ClipboardOSC52 also copies through the terminal (OSC 52), for SSH.
+	ClipboardOSC52 bool `json:"clipboard_osc52"`
+}
+
+// Day is 24 hours; locket's durations count days this way.
+const Day = 24 * time.Hour
+
+// DefaultSettings are a new vault's settings.
+func DefaultSettings() Settings {
+	return Settings{
+		Retention:     90 * Day,
+		RotateEvery:   60 * Day,
+		DueWindow:     7 * Day,
+		ExpiryWarning: 30 * Day,
+		IdleLock:      5 * time.Minute,
+	}
+}
+
+// SettingKeys are the names `locket config` accepts, in display order.
+var SettingKeys = []string{"retention", "purge-protection", "rotate-every", "due-window", "expiry-warning", "max-versions", "idle-lock", "clipboard-osc52"}
+
+// Get returns the setting key formatted for display.
+func (s Settings) Get(key string) (string, error) {
+	switch key {
+	case "retention":
+		return FormatDuration(s.Retention), nil
+	case "purge-protection":
+		return strconv.FormatBool(s.PurgeProtection), nil
+	case "rotate-every":
+		return FormatDuration(s.RotateEvery), nil
+	case "due-window":
+		return FormatDuration(s.DueWindow), nil
+	case "expiry-warning":
+		return FormatDuration(s.ExpiryWarning), nil
+	case "max-versions":
+		return strconv.Itoa(s.MaxVersions), nil
+	case "idle-lock":
+		return FormatDuration(s.IdleLock), nil
+	case "clipboard-osc52":
+		return strconv.FormatBool(s.ClipboardOSC52), nil
+	}
+	return "", fmt.Errorf("%w: unknown setting %q (known: %v)", ErrInvalid, key, SettingKeys)
+}
+
+// With returns s with key set to the parsed value, validated.
+func (s Settings) With(key, value string) (Settings, error) {
+	var err error
+	parseDur := func(dst *time.Duration) {
+		var d time.Duration
+		if d, err = ParseDuration(value); err == nil {
+			*dst = d
+		}
+	}
+	parseBool := func(dst *bool) {
+		var b bool
+		if b, err = strconv.ParseBool(value); err == nil {
+			*dst = b
+		} else {
+			err = fmt.Errorf("%w: %q is not true or false", ErrInvalid, value)
+		}
+	}
+	switch key {
+	case "retention":
+		parseDur(&s.Retention)
+	case "purge-protection":
+		was := s.PurgeProtection
+		parseBool(&s.PurgeProtection)
+		if err == nil && was && !s.PurgeProtection {
+			return s, policyError("purge protection cannot be turned off once on")
+		}
+	case "rotate-every":
+		parseDur(&s.RotateEvery)
+	case "due-window":
+		parseDur(&s.DueWindow)
+	case "expiry-warning":
+		parseDur(&s.ExpiryWarning)
+	case "max-versions":
+		s.MaxVersions, err = strconv.Atoi(value)
+		if err != nil {
+			err = fmt.Errorf("%w: max-versions must be a whole number", ErrInvalid)
+		}
+	case "idle-lock":
+		parseDur(&s.IdleLock)
+	case "clipboard-osc52":
+		parseBool(&s.ClipboardOSC52)
+	default:
+		_, err = s.Get(key)
+	}
+	if err != nil {
+		return s, err
+	}
+	return s, s.Validate()
+}
+
+// Validate checks every setting's range.
+func (s Settings) Validate() error {
+	switch {
+	case s.Retention < 7*Day || s.Retention > 90*Day:
+		return fmt.Errorf("%w: retention must be between 7d and 90d", ErrInvalid)
+	case s.RotateEvery < time.Hour:
+		return fmt.Errorf("%w: rotate-every must be at least 1h", ErrInvalid)
+	case s.DueWindow < 0 || s.ExpiryWarning < 0:
+		return fmt.Errorf("%w: due-window and expiry-warning cannot be negative", ErrInvalid)
+	case s.MaxVersions < 0:
+		return fmt.Errorf("%w: max-versions cannot be negative", ErrInvalid)
+	case s.IdleLock < 10*time.Second && s.IdleLock != 0:
+		return fmt.Errorf("%w: idle-lock must be 0 (never) or at least 10s", ErrInvalid)
+	}
+	return nil
+}
+
+// IsSettingKey reports whether key names a setting.
+func IsSettingKey(key string) bool { return slices.Contains(SettingKeys, key) }

@@ -1,0 +1,203 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+)
+
+// On disk a vault directory holds two things:
+//
+//	header   the keyring header (JSON): KDF parameters, salt, wrapped data key
+//	db/      a Badger store whose keys are opaque and whose values are sealed
+const (
+	headerFile = "header"
+	dbDir      = "db"
+)
+
+// Record kinds. The kind is the first byte of every Badger key and part of
+// every record's associated data.
+const (
+	kindSettings  = 's' // "s": the vault settings
+	kindIndex     = 'i' // "i" ‖ HMAC(name): the secret id
+	kindMeta      = 'm' // "m" ‖ id: the Secret, without values
+	kindValue     = 'v' // "v" ‖ id ‖ version: one version's value
+	kindTrash     = 't' // "t" ‖ id: deletion time, to purge old trash cheaply
+	kindScrub     = 'p' // "p" ‖ id: a purge whose compaction is still owed
+	kindAudit     = 'a' // "a" ‖ seq: one audit event
+	kindAuditHead = 'A' // "A": the newest event's seq and hash
+)
+
+const idSize = 16
+
+func key(kind byte, parts ...[]byte) []byte {
+	k := []byte{kind}
+	for _, p := range parts {
+		k = append(k, p...)
+	}
+	return k
+}
+
+// badgerOptions sizes Badger for a vault of up to a few hundred thousand
+// small records instead of its server defaults (64 MiB memtables, 256 MiB
+// block cache, 1 GiB value log files).
+func badgerOptions(dir string) badger.Options {
+	return badger.DefaultOptions(dir).
+		WithLogger(badgerLogger{}).
+		// An acknowledged write must survive kill -9 (SPEC invariant 5).
+		WithSyncWrites(true).
+		WithMemTableSize(8 << 20).
+		WithNumMemtables(2).
+		WithNumLevelZeroTables(2).
+		WithNumLevelZeroTablesStall(8).
+		WithBaseTableSize(2 << 20).
+		WithBaseLevelSize(8 << 20).
+		WithBlockCacheSize(8 << 20).
+		WithIndexCacheSize(4 << 20).
+		// Sealed records are already random: compression only costs time.
+		WithCompression(options.None).
+		// Keep every value in the LSM tree, so that purging a secret and
+		// compacting removes its records (SPEC invariant 7); a sealed value is
+		// at most 64 KiB plus overhead. This must stay below the batch size,
+		// 15% of the memtable.
+		WithValueThreshold(256 << 10).
+		WithValueLogFileSize(4 << 20).
+		WithNumCompactors(2).
+		WithNumGoroutines(2).
+		WithMetricsEnabled(false).
+		WithNumVersionsToKeep(1)
+}
+
+// badgerLogger keeps Badger quiet: its messages go nowhere unless
+// LOCKET_DEBUG is set, and then to stderr. It never sees secret material.
+type badgerLogger struct{}
+
+func (badgerLogger) Errorf(f string, a ...any) { debugf("badger error: "+f, a...) }
+func (badgerLogger) Warningf(f string, a ...any) {
+	debugf("badger warning: "+f, a...)
+}
+func (badgerLogger) Infof(string, ...any)  {}
+func (badgerLogger) Debugf(string, ...any) {}
+
+func debugf(f string, a ...any) {
+	if os.Getenv("LOCKET_DEBUG") != "" {
+		fmt.Fprintf(os.Stderr, "locket: debug: "+strings.TrimSuffix(f, "\n")+"\n", a...)
+	}
+}
+
+// checkDir refuses a vault directory that others can write to: they could
+// swap files under us.
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w at %s", ErrNoVault, dir)
+	}
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%w: %s is not a directory", ErrNoVault, dir)
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("%w: %s is writable by group or others (mode %#o); run chmod 700 %s", ErrUnsafe, dir, fi.Mode().Perm(), dir)
+	}
+	return nil
+}
+
+// privateFiles makes every file this process creates readable by its owner
+// only. locket is a secrets tool: there is no file it should share.
+func privateFiles() { syscall.Umask(0o077) }
+
+// openBadger opens the store, waiting with exponential back-off while
+// another process holds the directory lock.
+func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bool) (*badger.DB, error) {
+	opts := badgerOptions(filepath.Join(dir, dbDir)).WithReadOnly(readOnly)
+	deadline := time.Now().Add(wait)
+	delay := 20 * time.Millisecond
+	for {
+		db, err := badger.Open(opts)
+		if err == nil {
+			return db, nil
+		}
+		if !strings.Contains(err.Error(), "Cannot acquire directory lock") {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		if time.Now().Add(delay).After(deadline) {
+			return nil, fmt.Errorf("%w: %s", ErrBusy, lockHolder(filepath.Join(dir, dbDir)))
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(delay):
+		}
+		delay *= 2
+	}
+}
+
+// lockHolder describes the process named in Badger's LOCK file.
+func lockHolder(dbdir string) string {
+	b, err := os.ReadFile(filepath.Join(dbdir, "LOCK"))
+	if err != nil {
+		return "held by another process"
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return "held by another process"
+	}
+	cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil || len(cmd) == 0 {
+		return fmt.Sprintf("held by process %d", pid)
+	}
+	args := strings.Split(strings.TrimRight(string(cmd), "\x00"), "\x00")
+	args[0] = filepath.Base(args[0])
+	if len(args) > 3 {
+		args = args[:3]
+	}
+	return fmt.Sprintf("held by process %d (%s)", pid, Sanitize(strings.Join(args, " ")))
+}
+
+// writeFileAtomic writes data to path through a synced temporary file and
+// a rename, so that a crash leaves either the old or the new file.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

@@ -1,0 +1,99 @@
+package vault
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ParseDuration parses durations such as 90d, 12w, 36h, 30m, 20s or
+// combinations like 1d12h. A bare number is refused: units are required.
+func ParseDuration(s string) (time.Duration, error) {
+	orig := s
+	if s == "" {
+		return 0, fmt.Errorf("%w: empty duration", ErrInvalid)
+	}
+	var total time.Duration
+	for s != "" {
+		i := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == 0 || i == len(s) {
+			return 0, fmt.Errorf("%w: duration %q must look like 90d, 12w, 36h, 30m or 20s", ErrInvalid, Sanitize(orig))
+		}
+		n, err := strconv.ParseInt(s[:i], 10, 64)
+		if err != nil || n > 1<<20 {
+			return 0, fmt.Errorf("%w: duration %q is too large", ErrInvalid, Sanitize(orig))
+		}
+		var unit time.Duration
+		switch s[i] {
+		case 'w':
+			unit = 7 * Day
+		case 'd':
+			unit = Day
+		case 'h':
+			unit = time.Hour
+		case 'm':
+			unit = time.Minute
+		case 's':
+			unit = time.Second
+		default:
+			return 0, fmt.Errorf("%w: duration %q has unknown unit %q (use w, d, h, m or s)", ErrInvalid, Sanitize(orig), Sanitize(string(s[i])))
+		}
+		total += time.Duration(n) * unit
+		if total > 100*365*Day {
+			return 0, fmt.Errorf("%w: duration %q is too large", ErrInvalid, Sanitize(orig))
+		}
+		s = s[i+1:]
+	}
+	return total, nil
+}
+
+// FormatDuration prints d the way ParseDuration reads it, in the largest
+// exact unit: 60d, 36h, 20s.
+func FormatDuration(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "0s"
+	case d%Day == 0:
+		return strconv.FormatInt(int64(d/Day), 10) + "d"
+	case d%time.Hour == 0:
+		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
+	case d%time.Minute == 0:
+		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
+	}
+	return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+}
+
+// ParseTime parses an RFC 3339 time or a date (YYYY-MM-DD, midnight UTC).
+func ParseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t.UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("%w: %q is not an RFC 3339 time or a YYYY-MM-DD date", ErrInvalid, Sanitize(s))
+}
+
+// ParseWhen parses SPEC's WHEN: an RFC 3339 time, a date, or a duration
+// from now ("90d"; "-3d" for the past).
+func ParseWhen(s string, now time.Time) (time.Time, error) {
+	if strings.HasPrefix(s, "-") {
+		d, err := ParseDuration(s[1:])
+		if err != nil {
+			return time.Time{}, err
+		}
+		return now.Add(-d).UTC(), nil
+	}
+	if d, err := ParseDuration(strings.TrimPrefix(s, "+")); err == nil {
+		return now.Add(d).UTC(), nil
+	}
+	t, err := ParseTime(s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: %q is not a time (RFC 3339), a date (YYYY-MM-DD) or a duration (90d)", ErrInvalid, Sanitize(s))
+	}
+	return t, nil
+}
