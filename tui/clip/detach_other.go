@@ -1,0 +1,8 @@
+//go:build !unix
+
+package clip
+
+import "os/exec"
+
+// detach does nothing where there are no Unix sessions.
+func detach(*exec.Cmd) {}
