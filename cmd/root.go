@@ -88,11 +88,15 @@ func (a *app) run(ctx context.Context, args []string) int {
 	if errors.As(err, &silent) {
 		return silent.code
 	}
+	if strings.HasPrefix(err.Error(), "unknown command ") {
+		// Cobra reports a mistyped command with a plain error.
+		err = withCode(ExitUsage, err)
+	}
 	code := exitCode(err)
 	msg := vault.Sanitize(err.Error())
 	fmt.Fprintf(a.stderr, "locket: %s\n", msg)
 	if code == ExitUsage && !strings.Contains(msg, "--help") {
-		fmt.Fprintf(a.stderr, "run 'locket %s --help' for usage\n", commandPath(root, args))
+		fmt.Fprintf(a.stderr, "run '%s --help' for usage\n", strings.TrimSpace("locket "+commandPath(root, args)))
 	}
 	return code
 }

@@ -1,0 +1,265 @@
+package cmd
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"locket/vault"
+)
+
+// writeJSON prints v as one indented JSON document.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// jsonTime formats t as RFC 3339 UTC, or "" for the zero time so that
+// omitempty drops it.
+func jsonTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// humanTime formats t for tables: UTC to the minute, "-" when unset.
+func humanTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04")
+}
+
+// table prints aligned columns. Every cell is sanitised: names, tags and
+// notes come from users and must not reach the terminal raw.
+func table(w io.Writer, header []string, rows [][]string) error {
+	var buf strings.Builder
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+	line := func(cells []string) {
+		for i, c := range cells {
+			if i > 0 {
+				fmt.Fprint(tw, "\t")
+			}
+			fmt.Fprint(tw, vault.Sanitize(c))
+		}
+		fmt.Fprintln(tw)
+	}
+	line(header)
+	for _, r := range rows {
+		line(r)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// An empty last column leaves padding behind; drop it.
+	for l := range strings.Lines(buf.String()) {
+		if _, err := fmt.Fprintln(w, strings.TrimRight(l, " \n")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fields prints "key: value" lines with the values aligned.
+func fields(w io.Writer, kv [][2]string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+	for _, f := range kv {
+		fmt.Fprintf(tw, "%s:\t%s\n", f[0], vault.Sanitize(f[1]))
+	}
+	return tw.Flush()
+}
+
+// formatTags prints tags as k=v pairs sorted by key.
+func formatTags(tags map[string]string) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		parts = append(parts, k+"="+tags[k])
+	}
+	return strings.Join(parts, ",")
+}
+
+// parseTags reads repeated k=v arguments.
+func parseTags(args []string) (map[string]string, error) {
+	tags := map[string]string{}
+	for _, a := range args {
+		k, v, err := vault.ParseTag(a)
+		if err != nil {
+			return nil, err
+		}
+		tags[k] = v
+	}
+	return tags, nil
+}
+
+// parseWhen reads a WHEN flag; "" stays the zero time.
+func (a *app) parseWhen(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return vault.ParseWhen(s, a.now())
+}
+
+// atFlag is the moment --at names, or now.
+func (a *app) atFlag(s string) (time.Time, error) {
+	if s == "" {
+		return a.now().UTC(), nil
+	}
+	return vault.ParseWhen(s, a.now())
+}
+
+// readValue gets a secret's value: from file, else from stdin when it is
+// not a terminal (bytes kept exactly, no trimming), else asked twice with
+// echo off.
+func (a *app) readValue(file string) ([]byte, error) {
+	if file != "" {
+		b, err := readLimited(file)
+		if err != nil {
+			return nil, fmt.Errorf("read value file: %w", err)
+		}
+		return b, nil
+	}
+	if !isTerminal(a.stdin) {
+		b, err := readValueFrom(a.stdin)
+		if err != nil {
+			return nil, fmt.Errorf("read value from stdin: %w", err)
+		}
+		return b, nil
+	}
+	b, err := promptTwice("value")
+	if errors.Is(err, errNoPassphrase) {
+		return nil, fmt.Errorf("no value: pipe it on stdin, pass --value-file F or --generate")
+	}
+	return b, err
+}
+
+// readLimited reads at most one byte more than a value may hold, so that an
+// oversized file is refused without reading all of it.
+func readLimited(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readValueFrom(f)
+}
+
+// readValueFrom reads a value, stopping one byte past the limit: an
+// oversized input is refused without being held in memory whole.
+func readValueFrom(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, vault.MaxValueLen+1))
+	if err == nil && len(b) > vault.MaxValueLen {
+		wipe(b)
+		return nil, fmt.Errorf("%w: value is larger than the limit of %d bytes (64 KiB)", vault.ErrInvalid, vault.MaxValueLen)
+	}
+	return b, err
+}
+
+// argNumber reads a positive whole-number argument such as a version.
+func argNumber(what, s string) (int, error) {
+	var n int
+	if _, err := fmt.Sscanf(s, "%d", &n); err != nil || n < 1 || fmt.Sprint(n) != s {
+		return 0, usageError("%s must be a whole number from 1, not %q", what, vault.Sanitize(s))
+	}
+	return n, nil
+}
+
+// versionJSON is a version in --json output.
+type versionJSON struct {
+	Version     int    `json:"version"`
+	Current     bool   `json:"current"`
+	ContentType string `json:"content_type"`
+	Created     string `json:"created"`
+	Expires     string `json:"expires,omitempty"`
+	NotBefore   string `json:"not_before,omitempty"`
+	Actor       string `json:"actor"`
+	Size        int    `json:"size"`
+}
+
+func newVersionJSON(v vault.Version, current bool) versionJSON {
+	return versionJSON{
+		Version: v.Number, Current: current, ContentType: v.ContentType,
+		Created: jsonTime(v.Created), Expires: jsonTime(v.Expires), NotBefore: jsonTime(v.NotBefore),
+		Actor: v.Actor, Size: v.Size,
+	}
+}
+
+// secretJSON is a secret in --json output of show and list: all its
+// metadata, never its value.
+type secretJSON struct {
+	Name        string            `json:"name"`
+	Status      string            `json:"status"`
+	Enabled     bool              `json:"enabled"`
+	Version     int               `json:"version"`
+	ContentType string            `json:"content_type"`
+	Created     string            `json:"created"`
+	Updated     string            `json:"updated"`
+	Expires     string            `json:"expires,omitempty"`
+	NotBefore   string            `json:"not_before,omitempty"`
+	RotateEvery string            `json:"rotate_every"`
+	StaleAt     string            `json:"stale_at"`
+	Tags        map[string]string `json:"tags"`
+	Deleted     string            `json:"deleted,omitempty"`
+	PurgeAt     string            `json:"purge_at,omitempty"`
+	// Versions is show's full version list, newest first; list leaves it out.
+	Versions []versionJSON `json:"versions,omitempty"`
+}
+
+func newSecretJSON(s vault.Secret, at time.Time, set vault.Settings) secretJSON {
+	cur := s.Current()
+	out := secretJSON{
+		Name: s.Name, Status: string(s.Status(at, set)), Enabled: s.Enabled,
+		Version: cur.Number, ContentType: cur.ContentType,
+		Created: jsonTime(s.Created), Updated: jsonTime(s.Updated),
+		Expires: jsonTime(cur.Expires), NotBefore: jsonTime(cur.NotBefore),
+		RotateEvery: vault.FormatDuration(s.RotateEvery(set)), StaleAt: jsonTime(s.StaleAt(set)),
+		Tags: s.Tags,
+	}
+	if out.Tags == nil {
+		out.Tags = map[string]string{}
+	}
+	if s.InTrash() {
+		out.Deleted = jsonTime(s.Deleted)
+		out.PurgeAt = jsonTime(set.PurgeAt(s.Deleted))
+	}
+	return out
+}
+
+// newestFirst returns a secret's versions, newest first.
+func newestFirst(s vault.Secret) []vault.Version {
+	vs := slices.Clone(s.Versions)
+	slices.Reverse(vs)
+	return vs
+}
+
+// exactArgs is cobra.ExactArgs with the argument names in the message.
+func exactArgs(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != len(names) {
+			return fmt.Errorf("%s takes %d argument(s): %s (got %d)", cmd.Name(), len(names), strings.Join(names, " "), len(args))
+		}
+		return nil
+	}
+}
+
+// checkNames refuses malformed secret names before the vault is unlocked,
+// so that a typo costs no key derivation and gets the reason (exit 1), not
+// a "not found".
+func checkNames(names ...string) error {
+	for _, n := range names {
+		if err := vault.ValidateName(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,78 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"locket/vault"
+)
+
+func TestParseSize(t *testing.T) {
+	good := map[string]uint32{"64MiB": 64 * 1024, "1GiB": 1024 * 1024, "65536KiB": 65536, "256mib": 256 * 1024}
+	for in, want := range good {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"64", "64MB", "MiB", "-1MiB", "1.5GiB", "8388608GiB", ""} {
+		if _, err := parseSize(in); !errors.Is(err, vault.ErrInvalid) {
+			t.Errorf("parseSize(%q) = %v, want ErrInvalid", in, err)
+		}
+	}
+	for _, kib := range []uint32{65536, 1 << 20, 1000} {
+		if got, _ := parseSize(formatSize(kib)); got != kib {
+			t.Errorf("formatSize(%d) = %q does not parse back", kib, formatSize(kib))
+		}
+	}
+}
+
+// TestExitCode checks SPEC's mapping of errors to exit codes, wrapped the
+// way commands wrap them.
+func TestExitCode(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{fmt.Errorf("open: %w: held by process 7", vault.ErrBusy), ExitBusy},
+		{vault.ErrWrongPassphrase, ExitUnlock},
+		{fmt.Errorf("%w: bad json", vault.ErrBadHeader), ExitUnlock},
+		{errNoPassphrase, ExitUnlock},
+		{fmt.Errorf("%w: x", vault.ErrNotFound), ExitNotFound},
+		{fmt.Errorf("%w: \"a\"", vault.ErrDisabled), ExitPolicy},
+		{fmt.Errorf("%w: \"a\"", vault.ErrInTrash), ExitPolicy},
+		{fmt.Errorf("%w: \"a\"", vault.ErrPurgeProtected), ExitPolicy},
+		{fmt.Errorf("%w: empty value", vault.ErrInvalid), ExitError},
+		{fmt.Errorf("%w: record", vault.ErrIntegrity), ExitError},
+		{fmt.Errorf("%w: dir", vault.ErrUnsafe), ExitError},
+		{usageError("nothing to change"), ExitUsage},
+	} {
+		if got := exitCode(tc.err); got != tc.want {
+			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestArgNumber(t *testing.T) {
+	if n, err := argNumber("VERSION", "12"); err != nil || n != 12 {
+		t.Errorf("argNumber(12) = %d, %v", n, err)
+	}
+	for _, in := range []string{"0", "-1", "one", "1x", "01", " 1"} {
+		if _, err := argNumber("VERSION", in); exitCode(err) != ExitUsage {
+			t.Errorf("argNumber(%q) = %v, want a usage error", in, err)
+		}
+	}
+}
+
+// TestTableSanitizes checks that table cells cannot carry escape sequences
+// to the terminal (SPEC invariant 6).
+func TestTableSanitizes(t *testing.T) {
+	var b strings.Builder
+	if err := table(&b, []string{"NAME"}, [][]string{{"evil\x1b]0;title\x07"}}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(b.String(), "\x1b\x07") {
+		t.Fatalf("table passed control characters through: %q", b.String())
+	}
+}

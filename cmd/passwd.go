@@ -1,0 +1,66 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"locket/keyring"
+	"locket/vault"
+)
+
+func init() { register(newPasswdCmd) }
+
+func newPasswdCmd(a *app) *cobra.Command {
+	var (
+		newFile string
+		kdf     kdfFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "passwd",
+		Short: "change the vault passphrase",
+		Long: `Change the passphrase. The current one comes from the usual sources; the new
+one from --new-passphrase-file F, or asked twice on the terminal. Only the
+data key is rewrapped: no secret is re-encrypted. The Argon2id parameters
+stay as they are unless --kdf-* flags are given.`,
+		Example: "  locket passwd\n  locket passwd --new-passphrase-file new.txt --kdf-memory 1GiB",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			// Validate the flags before asking for anything.
+			if _, err := kdf.params(cmd, keyring.DefaultParams); err != nil {
+				return err
+			}
+			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+				params, err := kdf.params(cmd, v.KDF())
+				if err != nil {
+					return err
+				}
+				var pass []byte
+				if newFile != "" {
+					b, err := readLimited(newFile)
+					if err != nil {
+						return fmt.Errorf("read new passphrase file: %w", err)
+					}
+					pass = trimNewline(b)
+				} else {
+					pass, err = promptTwice("passphrase")
+					if errors.Is(err, errNoPassphrase) {
+						return withCode(ExitUnlock, errors.New("no new passphrase: no terminal to ask on; pass --new-passphrase-file F"))
+					}
+					if err != nil {
+						return err
+					}
+				}
+				defer wipe(pass)
+				if err := v.ChangePassphrase(cmd.Context(), pass, params); err != nil {
+					return err
+				}
+				fmt.Fprintln(a.stderr, "passphrase changed")
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&newFile, "new-passphrase-file", "", "read the new passphrase from this file")
+	kdf.add(cmd, keyring.Params{})
+	return cmd
+}

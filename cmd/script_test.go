@@ -1,0 +1,229 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"locket/vault"
+)
+
+// TestMain lets the test binary act as `locket` inside scripts: testscript
+// re-executes it under that name, so the scripts run the real command line
+// in a separate process, exit codes and all.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"locket": func() { os.Exit(Execute()) },
+	})
+}
+
+// testPassphrase is what Setup writes to $WORK/pass.
+const testPassphrase = "correct horse battery staple"
+
+// TestScript runs the end-to-end scenarios in testdata/script. Each script
+// gets $WORK/pass holding the passphrase, LOCKET_VAULT=$WORK/vault and
+// LOCKET_PASSPHRASE_FILE=$WORK/pass, and HOME and XDG_DATA_HOME inside
+// $WORK, so that nothing outside the work directory is touched.
+//
+// Extra commands:
+//
+//	initvault [flags]          locket init with the minimum KDF (fast)
+//	exitcode N cmd args...     run cmd; its exit code must be N
+//	jsonfield PATH [VALUE]     the last stdout is JSON; PATH (a.0.b) exists
+//	                           and, given VALUE, equals it; with !, is absent
+//	jsonkeys PATH KEY...       the object at PATH has exactly these keys
+//	jsonlen PATH N             the array or object at PATH has N elements
+//	mkfile NAME SIZE           write a file of SIZE bytes
+//	holdvault / releasevault   open $LOCKET_VAULT in the test process and
+//	                           keep it open, as another locket would
+func TestScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireUniqueNames:  true,
+		Setup:               setupScript,
+		Cmds:                scriptCmds,
+		ContinueOnError:     false,
+		RequireExplicitExec: false,
+	})
+}
+
+func setupScript(e *testscript.Env) error {
+	work := e.WorkDir
+	if err := os.WriteFile(filepath.Join(work, "pass"), []byte(testPassphrase+"\n"), 0o600); err != nil {
+		return err
+	}
+	home := filepath.Join(work, "home")
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return err
+	}
+	e.Setenv("HOME", home)
+	e.Setenv("XDG_DATA_HOME", filepath.Join(home, ".local", "share"))
+	e.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	e.Setenv("LOCKET_VAULT", filepath.Join(work, "vault"))
+	e.Setenv("LOCKET_PASSPHRASE_FILE", filepath.Join(work, "pass"))
+	e.Setenv("LOCKET_PASSPHRASE", "")
+	e.Setenv("LOCKET_PASSPHRASE_COMMAND", "")
+	e.Setenv("NO_COLOR", "1")
+	return nil
+}
+
+var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"initvault": func(ts *testscript.TestScript, neg bool, args []string) {
+		err := ts.Exec("locket", append([]string{"init", "--kdf-memory", "64MiB"}, args...)...)
+		if (err != nil) != neg {
+			ts.Fatalf("initvault: %v", err)
+		}
+	},
+	"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) < 2 {
+			ts.Fatalf("usage: exitcode N command [args...]")
+		}
+		want, err := strconv.Atoi(args[0])
+		ts.Check(err)
+		err = ts.Exec(args[1], args[2:]...)
+		got := 0
+		var ee *exec.ExitError
+		switch {
+		case errors.As(err, &ee):
+			got = ee.ExitCode()
+		case err != nil:
+			ts.Fatalf("exitcode: %v", err)
+		}
+		if got != want {
+			ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
+		}
+	},
+	"jsonfield": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) < 1 || len(args) > 2 {
+			ts.Fatalf("usage: jsonfield PATH [VALUE]")
+		}
+		v, ok := jsonAt(ts, args[0])
+		switch {
+		case neg && ok:
+			ts.Fatalf("JSON has %s = %s", args[0], jsonString(v))
+		case neg:
+		case !ok:
+			ts.Fatalf("JSON has no %s", args[0])
+		case len(args) == 2 && jsonString(v) != args[1]:
+			ts.Fatalf("JSON %s = %s, want %s", args[0], jsonString(v), args[1])
+		}
+	},
+	"jsonkeys": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) < 1 {
+			ts.Fatalf("usage: jsonkeys PATH KEY...")
+		}
+		v, _ := jsonAt(ts, args[0])
+		obj, ok := v.(map[string]any)
+		if !ok {
+			ts.Fatalf("JSON %s is not an object", args[0])
+		}
+		var got []string
+		for k := range obj {
+			got = append(got, k)
+		}
+		slices.Sort(got)
+		want := slices.Sorted(slices.Values(args[1:]))
+		if !slices.Equal(got, want) {
+			ts.Fatalf("JSON %s has keys %v, want %v", args[0], got, want)
+		}
+	},
+	"jsonlen": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 2 {
+			ts.Fatalf("usage: jsonlen PATH N")
+		}
+		v, ok := jsonAt(ts, args[0])
+		if !ok {
+			ts.Fatalf("JSON has no %s", args[0])
+		}
+		n := -1
+		switch x := v.(type) {
+		case []any:
+			n = len(x)
+		case map[string]any:
+			n = len(x)
+		}
+		if strconv.Itoa(n) != args[1] {
+			ts.Fatalf("JSON %s has %d elements, want %s", args[0], n, args[1])
+		}
+	},
+	"mkfile": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 2 {
+			ts.Fatalf("usage: mkfile NAME SIZE")
+		}
+		n, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(strings.Repeat("x", n)), 0o600))
+	},
+	"holdvault": func(ts *testscript.TestScript, neg bool, args []string) {
+		v, err := vault.Open(context.Background(), ts.Getenv("LOCKET_VAULT"), []byte(testPassphrase), vault.Options{})
+		ts.Check(err)
+		held.Store(ts, v)
+		ts.Defer(func() { v.Close() })
+	},
+	"releasevault": func(ts *testscript.TestScript, neg bool, args []string) {
+		v, ok := held.LoadAndDelete(ts)
+		if !ok {
+			ts.Fatalf("releasevault without holdvault")
+		}
+		ts.Check(v.(*vault.Vault).Close())
+	},
+}
+
+// held maps a script to the vault holdvault opened for it.
+var held sync.Map
+
+// jsonAt decodes the last stdout and walks PATH: dot-separated keys, with
+// numbers indexing arrays; "." is the whole document.
+func jsonAt(ts *testscript.TestScript, path string) (any, bool) {
+	var doc any
+	if err := json.Unmarshal([]byte(ts.ReadFile("stdout")), &doc); err != nil {
+		ts.Fatalf("stdout is not one JSON document: %v", err)
+	}
+	if path == "." {
+		return doc, true
+	}
+	cur := doc
+	for _, p := range strings.Split(path, ".") {
+		switch x := cur.(type) {
+		case map[string]any:
+			v, ok := x[p]
+			if !ok {
+				return nil, false
+			}
+			cur = v
+		case []any:
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil, false
+			}
+			cur = x[i]
+		default:
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// jsonString prints a decoded JSON value for comparison: strings bare,
+// everything else as JSON.
+func jsonString(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}

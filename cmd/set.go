@@ -1,0 +1,88 @@
+package cmd
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"locket/vault"
+)
+
+func init() { register(newSetCmd) }
+
+func newSetCmd(a *app) *cobra.Command {
+	var (
+		generate, valueFile, contentType string
+		expires, notBefore               string
+		tags                             []string
+	)
+	cmd := &cobra.Command{
+		Use:   "set NAME",
+		Short: "store a new version of a secret",
+		Long: `Store a new version of a secret, creating it if needed. The value comes from
+--generate, --value-file F, stdin when it is not a terminal (bytes kept
+exactly, nothing trimmed), or is asked twice with echo off. The new version
+number is printed on stdout.`,
+		Example: "  printf %s \"$TOKEN\" | locket set prod/api/token --tag owner=ops --expires 90d\n" +
+			"  locket set prod/db/password --generate=length=32,charset=alnum\n" +
+			"  locket set wifi --generate=words=6,sep=.",
+		Args: exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			if err := vault.ValidateName(name); err != nil {
+				return err
+			}
+			o := vault.PutOptions{ContentType: contentType}
+			var err error
+			if o.Tags, err = parseTags(tags); err != nil {
+				return err
+			}
+			if o.Expires, err = a.parseWhen(expires); err != nil {
+				return fmt.Errorf("--expires: %w", err)
+			}
+			if o.NotBefore, err = a.parseWhen(notBefore); err != nil {
+				return fmt.Errorf("--not-before: %w", err)
+			}
+			var value []byte
+			switch {
+			case cmd.Flags().Changed("generate"):
+				if valueFile != "" {
+					return usageError("--generate and --value-file cannot be used together")
+				}
+				g, err := vault.ParseGenerateSpec(generate)
+				if err != nil {
+					return err
+				}
+				if value, err = vault.Generate(g); err != nil {
+					return err
+				}
+				o.Note = "generated"
+			default:
+				if value, err = a.readValue(valueFile); err != nil {
+					return err
+				}
+			}
+			defer wipe(value)
+			if err := vault.ValidateValue(value); err != nil {
+				return err
+			}
+			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+				ver, err := v.Put(cmd.Context(), name, value, o)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(a.stdout, ver.Number)
+				return nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&generate, "generate", "", generateFlagHelp)
+	f.Lookup("generate").NoOptDefVal = fmt.Sprintf("length=%d,charset=all", vault.DefaultGenerateLength)
+	f.StringVar(&valueFile, "value-file", "", "read the value from this file (bytes kept exactly)")
+	f.StringVar(&contentType, "content-type", "", "content type, e.g. text/plain, application/json")
+	f.StringArrayVar(&tags, "tag", nil, "tag key=value (repeat)")
+	f.StringVar(&expires, "expires", "", "when this version expires (RFC 3339, YYYY-MM-DD or a duration like 90d)")
+	f.StringVar(&notBefore, "not-before", "", "when this version becomes valid")
+	return cmd
+}
