@@ -1,0 +1,129 @@
+package cmd
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"locket/vault"
+)
+
+func init() { register(newCheckCmd) }
+
+// checkJSON is one finding of `locket check --json`. The field names are
+// stable: scripts and CI jobs read them.
+type checkJSON struct {
+	Name         string       `json:"name"`
+	Status       string       `json:"status"`
+	Reason       string       `json:"reason"`
+	At           string       `json:"at,omitempty"`
+	Version      int          `json:"version"`
+	Rotated      string       `json:"rotated"`
+	RotateEvery  string       `json:"rotate_every"`
+	Expires      string       `json:"expires,omitempty"`
+	SnoozedUntil string       `json:"snoozed_until,omitempty"`
+	Health       []healthJSON `json:"health"`
+}
+
+type healthJSON struct {
+	Kind   string `json:"kind"`
+	Reason string `json:"reason"`
+}
+
+func newCheckCmd(a *app) *cobra.Command {
+	var (
+		asJSON bool
+		at     string
+	)
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "report secrets that need attention; exit 10 when there are any",
+		Long: `Report every secret that needs attention, most urgent first: expired, stale
+(older than its rotation interval), due (stale or expiring soon), not yet
+valid, snoozed with the snooze about to end, and current values that are
+weak, shared by several secrets or equal to their name. The exit status is
+10 when anything is reported and 0 when all is well, so a cron job or CI step
+can act on it. --at evaluates at another moment ("what is stale next month").`,
+		Example: "  locket check\n  locket check --at 30d\n  locket check --json | jq -r '.[].name'",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			when, err := a.atFlag(at)
+			if err != nil {
+				return withCode(ExitUsage, fmt.Errorf("--at: %w", err))
+			}
+			var fs []vault.Finding
+			err = a.withVault(cmd.Context(), readOnly, func(v *vault.Vault) error {
+				fs, err = v.Check(cmd.Context(), when)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				out := make([]checkJSON, 0, len(fs))
+				for _, f := range fs {
+					out = append(out, newCheckJSON(f))
+				}
+				if err := writeJSON(a.stdout, out); err != nil {
+					return err
+				}
+			} else if err := checkHuman(a, fs); err != nil {
+				return err
+			}
+			if len(fs) > 0 {
+				return errSilent{code: ExitAttention}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON array")
+	cmd.Flags().StringVar(&at, "at", "", "evaluate at WHEN instead of now (RFC 3339, YYYY-MM-DD or a duration like 30d)")
+	return cmd
+}
+
+func newCheckJSON(f vault.Finding) checkJSON {
+	out := checkJSON{
+		Name:         f.Name,
+		Status:       string(f.Status),
+		Reason:       f.Reason,
+		At:           jsonTime(f.At),
+		Version:      f.Version,
+		Rotated:      jsonTime(f.Rotated),
+		RotateEvery:  vault.FormatDuration(f.RotateEvery),
+		Expires:      jsonTime(f.Expires),
+		SnoozedUntil: jsonTime(f.SnoozedUntil),
+		Health:       []healthJSON{},
+	}
+	for _, h := range f.Health {
+		out.Health = append(out.Health, healthJSON{Kind: h.Kind, Reason: h.Reason})
+	}
+	return out
+}
+
+// checkHuman prints one line per finding: status, name and the reasons.
+func checkHuman(a *app, fs []vault.Finding) error {
+	if len(fs) == 0 {
+		fmt.Fprintln(a.stdout, "all secrets are in order")
+		return nil
+	}
+	rows := make([][]string, 0, len(fs))
+	for _, f := range fs {
+		// A finding about health alone has the health reasons as its reason.
+		why := []string{f.Reason}
+		for _, h := range f.Health {
+			if !strings.Contains(f.Reason, h.Reason) {
+				why = append(why, h.Reason)
+			}
+		}
+		rows = append(rows, []string{string(f.Status), f.Name, strings.Join(why, "; ")})
+	}
+	if err := table(a.stdout, []string{"STATUS", "NAME", "WHY"}, rows); err != nil {
+		return err
+	}
+	what := fmt.Sprintf("%d secrets need", len(fs))
+	if len(fs) == 1 {
+		what = "1 secret needs"
+	}
+	fmt.Fprintf(a.stdout, "%s attention; run 'locket review' to work through them\n", what)
+	return nil
+}

@@ -1,0 +1,626 @@
+// Package review is the rotation review: a queue of the secrets that need
+// attention, most urgent first, worked through one at a time. For each the
+// user rotates it now (typing or generating the new value), snoozes it
+// until a date with a note, changes its rotate-every, disables it, or
+// skips it. Every decision is written to the audit log with its note, and
+// a summary closes the session.
+//
+// The model is a Bubble Tea sub-model: the main TUI embeds it behind `R`,
+// and `locket review` runs it as a program of its own. Vault calls run as
+// tea.Cmds, so the screen never blocks on Badger.
+package review
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"locket/vault"
+)
+
+// DoneMsg is sent when the user closes the summary: Status is a one-line
+// account for a status bar, Decisions every decision taken.
+type DoneMsg struct {
+	Status    string
+	Decisions []Decision
+}
+
+// Decision is what was done with one secret.
+type Decision struct {
+	Name string
+	// Op is vault.OpRotate, OpSnooze, OpPolicy, OpDisable or "skip".
+	Op   string
+	Note string
+}
+
+// KeyMap are the review's keys.
+type KeyMap struct {
+	Rotate   key.Binding
+	Snooze   key.Binding
+	Policy   key.Binding
+	Disable  key.Binding
+	Skip     key.Binding
+	Finish   key.Binding
+	Generate key.Binding
+	Next     key.Binding
+	Prev     key.Binding
+	Submit   key.Binding
+	Cancel   key.Binding
+}
+
+// DefaultKeyMap returns the review's default keys.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Rotate:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rotate now")),
+		Snooze:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "snooze")),
+		Policy:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "rotate-every")),
+		Disable:  key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "disable")),
+		Skip:     key.NewBinding(key.WithKeys("n", "right"), key.WithHelp("n", "skip")),
+		Finish:   key.NewBinding(key.WithKeys("q", "esc"), key.WithHelp("q", "finish")),
+		Generate: key.NewBinding(key.WithKeys("ctrl+g"), key.WithHelp("ctrl+g", "generate")),
+		Next:     key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next field")),
+		Prev:     key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "previous field")),
+		Submit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save")),
+		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+	}
+}
+
+// ShortHelp is the help line of the queue (help.KeyMap).
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Rotate, k.Snooze, k.Policy, k.Disable, k.Skip, k.Finish}
+}
+
+// FullHelp lists every binding (help.KeyMap).
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{k.ShortHelp(), {k.Generate, k.Next, k.Prev, k.Submit, k.Cancel}}
+}
+
+type styles struct {
+	title, dim, label, err, ok, warn lipgloss.Style
+}
+
+func defaultStyles() styles {
+	return styles{
+		title: lipgloss.NewStyle().Bold(true),
+		dim:   lipgloss.NewStyle().Faint(true),
+		label: lipgloss.NewStyle().Faint(true),
+		err:   lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("1")),
+		ok:    lipgloss.NewStyle().Foreground(lipgloss.Color("2")),
+		warn:  lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("3")),
+	}
+}
+
+type screen int
+
+const (
+	screenLoading screen = iota
+	screenQueue
+	screenForm
+	screenSummary
+)
+
+// form is the action being filled in for the current secret.
+type form struct {
+	op     string
+	inputs []textinput.Model
+	labels []string
+	focus  int
+	// generated holds a generated value until it is saved; the value
+	// input is then not used.
+	generated []byte
+	busy      bool
+}
+
+// Model is the review screen. Use New; *Model implements tea.Model.
+type Model struct {
+	v        *vault.Vault
+	now      func() time.Time
+	readOnly bool
+	keys     KeyMap
+	st       styles
+
+	width, height int
+	screen        screen
+	queue         []vault.Finding
+	pos           int
+	form          *form
+	decisions     []Decision
+	err           string
+	// OnDone, when set, turns the closing DoneMsg into the message the
+	// embedding program expects (the main TUI's own done message).
+	OnDone func(DoneMsg) tea.Msg
+}
+
+// New builds a review of v's findings at now(). A read-only review shows
+// the queue and lets the user skip through it, but changes nothing.
+func New(v *vault.Vault, now func() time.Time, readOnly bool) *Model {
+	if now == nil {
+		now = time.Now
+	}
+	return &Model{v: v, now: now, readOnly: readOnly || v.ReadOnly(), keys: DefaultKeyMap(), st: defaultStyles(), width: 80, height: 24}
+}
+
+// SetSize tells the model the space it has.
+func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
+
+// Keys returns the review's key map, for a help view.
+func (m *Model) Keys() KeyMap { return m.keys }
+
+// Messages of the review's own commands.
+type (
+	loadedMsg struct {
+		findings []vault.Finding
+		err      error
+	}
+	decidedMsg struct {
+		d   Decision
+		err error
+	}
+)
+
+// Init loads the queue.
+func (m *Model) Init() tea.Cmd {
+	v, at := m.v, m.now()
+	return func() tea.Msg {
+		fs, err := v.Check(context.Background(), at)
+		return loadedMsg{fs, err}
+	}
+}
+
+// Update handles keys and the results of vault calls.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.SetSize(msg.Width, msg.Height)
+		return m, nil
+	case loadedMsg:
+		if msg.err != nil {
+			m.err = msg.err.Error()
+		}
+		m.queue = msg.findings
+		m.screen = screenQueue
+		if len(m.queue) == 0 {
+			m.screen = screenSummary
+		}
+		return m, nil
+	case decidedMsg:
+		if m.form != nil {
+			m.form.busy = false
+		}
+		if msg.err != nil {
+			m.err = msg.err.Error()
+			return m, nil
+		}
+		if m.form != nil {
+			wipe(m.form.generated)
+		}
+		m.decisions = append(m.decisions, msg.d)
+		return m, m.advance()
+	case tea.KeyMsg:
+		return m, m.key(msg)
+	}
+	if m.screen == screenForm && m.form != nil {
+		var cmd tea.Cmd
+		m.form.inputs[m.form.focus], cmd = m.form.inputs[m.form.focus].Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+func (m *Model) key(k tea.KeyMsg) tea.Cmd {
+	switch m.screen {
+	case screenQueue:
+		return m.queueKey(k)
+	case screenForm:
+		return m.formKey(k)
+	case screenSummary:
+		if key.Matches(k, m.keys.Finish, m.keys.Submit) {
+			return m.done()
+		}
+	}
+	return nil
+}
+
+func (m *Model) queueKey(k tea.KeyMsg) tea.Cmd {
+	m.err = ""
+	write := func(op string) tea.Cmd {
+		if m.readOnly {
+			m.err = "the vault is open read-only: skip (n) or finish (q)"
+			return nil
+		}
+		m.openForm(op)
+		return textinput.Blink
+	}
+	switch {
+	case key.Matches(k, m.keys.Rotate):
+		return write(vault.OpRotate)
+	case key.Matches(k, m.keys.Snooze):
+		return write(vault.OpSnooze)
+	case key.Matches(k, m.keys.Policy):
+		return write(vault.OpPolicy)
+	case key.Matches(k, m.keys.Disable):
+		return write(vault.OpDisable)
+	case key.Matches(k, m.keys.Skip):
+		d := Decision{Name: m.current().Name, Op: "skip", Note: "skipped"}
+		if m.readOnly {
+			m.decisions = append(m.decisions, d)
+			return m.advance()
+		}
+		v := m.v
+		return func() tea.Msg {
+			return decidedMsg{d, v.Record(context.Background(), d.Name, vault.OpReview, d.Note)}
+		}
+	case key.Matches(k, m.keys.Finish):
+		return m.summary()
+	}
+	return nil
+}
+
+// openForm prepares the inputs of op for the current secret.
+func (m *Model) openForm(op string) {
+	input := func(placeholder string, secret bool) textinput.Model {
+		ti := textinput.New()
+		ti.Placeholder = placeholder
+		ti.Prompt = ""
+		ti.CharLimit = 512
+		if secret {
+			ti.EchoMode = textinput.EchoPassword
+			ti.EchoCharacter = '•'
+			ti.CharLimit = vault.MaxValueLen
+		}
+		return ti
+	}
+	f := &form{op: op}
+	switch op {
+	case vault.OpRotate:
+		f.labels = []string{"new value", "expires", "note"}
+		f.inputs = []textinput.Model{input("type it, or ctrl+g to generate", true), input("optional: 90d or 2027-01-31", false), input("optional", false)}
+	case vault.OpSnooze:
+		f.labels = []string{"until", "note"}
+		f.inputs = []textinput.Model{input("14d or 2027-01-31", false), input("why it waits (required)", false)}
+	case vault.OpPolicy:
+		cur := vault.FormatDuration(m.current().RotateEvery)
+		f.labels = []string{"rotate every", "note"}
+		f.inputs = []textinput.Model{input("e.g. 30d, 12w; empty for the vault default", false), input("optional", false)}
+		f.inputs[0].SetValue(cur)
+	case vault.OpDisable:
+		f.labels = []string{"note"}
+		f.inputs = []textinput.Model{input("why it is disabled (required)", false)}
+	}
+	f.inputs[0].Focus()
+	m.form = f
+	m.screen = screenForm
+}
+
+func (m *Model) formKey(k tea.KeyMsg) tea.Cmd {
+	f := m.form
+	if f.busy {
+		return nil
+	}
+	switch {
+	case key.Matches(k, m.keys.Cancel):
+		wipe(f.generated)
+		m.form, m.screen, m.err = nil, screenQueue, ""
+		return nil
+	case key.Matches(k, m.keys.Generate) && f.op == vault.OpRotate:
+		g, err := vault.Generate(vault.DefaultGenerateOptions())
+		if err != nil {
+			m.err = err.Error()
+			return nil
+		}
+		wipe(f.generated)
+		f.generated = g
+		f.inputs[0].SetValue("")
+		m.focus(1)
+		return nil
+	case key.Matches(k, m.keys.Next):
+		m.focus((f.focus + 1) % len(f.inputs))
+		return nil
+	case key.Matches(k, m.keys.Prev):
+		m.focus((f.focus + len(f.inputs) - 1) % len(f.inputs))
+		return nil
+	case key.Matches(k, m.keys.Submit):
+		cmd, err := m.submit()
+		if err != nil {
+			m.err = err.Error()
+			return nil
+		}
+		m.err = ""
+		f.busy = true
+		return cmd
+	}
+	var cmd tea.Cmd
+	f.inputs[f.focus], cmd = f.inputs[f.focus].Update(k)
+	if f.op == vault.OpRotate && f.focus == 0 && f.inputs[0].Value() != "" {
+		// Typing a value replaces a generated one.
+		wipe(f.generated)
+		f.generated = nil
+	}
+	return cmd
+}
+
+func (m *Model) focus(i int) {
+	m.form.inputs[m.form.focus].Blur()
+	m.form.focus = i
+	m.form.inputs[i].Focus()
+}
+
+// submit validates the form and returns the vault call that applies it.
+func (m *Model) submit() (tea.Cmd, error) {
+	f, v, name, now := m.form, m.v, m.current().Name, m.now()
+	val := func(i int) string { return strings.TrimSpace(f.inputs[i].Value()) }
+	ctx := context.Background()
+	switch f.op {
+	case vault.OpRotate:
+		value := f.generated
+		note := val(2)
+		if value == nil {
+			if f.inputs[0].Value() == "" {
+				return nil, fmt.Errorf("type a new value or press ctrl+g to generate one")
+			}
+			value = []byte(f.inputs[0].Value())
+		} else if note == "" {
+			note = "generated"
+		}
+		o := vault.RotateOptions{Note: note}
+		if val(1) != "" {
+			t, err := vault.ParseWhen(val(1), now)
+			if err != nil {
+				return nil, err
+			}
+			if !t.After(now) {
+				return nil, fmt.Errorf("the new expiry must be in the future")
+			}
+			o.Expires = t
+		}
+		value = append([]byte(nil), value...)
+		return func() tea.Msg {
+			defer wipe(value)
+			_, err := v.Rotate(ctx, name, value, o)
+			return decidedMsg{Decision{name, vault.OpRotate, o.Note}, err}
+		}, nil
+	case vault.OpSnooze:
+		if val(0) == "" || val(1) == "" {
+			return nil, fmt.Errorf("a snooze needs a date and a note")
+		}
+		until, err := vault.ParseWhen(val(0), now)
+		if err != nil {
+			return nil, err
+		}
+		if !until.After(now) {
+			return nil, fmt.Errorf("snooze until a moment in the future")
+		}
+		note := val(1)
+		return func() tea.Msg {
+			return decidedMsg{Decision{name, vault.OpSnooze, note}, v.Snooze(ctx, name, until, note)}
+		}, nil
+	case vault.OpPolicy:
+		var every time.Duration
+		if val(0) != "" {
+			d, err := vault.ParseDuration(val(0))
+			if err != nil {
+				return nil, err
+			}
+			every = d
+		}
+		note := val(1)
+		return func() tea.Msg {
+			return decidedMsg{Decision{name, vault.OpPolicy, note}, v.SetRotateEvery(ctx, name, every, note)}
+		}, nil
+	case vault.OpDisable:
+		note := val(0)
+		if note == "" {
+			return nil, fmt.Errorf("say why it is disabled")
+		}
+		return func() tea.Msg {
+			return decidedMsg{Decision{name, vault.OpDisable, note}, v.Disable(ctx, name, note)}
+		}, nil
+	}
+	return nil, nil
+}
+
+func (m *Model) current() vault.Finding {
+	if m.pos < len(m.queue) {
+		return m.queue[m.pos]
+	}
+	return vault.Finding{}
+}
+
+// advance moves to the next secret, or to the summary after the last.
+func (m *Model) advance() tea.Cmd {
+	m.form = nil
+	m.pos++
+	if m.pos >= len(m.queue) {
+		return m.summary()
+	}
+	m.screen = screenQueue
+	return nil
+}
+
+// summary shows what was done.
+func (m *Model) summary() tea.Cmd {
+	m.screen = screenSummary
+	m.form = nil
+	return nil
+}
+
+// counts says how many of each decision were taken.
+func (m *Model) counts() string {
+	n := map[string]int{}
+	for _, d := range m.decisions {
+		n[d.Op]++
+	}
+	var parts []string
+	for _, op := range []struct{ op, word string }{
+		{vault.OpRotate, "rotated"}, {vault.OpSnooze, "snoozed"}, {vault.OpPolicy, "policy changed"},
+		{vault.OpDisable, "disabled"}, {"skip", "skipped"},
+	} {
+		if n[op.op] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[op.op], op.word))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing decided"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// done closes the session: it records the session in the audit log when
+// anything was decided, then reports DoneMsg (through OnDone when set).
+func (m *Model) done() tea.Cmd {
+	msg := DoneMsg{Status: "review: " + m.counts(), Decisions: m.decisions}
+	if len(m.queue) == 0 {
+		msg.Status = "review: nothing needs attention"
+	}
+	record := !m.readOnly && len(m.decisions) > 0
+	v, note, onDone := m.v, "review session: "+m.counts(), m.OnDone
+	return func() tea.Msg {
+		if record {
+			if err := v.Record(context.Background(), "", vault.OpReview, note); err != nil {
+				msg.Status += " (not recorded in the audit log: " + err.Error() + ")"
+			}
+		}
+		if onDone != nil {
+			return onDone(msg)
+		}
+		return msg
+	}
+}
+
+// View draws the current screen. Every name, reason and note is
+// sanitised: they come from the vault and may hold escape sequences.
+func (m *Model) View() string {
+	var b strings.Builder
+	w := max(20, m.width)
+	switch m.screen {
+	case screenLoading:
+		b.WriteString(m.st.title.Render("Rotation review") + "\n\n" + m.st.dim.Render("checking every secret…"))
+	case screenQueue, screenForm:
+		m.viewItem(&b, w)
+	case screenSummary:
+		m.viewSummary(&b)
+	}
+	if m.err != "" {
+		b.WriteString("\n" + m.st.err.Render("error: "+vault.Sanitize(m.err)))
+	}
+	return lipgloss.NewStyle().MaxWidth(w).MaxHeight(max(5, m.height)).Render(b.String())
+}
+
+func (m *Model) viewItem(b *strings.Builder, w int) {
+	f := m.current()
+	title := "Rotation review"
+	if m.readOnly {
+		title += " (read-only)"
+	}
+	fmt.Fprintf(b, "%s  %s\n\n", m.st.title.Render(title), m.st.dim.Render(fmt.Sprintf("%d of %d", m.pos+1, len(m.queue))))
+	fmt.Fprintf(b, "%s  %s\n", m.st.warn.Render(strings.ToUpper(string(f.Status))), m.st.title.Render(vault.Sanitize(f.Name)))
+	fmt.Fprintf(b, "%s\n", wrap(vault.Sanitize(f.Reason), w))
+	for _, h := range f.Health {
+		if !strings.Contains(f.Reason, h.Reason) {
+			fmt.Fprintf(b, "%s\n", wrap(vault.Sanitize(h.Reason), w))
+		}
+	}
+	b.WriteString("\n")
+	line := func(label, value string) {
+		fmt.Fprintf(b, "%s %s\n", m.st.label.Render(fmt.Sprintf("%-13s", label)), vault.Sanitize(value))
+	}
+	line("version", fmt.Sprint(f.Version))
+	line("current since", day(f.Rotated))
+	line("rotate every", vault.FormatDuration(f.RotateEvery))
+	if !f.Expires.IsZero() {
+		line("expires", day(f.Expires))
+	}
+	if !f.SnoozedUntil.IsZero() {
+		line("snoozed until", day(f.SnoozedUntil))
+	}
+	b.WriteString("\n")
+	if m.screen == screenForm && m.form != nil {
+		m.viewForm(b)
+		return
+	}
+	var help []string
+	for _, k := range m.keys.ShortHelp() {
+		if m.readOnly && k.Help().Key != "n" && k.Help().Key != "q" {
+			continue
+		}
+		help = append(help, k.Help().Key+" "+k.Help().Desc)
+	}
+	b.WriteString(m.st.dim.Render(wrap(strings.Join(help, " · "), w)))
+}
+
+func (m *Model) viewForm(b *strings.Builder) {
+	f := m.form
+	heading := map[string]string{vault.OpRotate: "Rotate now", vault.OpSnooze: "Snooze", vault.OpPolicy: "Change rotate-every", vault.OpDisable: "Disable"}[f.op]
+	b.WriteString(m.st.title.Render(heading) + "\n")
+	for i, in := range f.inputs {
+		cursor := "  "
+		if i == f.focus {
+			cursor = "> "
+		}
+		view := in.View()
+		if i == 0 && f.op == vault.OpRotate && f.generated != nil {
+			view = m.st.ok.Render(fmt.Sprintf("generated (%d characters, hidden)", len(f.generated)))
+		}
+		fmt.Fprintf(b, "%s%s %s\n", cursor, m.st.label.Render(fmt.Sprintf("%-13s", f.labels[i])), view)
+	}
+	hint := "enter save · tab next field · esc cancel"
+	if f.op == vault.OpRotate {
+		hint = "ctrl+g generate · " + hint
+	}
+	if f.busy {
+		hint = "saving…"
+	}
+	b.WriteString("\n" + m.st.dim.Render(hint))
+}
+
+func (m *Model) viewSummary(b *strings.Builder) {
+	b.WriteString(m.st.title.Render("Rotation review finished") + "\n\n")
+	if len(m.queue) == 0 {
+		b.WriteString("Nothing needs attention.\n")
+	} else {
+		fmt.Fprintf(b, "%d of %d secrets reviewed: %s\n\n", len(m.decisions), len(m.queue), m.counts())
+		for _, d := range m.decisions {
+			line := fmt.Sprintf("  %-8s %s", word(d.Op), vault.Sanitize(d.Name))
+			if d.Note != "" && d.Op != "skip" {
+				line += m.st.dim.Render("  " + vault.Sanitize(d.Note))
+			}
+			b.WriteString(line + "\n")
+		}
+	}
+	b.WriteString("\n" + m.st.dim.Render("enter or q to close"))
+}
+
+func word(op string) string {
+	switch op {
+	case vault.OpRotate:
+		return "rotated"
+	case vault.OpSnooze:
+		return "snoozed"
+	case vault.OpPolicy:
+		return "policy"
+	case vault.OpDisable:
+		return "disabled"
+	}
+	return "skipped"
+}
+
+func day(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.DateOnly)
+}
+
+func wrap(s string, w int) string { return lipgloss.NewStyle().Width(w).Render(s) }
+
+func wipe(b []byte) {
+	for i := range b {
+		b[i] = 0
+	}
+}

@@ -1,0 +1,301 @@
+package review
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"locket/keyring"
+	"locket/vault"
+)
+
+var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// testVault holds four secrets that are stale at t0+70d, and returns the
+// vault and a clock set to that moment.
+func testVault(t *testing.T) (*vault.Vault, func() time.Time) {
+	t.Helper()
+	now := t0
+	clock := func() time.Time { return now }
+	v, err := vault.Create(context.Background(), filepath.Join(t.TempDir(), "v"), []byte("pw"), keyring.MinParams, vault.DefaultSettings(), vault.Options{Now: clock, Actor: "tester@host"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	for i, name := range []string{"app/one", "app/two", "app/three", "app/four"} {
+		val := []byte("kX9#mQ2$vL7@pR" + string(rune('a'+i)) + "4!zT")
+		if _, err := v.Put(context.Background(), name, val, vault.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now = t0.Add(70 * vault.Day)
+	return v, clock
+}
+
+// harness runs the review as a program and quits on DoneMsg, keeping it.
+type harness struct {
+	m    *Model
+	done *DoneMsg
+}
+
+func (h harness) Init() tea.Cmd { return h.m.Init() }
+
+func (h harness) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if d, ok := msg.(DoneMsg); ok {
+		h.done = &d
+		return h, tea.Quit
+	}
+	_, cmd := h.m.Update(msg)
+	return h, cmd
+}
+
+func (h harness) View() string { return h.m.View() }
+
+func keys(s string) tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)} }
+
+// waitFor reads the program's output until every text has appeared. Each
+// call reads on from where the last one stopped.
+func waitFor(t *testing.T, tm *teatest.TestModel, texts ...string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		for _, text := range texts {
+			if !bytes.Contains(b, []byte(text)) {
+				return false
+			}
+		}
+		return true
+	},
+		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+func events(t *testing.T, v *vault.Vault, name string) []vault.Event {
+	t.Helper()
+	es, err := v.Audit(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
+}
+
+func last(es []vault.Event) vault.Event { return es[len(es)-1] }
+
+func TestReviewFlow(t *testing.T) {
+	ctx := context.Background()
+	v, clock := testVault(t)
+	tm := teatest.NewTestModel(t, harness{m: New(v, clock, false)}, teatest.WithInitialTermSize(90, 30))
+
+	// Most urgent first; all four are equally stale, so by name.
+	waitFor(t, tm, "1 of 4", "app/four")
+	tm.Send(keys("r"))
+	waitFor(t, tm, "Rotate now")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlG})
+	waitFor(t, tm, "generated (24 characters, hidden)")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+
+	waitFor(t, tm, "2 of 4")
+	tm.Send(keys("s"))
+	waitFor(t, tm, "Snooze")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "a snooze needs a date and a note")
+	tm.Type("30d")
+	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+	tm.Type("waiting for the vendor")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+
+	waitFor(t, tm, "3 of 4")
+	tm.Send(keys("p"))
+	waitFor(t, tm, "Change rotate-every")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlU})
+	tm.Type("90d")
+	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+	tm.Type("quarterly is enough")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+
+	waitFor(t, tm, "4 of 4")
+	tm.Send(keys("n"))
+	waitFor(t, tm, "Rotation review finished", "1 rotated, 1 snoozed, 1 policy changed, 1 skipped")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+
+	h := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(harness)
+	if h.done == nil || h.done.Status != "review: 1 rotated, 1 snoozed, 1 policy changed, 1 skipped" || len(h.done.Decisions) != 4 {
+		t.Fatalf("done %+v", h.done)
+	}
+
+	e := last(events(t, v, ""))
+	if e.Op != vault.OpReview || e.Secret != "" || e.Note != "review session: 1 rotated, 1 snoozed, 1 policy changed, 1 skipped" {
+		t.Errorf("session event %+v", e)
+	}
+
+	// Rotated with a generated value: a new version, audited as rotate.
+	e = last(events(t, v, "app/four"))
+	if e.Op != vault.OpRotate || e.Version != 2 || e.Note != "generated" {
+		t.Errorf("app/four: %+v", e)
+	}
+	val, ver, err := v.Get(ctx, "app/four", 0, "")
+	if err != nil || ver.Number != 2 || len(val) != vault.DefaultGenerateLength {
+		t.Errorf("app/four value: %d bytes, version %d, %v", len(val), ver.Number, err)
+	}
+
+	e = last(events(t, v, "app/one"))
+	if e.Op != vault.OpSnooze || e.Note != "waiting for the vendor" {
+		t.Errorf("app/one: %+v", e)
+	}
+	s, _ := v.Secret(ctx, "app/one")
+	if !s.SnoozedUntil().Equal(clock().Add(30 * vault.Day)) {
+		t.Errorf("snooze-until %v", s.Tags)
+	}
+
+	e = last(events(t, v, "app/three"))
+	if e.Op != vault.OpPolicy || e.Note != "rotate-every=90d: quarterly is enough" {
+		t.Errorf("app/three: %+v", e)
+	}
+	s, _ = v.Secret(ctx, "app/three")
+	if s.Tags[vault.TagRotateEvery] != "90d" {
+		t.Errorf("app/three tags %v", s.Tags)
+	}
+
+	e = last(events(t, v, "app/two"))
+	if e.Op != vault.OpReview || e.Note != "skipped" {
+		t.Errorf("app/two: %+v", e)
+	}
+	// What was decided no longer needs attention, except the skipped one.
+	fs, err := v.Check(ctx, clock())
+	if err != nil || len(fs) != 1 || fs[0].Name != "app/two" {
+		t.Errorf("after review: %+v %v", fs, err)
+	}
+}
+
+func TestReviewTypedValueWithExpiryAndDisable(t *testing.T) {
+	ctx := context.Background()
+	v, clock := testVault(t)
+	tm := teatest.NewTestModel(t, harness{m: New(v, clock, false)}, teatest.WithInitialTermSize(90, 30))
+	waitFor(t, tm, "1 of 4")
+	tm.Send(keys("r"))
+	waitFor(t, tm, "Rotate now")
+	tm.Type("N3w-typed-Value!x")
+	waitFor(t, tm, "•••••")
+	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+	tm.Type("90d")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "2 of 4")
+	tm.Send(keys("d"))
+	waitFor(t, tm, "Disable")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "say why it is disabled")
+	tm.Type("service retired")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "3 of 4")
+	tm.Send(keys("q"))
+	waitFor(t, tm, "2 of 4 secrets reviewed")
+	tm.Send(keys("q"))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+
+	val, ver, err := v.Get(ctx, "app/four", 0, "")
+	if err != nil || string(val) != "N3w-typed-Value!x" || !ver.Expires.Equal(clock().Add(90*vault.Day)) {
+		t.Errorf("typed rotation: %q %+v %v", val, ver, err)
+	}
+	s, _ := v.Secret(ctx, "app/one")
+	if s.Enabled {
+		t.Error("app/one still enabled")
+	}
+	if e := last(events(t, v, "app/one")); e.Op != vault.OpDisable || e.Note != "service retired" {
+		t.Errorf("disable event %+v", e)
+	}
+}
+
+func TestReviewReadOnly(t *testing.T) {
+	v, clock := testVault(t)
+	before := len(events(t, v, ""))
+	m := New(v, clock, true)
+	m.Update(m.Init()())
+	m.Update(keys("r"))
+	if m.form != nil || !strings.Contains(m.View(), "read-only") {
+		t.Fatalf("read-only review opened a form:\n%s", m.View())
+	}
+	m.Update(keys("n"))
+	if !strings.Contains(m.View(), "2 of 4") {
+		t.Errorf("skip did not advance:\n%s", m.View())
+	}
+	for range 3 {
+		m.Update(keys("n"))
+	}
+	if !strings.Contains(m.View(), "Rotation review finished") {
+		t.Errorf("no summary:\n%s", m.View())
+	}
+	if after := len(events(t, v, "")); after != before {
+		t.Errorf("read-only review wrote %d audit events", after-before)
+	}
+}
+
+func TestReviewSanitises(t *testing.T) {
+	ctx := context.Background()
+	v, clock := testVault(t)
+	if err := v.Snooze(ctx, "app/one", clock().Add(2*vault.Day), "evil \x1b]0;pwned\x07 note"); err != nil {
+		t.Fatal(err)
+	}
+	m := New(v, clock, false)
+	m.SetSize(100, 30)
+	m.Update(m.Init()())
+	for range 4 {
+		if strings.Contains(m.View(), "app/one") {
+			break
+		}
+		m.pos++
+	}
+	view := m.View()
+	if !strings.Contains(view, "app/one") || !strings.Contains(view, `evil \x1b]0;pwned\x07 note`) {
+		t.Fatalf("snooze note not shown escaped:\n%s", view)
+	}
+	if strings.ContainsAny(view, "\x1b\x07") {
+		t.Errorf("raw control characters in the view: %q", view)
+	}
+}
+
+func TestReviewEmptyQueue(t *testing.T) {
+	v, _ := testVault(t)
+	m := New(v, func() time.Time { return t0 }, false)
+	m.Update(m.Init()())
+	if !strings.Contains(m.View(), "Nothing needs attention") {
+		t.Fatalf("view:\n%s", m.View())
+	}
+	msg := m.done()()
+	if d, ok := msg.(DoneMsg); !ok || d.Status != "review: nothing needs attention" {
+		t.Errorf("done %#v", msg)
+	}
+	type other struct{ s string }
+	m.OnDone = func(d DoneMsg) tea.Msg { return other{d.Status} }
+	if o, ok := m.done()().(other); !ok || o.s != "review: nothing needs attention" {
+		t.Errorf("OnDone not used: %#v", o)
+	}
+}
+
+// TestGolden pins the review's screens at two sizes; refresh with
+// go test ./tui/review -run TestGolden -update.
+func TestGolden(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {50, 20}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			v, clock := testVault(t)
+			if err := v.Snooze(context.Background(), "app/two", clock().Add(3*vault.Day), "vendor migration"); err != nil {
+				t.Fatal(err)
+			}
+			m := New(v, clock, false)
+			m.SetSize(size[0], size[1])
+			m.Update(m.Init()())
+			screens := []string{m.View()}
+			m.Update(keys("s"))
+			screens = append(screens, m.View())
+			m.Update(tea.KeyMsg{Type: tea.KeyEsc})
+			m.Update(keys("q"))
+			screens = append(screens, m.View())
+			golden.RequireEqual(t, strings.Join(screens, "\n---\n"))
+		})
+	}
+}
