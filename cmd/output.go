@@ -121,6 +121,42 @@ func (a *app) atFlag(s string) (time.Time, error) {
 // readValue gets a secret's value: from file, else from stdin when it is
 // not a terminal (bytes kept exactly, no trimming), else asked twice with
 // echo off.
+// valueSource is where set and rotate take a new value from: --generate,
+// --value-file, stdin when it is not a terminal, or the terminal.
+type valueSource struct {
+	generate, file string
+	cmd            *cobra.Command
+}
+
+// addFlags declares --generate and --value-file on cmd.
+func (vs *valueSource) addFlags(cmd *cobra.Command) {
+	vs.cmd = cmd
+	f := cmd.Flags()
+	f.StringVar(&vs.generate, "generate", "", generateFlagHelp)
+	f.Lookup("generate").NoOptDefVal = fmt.Sprintf("length=%d,charset=all", vault.DefaultGenerateLength)
+	f.StringVar(&vs.file, "value-file", "", "read the value from this file (bytes kept exactly)")
+}
+
+// read returns the value, and whether it was generated.
+func (vs *valueSource) read(a *app) (value []byte, generated bool, err error) {
+	if !vs.cmd.Flags().Changed("generate") {
+		value, err = a.readValue(vs.file)
+		if err == nil {
+			err = vault.ValidateValue(value)
+		}
+		return value, false, err
+	}
+	if vs.file != "" {
+		return nil, false, usageError("--generate and --value-file cannot be used together")
+	}
+	g, err := vault.ParseGenerateSpec(vs.generate)
+	if err != nil {
+		return nil, false, err
+	}
+	value, err = vault.Generate(g)
+	return value, true, err
+}
+
 func (a *app) readValue(file string) ([]byte, error) {
 	if file != "" {
 		b, err := readLimited(file)

@@ -11,7 +11,10 @@ import (
 func init() { register(newRotateCmd) }
 
 func newRotateCmd(a *app) *cobra.Command {
-	var generate, valueFile, expires, notBefore, note string
+	var (
+		src                      valueSource
+		expires, notBefore, note string
+	)
 	cmd := &cobra.Command{
 		Use:   "rotate NAME",
 		Short: "give an existing secret a new value and end its snooze",
@@ -36,25 +39,14 @@ log records the operation as "rotate". The new version number is printed.`,
 			if o.NotBefore, err = a.parseWhen(notBefore); err != nil {
 				return withCode(ExitUsage, fmt.Errorf("--not-before: %w", err))
 			}
-			var value []byte
-			if cmd.Flags().Changed("generate") {
-				if valueFile != "" {
-					return usageError("--generate and --value-file cannot be used together")
-				}
-				g, err := vault.ParseGenerateSpec(generate)
-				if err != nil {
-					return err
-				}
-				if value, err = vault.Generate(g); err != nil {
-					return err
-				}
-				if o.Note == "" {
-					o.Note = "generated"
-				}
-			} else if value, err = a.readValue(valueFile); err != nil {
+			value, generated, err := src.read(a)
+			defer wipe(value)
+			if err != nil {
 				return err
 			}
-			defer wipe(value)
+			if generated && o.Note == "" {
+				o.Note = "generated"
+			}
 			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
 				ver, err := v.Rotate(cmd.Context(), name, value, o)
 				if err != nil {
@@ -65,10 +57,8 @@ log records the operation as "rotate". The new version number is printed.`,
 			})
 		},
 	}
+	src.addFlags(cmd)
 	f := cmd.Flags()
-	f.StringVar(&generate, "generate", "", generateFlagHelp)
-	f.Lookup("generate").NoOptDefVal = fmt.Sprintf("length=%d,charset=all", vault.DefaultGenerateLength)
-	f.StringVar(&valueFile, "value-file", "", "read the new value from this file (bytes kept exactly)")
 	f.StringVar(&expires, "expires", "", "when the new version expires (RFC 3339, YYYY-MM-DD or a duration like 90d)")
 	f.StringVar(&notBefore, "not-before", "", "when the new version becomes valid")
 	f.StringVar(&note, "note", "", "a note for the audit log")

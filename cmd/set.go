@@ -12,9 +12,10 @@ func init() { register(newSetCmd) }
 
 func newSetCmd(a *app) *cobra.Command {
 	var (
-		generate, valueFile, contentType string
-		expires, notBefore               string
-		tags                             []string
+		src                valueSource
+		contentType        string
+		expires, notBefore string
+		tags               []string
 	)
 	cmd := &cobra.Command{
 		Use:   "set NAME",
@@ -43,28 +44,13 @@ number is printed on stdout.`,
 			if o.NotBefore, err = a.parseWhen(notBefore); err != nil {
 				return fmt.Errorf("--not-before: %w", err)
 			}
-			var value []byte
-			switch {
-			case cmd.Flags().Changed("generate"):
-				if valueFile != "" {
-					return usageError("--generate and --value-file cannot be used together")
-				}
-				g, err := vault.ParseGenerateSpec(generate)
-				if err != nil {
-					return err
-				}
-				if value, err = vault.Generate(g); err != nil {
-					return err
-				}
-				o.Note = "generated"
-			default:
-				if value, err = a.readValue(valueFile); err != nil {
-					return err
-				}
-			}
+			value, generated, err := src.read(a)
 			defer wipe(value)
-			if err := vault.ValidateValue(value); err != nil {
+			if err != nil {
 				return err
+			}
+			if generated {
+				o.Note = "generated"
 			}
 			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
 				ver, err := v.Put(cmd.Context(), name, value, o)
@@ -76,10 +62,8 @@ number is printed on stdout.`,
 			})
 		},
 	}
+	src.addFlags(cmd)
 	f := cmd.Flags()
-	f.StringVar(&generate, "generate", "", generateFlagHelp)
-	f.Lookup("generate").NoOptDefVal = fmt.Sprintf("length=%d,charset=all", vault.DefaultGenerateLength)
-	f.StringVar(&valueFile, "value-file", "", "read the value from this file (bytes kept exactly)")
 	f.StringVar(&contentType, "content-type", "", "content type, e.g. text/plain, application/json")
 	f.StringArrayVar(&tags, "tag", nil, "tag key=value (repeat)")
 	f.StringVar(&expires, "expires", "", "when this version expires (RFC 3339, YYYY-MM-DD or a duration like 90d)")
