@@ -241,7 +241,10 @@ func (k *Keyring) VaultID() []byte { return k.vaultID }
 
 // ad builds the associated data vault id ‖ kind ‖ len(key) ‖ key ‖ version.
 func (k *Keyring) ad(kind byte, key []byte, version uint64) []byte {
-	ad := make([]byte, 0, len(k.vaultID)+1+4+len(key)+8)
+	return k.appendAD(make([]byte, 0, len(k.vaultID)+1+4+len(key)+8), kind, key, version)
+}
+
+func (k *Keyring) appendAD(ad []byte, kind byte, key []byte, version uint64) []byte {
 	ad = append(ad, k.vaultID...)
 	ad = append(ad, kind)
 	ad = binary.BigEndian.AppendUint32(ad, uint32(len(key)))
@@ -261,11 +264,18 @@ func (k *Keyring) Seal(kind byte, key []byte, version uint64, plaintext []byte) 
 // Open authenticates and decrypts a record sealed by Seal with the same
 // kind, key and version. Any mismatch returns ErrIntegrity.
 func (k *Keyring) Open(kind byte, key []byte, version uint64, sealed []byte) ([]byte, error) {
+	return k.OpenAppend(nil, kind, key, version, sealed)
+}
+
+// OpenAppend is Open that appends the plaintext to dst, so that a caller
+// opening many records can reuse one buffer. On error it returns nil.
+func (k *Keyring) OpenAppend(dst []byte, kind byte, key []byte, version uint64, sealed []byte) ([]byte, error) {
 	n := chacha20poly1305.NonceSizeX
 	if len(sealed) < n+chacha20poly1305.Overhead {
 		return nil, ErrIntegrity
 	}
-	pt, err := k.aead.Open(nil, sealed[:n], sealed[n:], k.ad(kind, key, version))
+	var adBuf [64]byte
+	pt, err := k.aead.Open(dst, sealed[:n], sealed[n:], k.appendAD(adBuf[:0], kind, key, version))
 	if err != nil {
 		return nil, ErrIntegrity
 	}

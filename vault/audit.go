@@ -105,7 +105,7 @@ func (t *txn) eachEvent(fn func(Event) error) error {
 // the recorded head. It returns the number of events checked.
 func (v *Vault) VerifyAudit(ctx context.Context) (int, error) {
 	n := 0
-	err := v.view(func(tx *txn) error {
+	err := v.read(ctx, func(tx *txn) error {
 		head, err := tx.head()
 		if err != nil {
 			return err

@@ -66,6 +66,10 @@ func badgerOptions(dir string) badger.Options {
 		WithIndexCacheSize(4 << 20).
 		// Sealed records are already random: compression only costs time.
 		WithCompression(options.None).
+		// The AEAD authenticates every value, but not Badger's own block
+		// structure: a damaged block must be an error, not a panic or a
+		// silently missing key.
+		WithChecksumVerificationMode(options.OnBlockRead).
 		// Keep every value in the LSM tree, so that purging a secret and
 		// compacting removes its records (SPEC invariant 7); a sealed value is
 		// at most 64 KiB plus overhead. This must stay below the batch size,
@@ -124,34 +128,97 @@ func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bo
 	opts := badgerOptions(filepath.Join(dir, dbDir)).WithReadOnly(readOnly)
 	deadline := time.Now().Add(wait)
 	delay := 20 * time.Millisecond
+	repaired, replayed := false, false
 	for {
 		db, err := badger.Open(opts)
 		if err == nil {
 			return db, nil
 		}
+		if msg := err.Error(); !repaired && strings.Contains(msg, "while opening memtables") &&
+			(strings.Contains(msg, "Create a new file") || strings.Contains(msg, "error while truncation")) {
+			// A memtable log left empty by a kill. Badger's failed attempt
+			// has already sized it when it could write; otherwise remove it.
+			repaired = true
+			removeEmptyLogs(opts.Dir)
+			continue
+		}
+		if readOnly && !replayed && strings.Contains(err.Error(), "Log truncate required") {
+			// A writer was killed: its write-ahead log needs replaying and
+			// truncating, which Badger does only when it may write. Do
+			// that once, as a writer, then read as asked.
+			replayed = true
+			rw, err := badger.Open(opts.WithReadOnly(false))
+			debugf("read-only open needs a replay; as a writer: %v", err)
+			if err == nil {
+				if err := rw.Close(); err != nil {
+					return nil, fmt.Errorf("open store: %w", err)
+				}
+				continue
+			} else if !strings.Contains(err.Error(), "Cannot acquire directory lock") {
+				return nil, fmt.Errorf("open store: %w", err)
+			}
+		}
 		if !strings.Contains(err.Error(), "Cannot acquire directory lock") {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
-		if time.Now().Add(delay).After(deadline) {
+		remaining := time.Until(deadline)
+		if remaining <= 0 {
 			return nil, fmt.Errorf("%w: %s", ErrBusy, lockHolder(filepath.Join(dir, dbDir)))
 		}
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(delay):
+		case <-time.After(min(delay, remaining)):
 		}
 		delay *= 2
 	}
 }
 
-// lockHolder describes the process named in Badger's LOCK file.
-func lockHolder(dbdir string) string {
-	b, err := os.ReadFile(filepath.Join(dbdir, "LOCK"))
+// removeEmptyLogs deletes zero-length memtable logs. Badger creates a
+// memtable log and sizes it in two steps; a kill between them leaves an
+// empty file that Badger then refuses to open ("Create a new file"), which
+// would lock the user out of an intact vault. An empty log holds no write,
+// so removing it loses nothing. It runs only while holding the directory
+// lock Badger uses, so it never touches a live process's file.
+func removeEmptyLogs(dbdir string) (int, error) {
+	d, err := os.Open(dbdir)
 	if err != nil {
-		return "held by another process"
+		return 0, err
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	defer d.Close()
+	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return 0, err
+	}
+	defer syscall.Flock(int(d.Fd()), syscall.LOCK_UN)
+	logs, err := filepath.Glob(filepath.Join(dbdir, "*.mem"))
 	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, l := range logs {
+		if fi, err := os.Stat(l); err == nil && fi.Size() == 0 {
+			if err := os.Remove(l); err != nil {
+				return n, err
+			}
+			debugf("removed empty memtable log %s", l)
+			n++
+		}
+	}
+	return n, nil
+}
+
+// lockHolder describes the process named in Badger's LOCK file. Readers
+// do not write that file, so without it the holder is looked up among the
+// kernel's flock locks on the directory.
+func lockHolder(dbdir string) string {
+	pid := 0
+	if b, err := os.ReadFile(filepath.Join(dbdir, "LOCK")); err == nil {
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	if pid <= 0 {
+		pid = flockHolder(dbdir)
+	}
+	if pid <= 0 {
 		return "held by another process"
 	}
 	cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
@@ -164,6 +231,34 @@ func lockHolder(dbdir string) string {
 		args = args[:3]
 	}
 	return fmt.Sprintf("held by process %d (%s)", pid, Sanitize(strings.Join(args, " ")))
+}
+
+// flockHolder returns the pid of a process holding a flock on dir, from
+// /proc/locks, or 0.
+func flockHolder(dir string) int {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return 0
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0
+	}
+	locks, err := os.ReadFile("/proc/locks")
+	if err != nil {
+		return 0
+	}
+	// Lines look like "1: FLOCK  ADVISORY  READ 4674 fe:00:246947 0 EOF".
+	suffix := ":" + strconv.FormatUint(st.Ino, 10)
+	for _, line := range strings.Split(string(locks), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 6 && f[1] == "FLOCK" && strings.HasSuffix(f[5], suffix) {
+			if pid, err := strconv.Atoi(f[4]); err == nil {
+				return pid
+			}
+		}
+	}
+	return 0
 }
 
 // writeFileAtomic writes data to path through a synced temporary file and

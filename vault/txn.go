@@ -2,10 +2,13 @@ package vault
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -38,6 +41,28 @@ func (v *Vault) view(fn func(*txn) error) error {
 }
 
 var errClosed = errors.New("vault is closed")
+
+// read is view for the API: it gives up at once when ctx is done.
+func (v *Vault) read(ctx context.Context, fn func(*txn) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return v.view(fn)
+}
+
+// write is update for the API: a cancelled ctx writes nothing, checked
+// both before the transaction and just before it commits.
+func (v *Vault) write(ctx context.Context, fn func(*txn) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return v.update(func(t *txn) error {
+		if err := fn(t); err != nil {
+			return err
+		}
+		return ctx.Err()
+	})
+}
 
 // update runs fn in a read-write transaction and commits it when fn
 // succeeds; on any error nothing is written.
@@ -124,6 +149,10 @@ func (t *txn) lookup(name string) ([]byte, *Secret, error) {
 	}
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(id) == 0 {
+		// The secret was purged; its records await the scrub.
+		return nil, nil, fmt.Errorf("%w: no secret %q", ErrNotFound, Sanitize(name))
 	}
 	if len(id) != idSize {
 		return nil, nil, ErrIntegrity
@@ -221,7 +250,14 @@ func utcOrZero(tm time.Time) time.Time {
 
 // eachSecret calls fn for every secret, live and in the trash, in id order.
 func (t *txn) eachSecret(fn func(id []byte, s *Secret) error) error {
+	purged, err := t.pendingPurges()
+	if err != nil {
+		return err
+	}
 	return t.each(kindMeta, func(k, pt []byte) error {
+		if purged[string(k[1:])] {
+			return nil
+		}
 		s, err := openSecret(pt)
 		if err != nil {
 			return err
@@ -230,17 +266,139 @@ func (t *txn) eachSecret(fn func(id []byte, s *Secret) error) error {
 	})
 }
 
-// each iterates the records of one kind, opening each.
+// secrets returns the live-or-trashed secrets that keep accepts, in no
+// particular order. It is eachSecret spread over the CPUs: one goroutine
+// walks the store and copies the sealed records in batches, the others
+// open, decode and filter them, which is most of the work of listing a
+// large vault. keep must be safe for concurrent use.
+func (t *txn) secrets(ctx context.Context, keep func(*Secret) bool) ([]*Secret, error) {
+	workers := runtime.GOMAXPROCS(0)
+	if workers < 2 {
+		var out []*Secret
+		err := t.eachSecret(func(_ []byte, s *Secret) error {
+			if keep(s) {
+				out = append(out, s)
+			}
+			return ctx.Err()
+		})
+		return out, err
+	}
+	purged, err := t.pendingPurges()
+	if err != nil {
+		return nil, err
+	}
+	type batch struct {
+		arena      []byte
+		keys, vals [][2]int // offsets into arena
+	}
+	const batchSize = 512
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		out     []*Secret
+		failed  error
+		batches = make(chan *batch, workers)
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if failed == nil {
+			failed = err
+		}
+		mu.Unlock()
+	}
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []byte
+			var mine []*Secret
+			for b := range batches {
+				mu.Lock()
+				stop := failed != nil
+				mu.Unlock()
+				if stop {
+					continue // drain, so that the walker never blocks
+				}
+				for i, kr := range b.keys {
+					k := b.arena[kr[0]:kr[1]]
+					vr := b.vals[i]
+					pt, err := t.v.kr.OpenAppend(buf[:0], kindMeta, k, 0, b.arena[vr[0]:vr[1]])
+					if err != nil {
+						fail(err)
+						break
+					}
+					buf = pt
+					s, err := openSecret(pt)
+					if err != nil {
+						fail(err)
+						break
+					}
+					if keep(s) {
+						mine = append(mine, s)
+					}
+				}
+			}
+			mu.Lock()
+			out = append(out, mine...)
+			mu.Unlock()
+		}()
+	}
+	it := t.tx.NewIterator(badger.IteratorOptions{Prefix: []byte{kindMeta}})
+	newBatch := func() *batch {
+		return &batch{arena: make([]byte, 0, batchSize*256), keys: make([][2]int, 0, batchSize), vals: make([][2]int, 0, batchSize)}
+	}
+	b := newBatch()
+	for it.Rewind(); it.Valid(); it.Next() {
+		item := it.Item()
+		k := item.Key()
+		if purged[string(k[1:])] {
+			continue
+		}
+		start := len(b.arena)
+		b.arena = append(b.arena, k...)
+		b.keys = append(b.keys, [2]int{start, len(b.arena)})
+		start = len(b.arena)
+		if err = item.Value(func(v []byte) error { b.arena = append(b.arena, v...); return nil }); err != nil {
+			break
+		}
+		b.vals = append(b.vals, [2]int{start, len(b.arena)})
+		if len(b.keys) == batchSize {
+			if err = ctx.Err(); err != nil {
+				break
+			}
+			batches <- b
+			b = newBatch()
+		}
+	}
+	it.Close()
+	if len(b.keys) > 0 && err == nil {
+		batches <- b
+	}
+	close(batches)
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	return out, failed
+}
+
+// each iterates the records of one kind, opening each. The plaintext
+// passed to fn is only valid during the call.
 func (t *txn) each(kind byte, fn func(k, pt []byte) error) error {
-	it := t.tx.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 256, Prefix: []byte{kind}})
+	// Values live in the LSM tree (see badgerOptions), so reading them in
+	// place is cheaper than Badger's prefetching, which copies each one.
+	it := t.tx.NewIterator(badger.IteratorOptions{Prefix: []byte{kind}})
 	defer it.Close()
-	var pt []byte
+	var buf, pt []byte
 	for it.Rewind(); it.Valid(); it.Next() {
 		item := it.Item()
 		k := item.Key()
 		err := item.Value(func(sealed []byte) error {
 			var err error
-			pt, err = t.v.kr.Open(kind, k, 0, sealed)
+			pt, err = t.v.kr.OpenAppend(buf[:0], kind, k, 0, sealed)
+			if err == nil {
+				buf = pt
+			}
 			return err
 		})
 		if err != nil {
@@ -274,24 +432,37 @@ func (t *txn) eachTrash(fn func(id []byte, deleted time.Time) error) error {
 	})
 }
 
-// purge deletes every record of a secret and leaves a scrub marker that
-// asks for the compaction which removes them from the disk. The marker
-// is part of the same transaction, so a crash before the compaction
-// leaves work that the next writer finishes.
+// purge makes a secret unreachable at once and leaves a scrub marker that
+// asks for the compaction which removes its records from the disk. The
+// index entry is overwritten with an empty id rather than deleted, and the
+// other records stay live until the scrub: Badger's DropPrefix only acts
+// on prefixes that still hold a live key, and it is DropPrefix that
+// removes every older copy. The marker is part of the same transaction, so
+// a crash before the compaction leaves work that the next writer finishes.
 func (t *txn) purge(id []byte, s *Secret) {
 	ik := t.indexKey(s.Name)
-	for _, ver := range s.Versions {
-		t.delete(valueKey(id, ver.Number))
-	}
-	t.delete(ik)
-	t.delete(key(kindMeta, id))
-	t.delete(key(kindTrash, id))
+	t.setIndex(s.Name, nil)
 	t.set(key(kindScrub, id), ik)
+}
+
+// pendingPurges returns the ids whose purge is committed but not yet
+// scrubbed: their records are still in the store and must not be listed.
+func (t *txn) pendingPurges() (map[string]bool, error) {
+	it := t.tx.NewIterator(badger.IteratorOptions{Prefix: []byte{kindScrub}})
+	defer it.Close()
+	var ids map[string]bool
+	for it.Rewind(); it.Valid(); it.Next() {
+		if ids == nil {
+			ids = map[string]bool{}
+		}
+		ids[string(it.Item().Key()[1:])] = true
+	}
+	return ids, nil
 }
 
 // scrub drops, from every level of the store, the records of secrets whose
 // purge is committed, then clears the markers. Badger's DropPrefix flushes
-// the memtable and rewrites the tables that hold those keys, so no sealed
+// the memtables and rewrites the tables that hold those keys, so no sealed
 // copy of them stays in the vault directory (SPEC invariant 7).
 func (v *Vault) scrub() error {
 	v.mu.Lock()
@@ -308,7 +479,13 @@ func (v *Vault) scrub() error {
 			}
 			id := k[1:]
 			markers = append(markers, k)
-			prefixes = append(prefixes, key(kindMeta, id), key(kindValue, id), key(kindTrash, id), ik)
+			prefixes = append(prefixes, key(kindMeta, id), key(kindValue, id), key(kindTrash, id))
+			// The name may have been reused since (only possible when an
+			// earlier scrub failed): then its index belongs to the new
+			// secret and stays.
+			if got, err := tx.get(kindIndex, ik, 0); err == nil && len(got) == 0 {
+				prefixes = append(prefixes, ik)
+			}
 		}
 		return nil
 	})

@@ -107,6 +107,13 @@ func Create(ctx context.Context, dir string, passphrase []byte, kdf keyring.Para
 	if err := checkDir(dir); err != nil {
 		return nil, err
 	}
+	// A store without a header is left by a crash during an earlier
+	// Create, or by a header lost since. Its records would break the new
+	// vault's audit chain, and a restored header could still open them:
+	// refuse rather than destroy them.
+	if entries, err := os.ReadDir(filepath.Join(dir, dbDir)); err == nil && len(entries) > 0 {
+		return nil, fmt.Errorf("%w: %s holds a store without a header (an interrupted init or a lost header); move it away to create a new vault", ErrExists, filepath.Join(dir, dbDir))
+	}
 	hdr, kr, err := keyring.New(passphrase, kdf)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
@@ -117,17 +124,20 @@ func Create(ctx context.Context, dir string, passphrase []byte, kdf keyring.Para
 		return nil, err
 	}
 	v := &Vault{dir: dir, db: db, kr: kr, header: hdr, now: opts.Now, actor: opts.Actor, settings: set}
-	err = v.update(func(tx *txn) error {
+	err = v.write(ctx, func(tx *txn) error {
 		tx.putSettings(set)
 		return tx.audit(Event{Op: "init", Outcome: "ok"})
 	})
 	if err == nil {
 		// The header is written last: a directory without one is not a
-		// vault, so a crash before this line leaves nothing half-made.
+		// vault, so a crash before this line leaves no vault half-made.
 		err = writeFileAtomic(filepath.Join(dir, headerFile), hdr.Marshal())
 	}
 	if err != nil {
+		// The store is ours and new; without its header nothing can read
+		// it, so it goes too.
 		v.Close()
+		os.RemoveAll(filepath.Join(dir, dbDir))
 		return nil, err
 	}
 	return v, nil
@@ -173,7 +183,7 @@ func openUnlocked(ctx context.Context, dir string, hdr *keyring.Header, kr *keyr
 		return nil, err
 	}
 	v := &Vault{dir: dir, db: db, kr: kr, header: hdr, readOnly: opts.ReadOnly, now: opts.Now, actor: opts.Actor}
-	err = v.view(func(tx *txn) error {
+	err = v.read(ctx, func(tx *txn) error {
 		var err error
 		v.settings, err = tx.getSettings()
 		return err
@@ -188,8 +198,12 @@ func openUnlocked(ctx context.Context, dir string, hdr *keyring.Header, kr *keyr
 	return v, nil
 }
 
-// Close flushes and closes the store and wipes the keys from memory.
+// Close flushes and closes the store and wipes the keys from memory. It
+// waits for a write in progress; calling it again does nothing. Other
+// calls must not run concurrently with Close.
 func (v *Vault) Close() error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	if v.db == nil {
 		return nil
 	}
@@ -226,7 +240,7 @@ func (v *Vault) Settings() Settings {
 
 // SetSetting changes one setting (see SettingKeys).
 func (v *Vault) SetSetting(ctx context.Context, key, value string) error {
-	return v.update(func(tx *txn) error {
+	return v.write(ctx, func(tx *txn) error {
 		set, err := v.settings.With(key, value)
 		if err != nil {
 			return err
@@ -240,6 +254,9 @@ func (v *Vault) SetSetting(ctx context.Context, key, value string) error {
 // ChangePassphrase rewraps the data key under a new passphrase and KDF
 // parameters. No record is re-encrypted.
 func (v *Vault) ChangePassphrase(ctx context.Context, newPassphrase []byte, kdf keyring.Params) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if v.readOnly {
 		return ErrReadOnly
 	}
@@ -292,7 +309,7 @@ func (v *Vault) Put(ctx context.Context, name string, value []byte, o PutOptions
 		o.Op = "set"
 	}
 	var ver Version
-	err := v.update(func(tx *txn) error {
+	err := v.write(ctx, func(tx *txn) error {
 		id, s, err := tx.lookup(name)
 		switch {
 		case errors.Is(err, ErrNotFound):
@@ -357,9 +374,9 @@ func (v *Vault) Get(ctx context.Context, name string, version int, op string) ([
 	}
 	var err error
 	if v.readOnly {
-		err = v.view(read)
+		err = v.read(ctx, read)
 	} else {
-		err = v.update(read)
+		err = v.write(ctx, read)
 	}
 	return val, ver, err
 }
@@ -376,7 +393,7 @@ func versionOf(s *Secret, n int) (Version, error) {
 // trash are returned too; check InTrash.
 func (v *Vault) Secret(ctx context.Context, name string) (Secret, error) {
 	var s *Secret
-	err := v.view(func(tx *txn) error {
+	err := v.read(ctx, func(tx *txn) error {
 		var err error
 		_, s, err = tx.lookup(name)
 		return err
@@ -411,26 +428,42 @@ func (v *Vault) List(ctx context.Context, o ListOptions) ([]Secret, error) {
 		at = v.now()
 	}
 	set := v.Settings()
-	var out []Secret
-	err := v.view(func(tx *txn) error {
-		return tx.eachSecret(func(id []byte, s *Secret) error {
+	var found []*Secret
+	err := v.read(ctx, func(tx *txn) error {
+		var err error
+		found, err = tx.secrets(ctx, func(s *Secret) bool {
 			if s.InTrash() != o.Deleted || !strings.HasPrefix(s.Name, o.Prefix) {
-				return nil
+				return false
 			}
 			for k, val := range o.Tags {
 				if got, ok := s.Tags[k]; !ok || got != val {
-					return nil
+					return false
 				}
 			}
-			if len(o.Statuses) > 0 && !slices.Contains(o.Statuses, s.Status(at, set)) {
-				return nil
-			}
-			out = append(out, *s)
-			return ctx.Err()
+			return len(o.Statuses) == 0 || slices.Contains(o.Statuses, s.Status(at, set))
 		})
+		return err
 	})
-	slices.SortFunc(out, func(a, b Secret) int { return strings.Compare(a.Name, b.Name) })
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	// Sort small (name, index) pairs, contiguous in memory, rather than
+	// the large structs or pointers to them: at 100k secrets this halves
+	// the sort.
+	type byName struct {
+		name string
+		i    int
+	}
+	keys := make([]byName, len(found))
+	for i, s := range found {
+		keys[i] = byName{s.Name, i}
+	}
+	slices.SortFunc(keys, func(a, b byName) int { return strings.Compare(a.name, b.name) })
+	out := make([]Secret, len(found))
+	for i, k := range keys {
+		out[i] = *found[k.i]
+	}
+	return out, nil
 }
 
 // Tag sets tags on a secret. It adds no version.
@@ -438,7 +471,7 @@ func (v *Vault) Tag(ctx context.Context, name string, tags map[string]string, no
 	if err := ValidateTags(tags); err != nil {
 		return err
 	}
-	return v.modify(name, "tag", note, func(s *Secret) error {
+	return v.modifyCtx(ctx, name, "tag", note, func(s *Secret) error {
 		if s.Tags == nil {
 			s.Tags = map[string]string{}
 		}
@@ -452,7 +485,7 @@ func (v *Vault) Tag(ctx context.Context, name string, tags map[string]string, no
 // Untag removes tag keys from a secret. Removing a key it does not carry
 // is an error, so that a typo does not pass silently.
 func (v *Vault) Untag(ctx context.Context, name string, keys []string) error {
-	return v.modify(name, "untag", strings.Join(keys, ","), func(s *Secret) error {
+	return v.modifyCtx(ctx, name, "untag", strings.Join(keys, ","), func(s *Secret) error {
 		for _, k := range keys {
 			if _, ok := s.Tags[k]; !ok {
 				return fmt.Errorf("%w: %q has no tag %q", ErrNotFound, name, Sanitize(k))
@@ -484,16 +517,16 @@ func (v *Vault) Update(ctx context.Context, name string, a Attributes) error {
 	if a.Enabled != nil && a.ContentType == nil && a.Expires == nil && a.NotBefore == nil {
 		op = map[bool]string{true: "enable", false: "disable"}[*a.Enabled]
 	}
-	return v.modify(name, op, "", func(s *Secret) error {
+	return v.modifyCtx(ctx, name, op, "", func(s *Secret) error {
 		cur := &s.Versions[len(s.Versions)-1]
 		if a.ContentType != nil {
 			cur.ContentType = *a.ContentType
 		}
 		if a.Expires != nil {
-			cur.Expires = a.Expires.UTC()
+			cur.Expires = utcOrZero(*a.Expires)
 		}
 		if a.NotBefore != nil {
-			cur.NotBefore = a.NotBefore.UTC()
+			cur.NotBefore = utcOrZero(*a.NotBefore)
 		}
 		if a.Enabled != nil {
 			s.Enabled = *a.Enabled
@@ -504,7 +537,12 @@ func (v *Vault) Update(ctx context.Context, name string, a Attributes) error {
 
 // modify applies change to a live secret's metadata and audits it.
 func (v *Vault) modify(name, op, note string, change func(*Secret) error) error {
-	return v.update(func(tx *txn) error {
+	return v.modifyCtx(context.Background(), name, op, note, change)
+}
+
+// modifyCtx is modify that gives up when ctx is done.
+func (v *Vault) modifyCtx(ctx context.Context, name, op, note string, change func(*Secret) error) error {
+	return v.write(ctx, func(tx *txn) error {
 		id, s, err := tx.lookupLive(name)
 		if err != nil {
 			return err
@@ -524,7 +562,7 @@ func (v *Vault) Rename(ctx context.Context, oldName, newName string) error {
 	if err := ValidateName(newName); err != nil {
 		return err
 	}
-	return v.update(func(tx *txn) error {
+	return v.write(ctx, func(tx *txn) error {
 		id, s, err := tx.lookupLive(oldName)
 		if err != nil {
 			return err
@@ -551,7 +589,7 @@ func (v *Vault) Rename(ctx context.Context, oldName, newName string) error {
 // old version's lifetime.
 func (v *Vault) Rollback(ctx context.Context, name string, n int) (Version, error) {
 	var ver Version
-	err := v.update(func(tx *txn) error {
+	err := v.write(ctx, func(tx *txn) error {
 		id, s, err := tx.lookupLive(name)
 		if err != nil {
 			return err
@@ -575,7 +613,7 @@ func (v *Vault) Rollback(ctx context.Context, name string, n int) (Version, erro
 
 // Delete moves a secret to the trash.
 func (v *Vault) Delete(ctx context.Context, name string) error {
-	return v.update(func(tx *txn) error {
+	return v.write(ctx, func(tx *txn) error {
 		id, s, err := tx.lookupLive(name)
 		if err != nil {
 			return err
@@ -589,7 +627,7 @@ func (v *Vault) Delete(ctx context.Context, name string) error {
 
 // Recover brings a secret back from the trash unchanged.
 func (v *Vault) Recover(ctx context.Context, name string) error {
-	return v.update(func(tx *txn) error {
+	return v.write(ctx, func(tx *txn) error {
 		id, s, err := tx.lookup(name)
 		if err != nil {
 			return err
@@ -612,7 +650,7 @@ func (set Settings) PurgeAt(deleted time.Time) time.Time { return deleted.Add(se
 // and the store compacted so that no sealed copy remains on disk.
 func (v *Vault) Purge(ctx context.Context, name string) error {
 	var id []byte
-	err := v.update(func(tx *txn) error {
+	err := v.write(ctx, func(tx *txn) error {
 		var s *Secret
 		var err error
 		id, s, err = tx.lookup(name)
@@ -639,7 +677,7 @@ func (v *Vault) Purge(ctx context.Context, name string) error {
 func (v *Vault) Audit(ctx context.Context, name string) ([]Event, error) {
 	var id []byte
 	var out []Event
-	err := v.view(func(tx *txn) error {
+	err := v.read(ctx, func(tx *txn) error {
 		if name != "" {
 			var err error
 			if id, _, err = tx.lookup(name); err != nil {
@@ -659,7 +697,7 @@ func (v *Vault) Audit(ctx context.Context, name string) ([]Event, error) {
 // Record appends an event that no other call writes, such as a rotation
 // review decision with its note.
 func (v *Vault) Record(ctx context.Context, name, op, note string) error {
-	return v.update(func(tx *txn) error {
+	return v.write(ctx, func(tx *txn) error {
 		e := Event{Op: op, Secret: name, Note: note, Outcome: "ok"}
 		if name != "" {
 			id, _, err := tx.lookup(name)
@@ -673,10 +711,26 @@ func (v *Vault) Record(ctx context.Context, name, op, note string) error {
 }
 
 // housekeeping runs when the vault is opened for writing: it finishes
-// purges that a crash interrupted and purges trash past its retention.
+// an import and purges that a crash interrupted, and purges trash past its
+// retention.
 func (v *Vault) housekeeping(ctx context.Context) error {
+	// A header write that a crash interrupted leaves its temporary file.
+	if stale, err := filepath.Glob(filepath.Join(v.dir, ".tmp-*")); err == nil {
+		for _, f := range stale {
+			os.Remove(f)
+		}
+	}
+	// Finish an import a crash interrupted before anything else writes.
+	if err := v.recoverImport(ctx); err != nil {
+		return err
+	}
+	// Finish interrupted purges next, so that their trash records are not
+	// purged twice.
+	if err := v.scrub(); err != nil {
+		return err
+	}
 	var expired [][]byte
-	err := v.view(func(tx *txn) error {
+	err := v.read(ctx, func(tx *txn) error {
 		return tx.eachTrash(func(id []byte, deleted time.Time) error {
 			if !tx.now.Before(v.settings.PurgeAt(deleted)) {
 				expired = append(expired, id)
@@ -687,23 +741,24 @@ func (v *Vault) housekeeping(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(expired) > 0 {
-		err = v.update(func(tx *txn) error {
-			for _, id := range expired {
-				s, err := tx.secretByID(id)
-				if err != nil {
-					return err
-				}
-				tx.purge(id, s)
-				if err := tx.audit(Event{Op: "purge", Secret: s.Name, id: id, Note: "retention ended", Outcome: "ok"}); err != nil {
-					return err
-				}
+	if len(expired) == 0 {
+		return nil
+	}
+	err = v.write(ctx, func(tx *txn) error {
+		for _, id := range expired {
+			s, err := tx.secretByID(id)
+			if err != nil {
+				return err
 			}
-			return nil
-		})
-		if err != nil {
-			return err
+			tx.purge(id, s)
+			if err := tx.audit(Event{Op: "purge", Secret: s.Name, id: id, Note: "retention ended", Outcome: "ok"}); err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return v.scrub()
 }

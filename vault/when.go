@@ -7,6 +7,9 @@ import (
 	"time"
 )
 
+// maxDuration bounds every duration locket reads: a century.
+const maxDuration = 100 * 365 * Day
+
 // ParseDuration parses durations such as 90d, 12w, 36h, 30m, 20s or
 // combinations like 1d12h. A bare number is refused: units are required.
 func ParseDuration(s string) (time.Duration, error) {
@@ -42,8 +45,12 @@ func ParseDuration(s string) (time.Duration, error) {
 		default:
 			return 0, fmt.Errorf("%w: duration %q has unknown unit %q (use w, d, h, m or s)", ErrInvalid, Sanitize(orig), Sanitize(string(s[i])))
 		}
+		// Check before multiplying: 2^20 weeks overflows time.Duration.
+		if time.Duration(n) > maxDuration/unit {
+			return 0, fmt.Errorf("%w: duration %q is too large", ErrInvalid, Sanitize(orig))
+		}
 		total += time.Duration(n) * unit
-		if total > 100*365*Day {
+		if total > maxDuration {
 			return 0, fmt.Errorf("%w: duration %q is too large", ErrInvalid, Sanitize(orig))
 		}
 		s = s[i+1:]
