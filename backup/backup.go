@@ -1,0 +1,239 @@
+// Package backup writes and reads locket backups, and imports secrets from
+// other password managers.
+//
+// A backup is an age file (https://age-encryption.org) holding one JSON
+// document: the format version, the source vault's id, its settings and the
+// chosen secrets with every version's value. age is the whole security
+// model: the file is encrypted and authenticated with a random file key,
+// wrapped either to a passphrase (scrypt) or to one or more recipients
+// (X25519 or SSH keys), so that in an emergency `age -d` alone recovers the
+// secrets. Nothing is decoded before age has authenticated all of it, and
+// the decoder then checks every field as if a stranger had written it,
+// because with recipients anyone can encrypt a file to you.
+package backup
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"filippo.io/age"
+	"filippo.io/age/armor"
+
+	"locket/vault"
+)
+
+// Sentinel errors, wrapped with %w.
+var (
+	// ErrNotBackup: the file is not age-encrypted.
+	ErrNotBackup = errors.New("not a locket backup: the file is not age-encrypted")
+	// ErrWrongKey: the passphrase or identities do not open the file.
+	ErrWrongKey = errors.New("wrong passphrase or identity for this backup")
+	// ErrDamaged: the file is truncated, or was changed after encryption.
+	ErrDamaged = errors.New("backup is damaged or truncated")
+	// ErrFormat: the decrypted content is not a valid locket backup.
+	ErrFormat = errors.New("backup content is invalid")
+	// ErrNewerFormat: the backup was written by a newer locket.
+	ErrNewerFormat = errors.New("backup was made by a newer version of locket")
+	// ErrTooLarge: the backup exceeds the size this locket accepts.
+	ErrTooLarge = errors.New("backup is too large")
+)
+
+// Backup is the content of a backup file.
+type Backup struct {
+	// Format is the version of the document read (FormatVersion on write).
+	Format int
+	// Created is when the backup was made.
+	Created time.Time
+	// SourceVault is the id of the vault it was made from.
+	SourceVault string
+	// Settings are the source vault's settings, nil when the file has none.
+	Settings *vault.Settings
+	// Secrets are sorted by name.
+	Secrets []vault.SecretData
+}
+
+// Limits against hostile or absurd files. maxDocument bounds the decrypted
+// JSON (a vault of 100k ordinary secrets is about 40 MB); a var so that
+// tests can lower it.
+var maxDocument int64 = 1 << 30
+
+const (
+	armorHeader = "-----BEGIN AGE ENCRYPTED FILE-----"
+	ageIntro    = "age-encryption.org/"
+)
+
+// Encrypt writes b as an age file to w, encrypted to recipients, in
+// ASCII armor when armored is true.
+func Encrypt(w io.Writer, b *Backup, recipients []age.Recipient, armored bool) error {
+	if len(recipients) == 0 {
+		return errors.New("no recipients to encrypt the backup to")
+	}
+	doc, err := Marshal(b)
+	if err != nil {
+		return err
+	}
+	var out io.Writer = w
+	var aw io.WriteCloser
+	if armored {
+		aw = armor.NewWriter(w)
+		out = aw
+	}
+	ew, err := age.Encrypt(out, recipients...)
+	if err != nil {
+		return fmt.Errorf("encrypt backup: %w", err)
+	}
+	if _, err := ew.Write(doc); err != nil {
+		return fmt.Errorf("write backup: %w", err)
+	}
+	if err := ew.Close(); err != nil {
+		return fmt.Errorf("write backup: %w", err)
+	}
+	if aw != nil {
+		if err := aw.Close(); err != nil {
+			return fmt.Errorf("write backup: %w", err)
+		}
+	}
+	return nil
+}
+
+// Keys supplies what opens a backup. It is called once, after the header
+// has been read, with whether the file is encrypted to a passphrase, so
+// that a passphrase is only asked for when one is needed.
+type Keys func(passphrase bool) ([]age.Identity, error)
+
+// Decrypt reads, authenticates and decodes a backup file (binary or
+// armored). Every failure wraps one of the sentinel errors.
+func Decrypt(r io.Reader, keys Keys) (*Backup, error) {
+	ct, err := readCiphertext(r)
+	if err != nil {
+		return nil, err
+	}
+	hdr, err := age.ExtractHeader(bytes.NewReader(ct))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
+	}
+	ids, err := keys(isPassphrase(hdr))
+	if err != nil {
+		return nil, err
+	}
+	pr, err := age.Decrypt(bytes.NewReader(ct), ids...)
+	if err != nil {
+		var nomatch *age.NoIdentityMatchError
+		if errors.As(err, &nomatch) {
+			if isPassphrase(hdr) {
+				return nil, fmt.Errorf("%w: wrong passphrase (or a damaged header)", ErrWrongKey)
+			}
+			return nil, fmt.Errorf("%w: it is encrypted to other recipients than the identities given", ErrWrongKey)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
+	}
+	doc, err := io.ReadAll(io.LimitReader(pr, maxDocument+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
+	}
+	if int64(len(doc)) > maxDocument {
+		return nil, fmt.Errorf("%w: its content exceeds %d MiB", ErrTooLarge, maxDocument>>20)
+	}
+	return Unmarshal(doc)
+}
+
+// readCiphertext reads the whole age file, removing the armor if there is
+// one. The size is bounded before anything is decrypted.
+func readCiphertext(r io.Reader) ([]byte, error) {
+	br := bufio.NewReader(io.LimitReader(r, 2*maxDocument+4096))
+	start, _ := br.Peek(len(armorHeader) + 64)
+	trimmed := bytes.TrimLeft(start, " \t\r\n")
+	var src io.Reader
+	switch {
+	case bytes.HasPrefix(trimmed, []byte(armorHeader)):
+		src = armor.NewReader(br)
+	case bytes.HasPrefix(start, []byte(ageIntro)):
+		src = br
+	default:
+		return nil, ErrNotBackup
+	}
+	ct, err := io.ReadAll(src)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
+	}
+	if int64(len(ct)) > 2*maxDocument {
+		return nil, ErrTooLarge
+	}
+	return ct, nil
+}
+
+// isPassphrase reports whether an age header wraps its file key with
+// scrypt, age's passphrase recipient.
+func isPassphrase(hdr []byte) bool {
+	for _, line := range strings.Split(string(hdr), "\n") {
+		if strings.HasPrefix(line, "-> scrypt ") {
+			return true
+		}
+	}
+	return false
+}
+
+// Marshal encodes b as the current format's JSON document: compact, with
+// one secret per line so that `age -d` output can be read and grepped.
+// Secrets are encoded on every core: it is most of an export's time.
+func Marshal(b *Backup) ([]byte, error) {
+	f := toV1(b)
+	secrets := f.Secrets
+	f.Secrets = []secretV1{}
+	head, err := json.Marshal(f)
+	if err != nil {
+		return nil, fmt.Errorf("encode backup: %w", err)
+	}
+	lines := make([][]byte, len(secrets))
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(secrets); i += workers {
+				if lines[i], errs[w] = json.Marshal(&secrets[i]); errs[w] != nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("encode backup: %w", err)
+	}
+	size := len(head) + 8
+	for _, l := range lines {
+		size += len(l) + 2
+	}
+	out := make([]byte, 0, size)
+	out = append(out, head[:len(head)-2]...) // drop "]}"
+	for i, l := range lines {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, '\n')
+		out = append(out, l...)
+	}
+	return append(out, "\n]}\n"...), nil
+}
+
+// Snapshot makes a backup of the secrets of v that o chooses, with the
+// vault settings, from one consistent read (audited as one export).
+func Snapshot(ctx context.Context, v *vault.Vault, o vault.SnapshotOptions) (*Backup, error) {
+	secrets, set, err := v.Snapshot(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return &Backup{Format: FormatVersion, Created: v.Now().UTC(), SourceVault: v.VaultID(), Settings: &set, Secrets: secrets}, nil
+}

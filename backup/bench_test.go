@@ -1,0 +1,86 @@
+package backup
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+
+	"locket/vault"
+)
+
+// Targets (issue 5, on a 2-core machine): export of 100k secrets <= 2 s,
+// import <= 5 s. Run with
+//
+//	go test -run XXX -bench . -benchmem -benchtime 1x ./backup
+
+var benchSizes = []int{1_000, 10_000, 100_000}
+
+func benchSecrets(n int) []vault.SecretData {
+	out := make([]vault.SecretData, n)
+	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range out {
+		out[i] = vault.SecretData{
+			Secret: vault.Secret{Name: fmt.Sprintf("team%02d/service%03d/secret-%06d", i%50, i%997, i), Enabled: true,
+				Tags:     map[string]string{"env": "prod", "owner": "ops"},
+				Versions: []vault.Version{{Number: 1, ContentType: "text/plain", Created: created, Actor: "ana@laptop"}}},
+			Values: [][]byte{fmt.Appendf(nil, "value-%06d-0123456789abcdefghijklmnopqrstuvwxyz", i)},
+		}
+	}
+	return out
+}
+
+func BenchmarkExport(b *testing.B) {
+	id, _ := age.GenerateX25519Identity()
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			v := newVault(b, vault.DefaultSettings())
+			if _, err := v.Import(context.Background(), benchSecrets(n), vault.ImportOptions{}); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for range b.N {
+				bk, err := Snapshot(context.Background(), v, vault.SnapshotOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := Encrypt(io.Discard, bk, []age.Recipient{id.Recipient()}, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkImport(b *testing.B) {
+	id, _ := age.GenerateX25519Identity()
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			var file bytes.Buffer
+			if err := Encrypt(&file, &Backup{Secrets: benchSecrets(n)}, []age.Recipient{id.Recipient()}, false); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for range b.N {
+				b.StopTimer()
+				v := newVault(b, vault.DefaultSettings())
+				b.StartTimer()
+				bk, err := Decrypt(bytes.NewReader(file.Bytes()), with(id))
+				if err != nil {
+					b.Fatal(err)
+				}
+				rep, err := v.Import(context.Background(), bk.Secrets, vault.ImportOptions{})
+				if err != nil || rep.Changes() != n {
+					b.Fatal(rep.Changes(), err)
+				}
+				b.StopTimer()
+				v.Close()
+				b.StartTimer()
+			}
+		})
+	}
+}

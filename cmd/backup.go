@@ -1,0 +1,484 @@
+package cmd
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"filippo.io/age"
+	"github.com/spf13/cobra"
+
+	"locket/backup"
+	"locket/vault"
+)
+
+func init() { register(newBackupCmd) }
+
+func newBackupCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "backup",
+		Short: "encrypted backups: export, import, verify",
+		Long: `A backup is an age file (https://age-encryption.org) holding one JSON
+document with the vault settings and the chosen secrets, every version,
+tags and trash state. It is encrypted to a passphrase or to recipients
+(age X25519 keys, SSH ed25519 or RSA public keys), so that a team can each
+open the same file with their own key, and 'age -d' alone can read it in
+an emergency.`,
+	}
+	cmd.AddCommand(newBackupExportCmd(a), newBackupImportCmd(a), newBackupVerifyCmd(a))
+	return cmd
+}
+
+// errNoBackupPassphrase: no backup passphrase source and no terminal.
+var errNoBackupPassphrase = withCode(ExitUnlock, errors.New("no backup passphrase: no terminal to ask on; pass --backup-passphrase-file F or set LOCKET_BACKUP_PASSPHRASE_FILE"))
+
+// backupPassphrase reads the backup passphrase: --backup-passphrase-file,
+// LOCKET_BACKUP_PASSPHRASE_FILE, else the terminal (twice when creating).
+func backupPassphrase(file string, twice bool) ([]byte, error) {
+	if file == "" {
+		file = os.Getenv("LOCKET_BACKUP_PASSPHRASE_FILE")
+	}
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("read backup passphrase file: %w", err)
+		}
+		if b = trimNewline(b); len(b) == 0 {
+			return nil, fmt.Errorf("backup passphrase file %s is empty", file)
+		}
+		return b, nil
+	}
+	var b []byte
+	var err error
+	if twice {
+		b, err = promptTwice("backup passphrase")
+	} else {
+		b, err = promptSecret("Backup passphrase: ")
+	}
+	if errors.Is(err, errNoPassphrase) {
+		return nil, errNoBackupPassphrase
+	}
+	return b, err
+}
+
+func newBackupExportCmd(a *app) *cobra.Command {
+	var (
+		usePass    bool
+		recipients []string
+		recFile    string
+		passFile   string
+		prefix     string
+		tags       []string
+		armored    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "export FILE",
+		Short: "write an encrypted backup",
+		Long: `Write the secrets (all, or those under --prefix carrying every --tag) with
+all their versions, tags and trash state, and the vault settings, to FILE
+as an age file. The file is written under a temporary name with mode 0600
+and renamed into place only when complete. FILE - writes to stdout.
+
+Without --recipient or --recipients-file the backup is encrypted to a
+passphrase, read from --backup-passphrase-file or
+LOCKET_BACKUP_PASSPHRASE_FILE, else asked twice on the terminal.
+A recipient is an age public key (age1...) or an SSH public key line
+(ssh-ed25519 or ssh-rsa); a recipients file holds one per line, with #
+comments.`,
+		Example: `  locket backup export ~/backups/locket.age
+  locket backup export team.age --prefix shared/ --recipients-file team.recipients
+  locket backup export - --recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p --armor`,
+		Args: exactArgs("FILE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := args[0]
+			if usePass && (len(recipients) > 0 || recFile != "") {
+				return usageError("--passphrase and --recipient/--recipients-file exclude each other")
+			}
+			if err := vault.ValidatePrefix(prefix); err != nil {
+				return err
+			}
+			tagSet, err := parseTags(tags)
+			if err != nil {
+				return err
+			}
+			var recs []age.Recipient
+			for _, r := range recipients {
+				rec, err := backup.ParseRecipient(r)
+				if err != nil {
+					return fmt.Errorf("--recipient %s: %w", shorten(r), err)
+				}
+				recs = append(recs, rec)
+			}
+			if recFile != "" {
+				f, err := os.Open(recFile)
+				if err != nil {
+					return fmt.Errorf("recipients file: %w", err)
+				}
+				rs, err := backup.ParseRecipients(f)
+				f.Close()
+				if err != nil {
+					return fmt.Errorf("recipients file %s: %w", recFile, err)
+				}
+				recs = append(recs, rs...)
+			}
+			to := fmt.Sprintf("%d recipients", len(recs))
+			if len(recs) == 0 {
+				pass, err := backupPassphrase(passFile, true)
+				if err != nil {
+					return err
+				}
+				r, err := backup.PassphraseRecipient(pass)
+				wipe(pass)
+				if err != nil {
+					return err
+				}
+				recs, to = []age.Recipient{r}, "a passphrase"
+			}
+			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+				b, err := backup.Snapshot(cmd.Context(), v, vault.SnapshotOptions{Prefix: prefix, Tags: tagSet, Note: "backup to " + filepath.Base(path)})
+				if err != nil {
+					return err
+				}
+				if len(b.Secrets) == 0 {
+					return withCode(ExitNotFound, errors.New("no secrets match; nothing was exported"))
+				}
+				err = a.writeAtomic(path, func(w io.Writer) error { return backup.Encrypt(w, b, recs, armored) })
+				if err != nil {
+					return err
+				}
+				versions := 0
+				for _, sd := range b.Secrets {
+					versions += len(sd.Versions)
+				}
+				fmt.Fprintf(a.stderr, "exported %d secrets (%d versions) to %s, encrypted to %s\n", len(b.Secrets), versions, vault.Sanitize(path), to)
+				return nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&usePass, "passphrase", false, "encrypt to a passphrase (the default without recipients)")
+	f.StringArrayVarP(&recipients, "recipient", "r", nil, "encrypt to this age or SSH public key (repeatable)")
+	f.StringVarP(&recFile, "recipients-file", "R", "", "encrypt to the recipients listed in this file")
+	f.StringVar(&passFile, "backup-passphrase-file", "", "read the backup passphrase from this file")
+	f.StringVar(&prefix, "prefix", "", "export only secrets whose names start with this")
+	f.StringArrayVar(&tags, "tag", nil, "export only secrets with this tag k=v (repeatable)")
+	f.BoolVarP(&armored, "armor", "a", false, "write ASCII armor (PEM-like text) instead of binary")
+	return cmd
+}
+
+// shorten keeps a possibly long argument readable in an error.
+func shorten(s string) string {
+	if len(s) > 24 {
+		return s[:20] + "..."
+	}
+	return s
+}
+
+// writeAtomic writes a file through a temporary file with mode 0600 in
+// the same directory, synced and renamed into place only when fn has
+// written all of it, so that a failure never leaves half a file under the
+// final name. "-" writes to stdout.
+func (a *app) writeAtomic(path string, fn func(io.Writer) error) error {
+	if path == "-" {
+		return fn(a.stdout)
+	}
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	tmp := f.Name()
+	done := false
+	defer func() {
+		if !done {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err := f.Chmod(0o600); err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 256<<10)
+	if err := fn(w); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	done = true
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// importFlags are the flags every import shares.
+type importFlags struct {
+	dryRun     bool
+	onConflict string
+	asJSON     bool
+}
+
+func (f *importFlags) add(cmd *cobra.Command) {
+	cmd.Flags().BoolVarP(&f.dryRun, "dry-run", "n", false, "show the plan and change nothing")
+	cmd.Flags().StringVar(&f.onConflict, "on-conflict", "new-version", "when a secret differs in the vault: new-version, skip or fail")
+	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print the plan as JSON")
+}
+
+// runImport applies secrets to the vault all-or-nothing and prints the
+// plan; skipped lists what the importer itself left out.
+func (a *app) runImport(cmd *cobra.Command, f importFlags, secrets []vault.SecretData, skipped []backup.Skipped, o vault.ImportOptions) error {
+	policy, err := vault.ParseOnConflict(f.onConflict)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	o.OnConflict, o.DryRun = policy, f.dryRun
+	mode := readWrite
+	if f.dryRun {
+		mode = readOnly
+	}
+	return a.withVault(cmd.Context(), mode, func(v *vault.Vault) error {
+		rep, err := v.Import(cmd.Context(), secrets, o)
+		if err != nil && !errors.Is(err, vault.ErrConflict) {
+			return err
+		}
+		if perr := a.printPlan(rep, skipped, f.asJSON, f.dryRun); perr != nil {
+			return perr
+		}
+		return err
+	})
+}
+
+// planJSON is the --json form of an import plan.
+type planJSON struct {
+	vault.ImportReport
+	NotRead []backup.Skipped `json:"not_read"`
+}
+
+func (a *app) printPlan(rep vault.ImportReport, skipped []backup.Skipped, asJSON, dryRun bool) error {
+	if asJSON {
+		if rep.Items == nil {
+			rep.Items = []vault.ImportItem{}
+		}
+		if skipped == nil {
+			skipped = []backup.Skipped{}
+		}
+		return writeJSON(a.stdout, planJSON{ImportReport: rep, NotRead: skipped})
+	}
+	var rows [][]string
+	for _, it := range rep.Items {
+		if it.Action == vault.ActionIdentical {
+			continue
+		}
+		versions := "-"
+		if it.Versions > 0 {
+			versions = "+" + strconv.Itoa(it.Versions)
+		}
+		rows = append(rows, []string{string(it.Action), it.Name, versions, it.Reason})
+	}
+	for _, s := range skipped {
+		rows = append(rows, []string{"not read", s.Source, "-", s.Reason})
+	}
+	if len(rows) > 0 {
+		if err := table(a.stdout, []string{"ACTION", "NAME", "VERSIONS", "NOTE"}, rows); err != nil {
+			return err
+		}
+	}
+	counts := []string{
+		fmt.Sprintf("%d new", rep.Count(vault.ActionNew)),
+		fmt.Sprintf("%d with new versions", rep.Count(vault.ActionNewVersions)),
+		fmt.Sprintf("%d identical", rep.Count(vault.ActionIdentical)),
+		fmt.Sprintf("%d conflicting", rep.Count(vault.ActionConflict)),
+		fmt.Sprintf("%d skipped", rep.Count(vault.ActionSkipped)+len(skipped)),
+	}
+	fmt.Fprintf(a.stdout, "plan: %s\n", strings.Join(counts, ", "))
+	if rep.Settings {
+		fmt.Fprintln(a.stdout, "settings: replaced by the backup's")
+	}
+	switch {
+	case rep.Applied:
+		fmt.Fprintf(a.stdout, "imported: %d secrets changed\n", rep.Changes())
+	case dryRun:
+		fmt.Fprintln(a.stdout, "dry run: nothing was changed")
+	default:
+		fmt.Fprintln(a.stdout, "nothing was changed")
+	}
+	return nil
+}
+
+// backupKeys builds what opens a backup: the backup passphrase for a
+// passphrase-encrypted file, else the --identity files.
+func backupKeys(passFile string, identities []string) backup.Keys {
+	return func(isPass bool) ([]age.Identity, error) {
+		if isPass {
+			pass, err := backupPassphrase(passFile, false)
+			if err != nil {
+				return nil, err
+			}
+			id, err := backup.PassphraseIdentity(pass)
+			wipe(pass)
+			return []age.Identity{id}, err
+		}
+		if len(identities) == 0 {
+			return nil, usageError("this backup is encrypted to recipients; pass --identity FILE (an age identity file or an SSH private key)")
+		}
+		var ids []age.Identity
+		for _, name := range identities {
+			b, err := os.ReadFile(name)
+			if err != nil {
+				return nil, fmt.Errorf("identity: %w", err)
+			}
+			got, err := backup.ParseIdentities(b, func() ([]byte, error) {
+				b, err := promptSecret("Passphrase for SSH key " + name + ": ")
+				if errors.Is(err, errNoPassphrase) {
+					return nil, fmt.Errorf("SSH key %s is encrypted and there is no terminal to ask for its passphrase", name)
+				}
+				return b, err
+			})
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			ids = append(ids, got...)
+		}
+		return ids, nil
+	}
+}
+
+// readBackup opens, decrypts and checks a backup file ("-" is stdin).
+func (a *app) readBackup(path, passFile string, identities []string) (*backup.Backup, error) {
+	var r io.Reader = a.stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := backup.Decrypt(r, backupKeys(passFile, identities))
+	if errors.Is(err, backup.ErrWrongKey) {
+		return nil, withCode(ExitUnlock, err)
+	}
+	return b, err
+}
+
+func newBackupImportCmd(a *app) *cobra.Command {
+	var (
+		identities []string
+		passFile   string
+		restoreSet bool
+		flags      importFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "import FILE",
+		Short: "import a backup, all or nothing",
+		Long: `Decrypt a backup and import it as one all-or-nothing change. Nothing is
+ever overwritten: imported values are added as new versions.
+
+For each secret the plan says:
+  new            the name is free: created with all its versions
+  new-versions   the backup continues the vault's history: its newer
+                 versions are added
+  identical      the current values are the same: nothing to do
+  conflict       both changed since they parted, or the name is in the
+                 trash here; --on-conflict decides: new-version (add the
+                 backup's values as new versions), skip, or fail (import
+                 nothing)
+  skipped        the vault is ahead, or the secret is deleted in the backup
+
+--dry-run prints the plan only. --restore-settings also replaces the vault
+settings with the backup's (purge protection stays on if it is on).`,
+		Example: "  locket backup import locket.age --dry-run\n  locket backup import team.age --identity ~/.ssh/id_ed25519 --on-conflict skip",
+		Args:    exactArgs("FILE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := vault.ParseOnConflict(flags.onConflict); err != nil {
+				return withCode(ExitUsage, err)
+			}
+			b, err := a.readBackup(args[0], passFile, identities)
+			if err != nil {
+				return err
+			}
+			o := vault.ImportOptions{Note: "backup " + filepath.Base(args[0])}
+			if b.SourceVault != "" {
+				o.Note += " of vault " + b.SourceVault
+			}
+			if restoreSet {
+				if b.Settings == nil {
+					return errors.New("the backup holds no settings to restore")
+				}
+				o.Settings = b.Settings
+			}
+			return a.runImport(cmd, flags, b.Secrets, nil, o)
+		},
+	}
+	cmd.Flags().StringArrayVarP(&identities, "identity", "i", nil, "age identity file or SSH private key that opens the backup (repeatable)")
+	cmd.Flags().StringVar(&passFile, "backup-passphrase-file", "", "read the backup passphrase from this file")
+	cmd.Flags().BoolVar(&restoreSet, "restore-settings", false, "also replace the vault settings with the backup's")
+	flags.add(cmd)
+	return cmd
+}
+
+func newBackupVerifyCmd(a *app) *cobra.Command {
+	var (
+		identities []string
+		passFile   string
+	)
+	cmd := &cobra.Command{
+		Use:   "verify FILE",
+		Short: "decrypt and check a backup without importing it",
+		Long: `Decrypt a backup, authenticate all of it and check every secret in it, then
+print a summary. The vault is not opened.`,
+		Example: "  locket backup verify locket.age\n  locket backup verify team.age --identity ~/.config/age/key.txt",
+		Args:    exactArgs("FILE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := a.readBackup(args[0], passFile, identities)
+			if err != nil {
+				return err
+			}
+			versions, trash, disabled := 0, 0, 0
+			for _, sd := range b.Secrets {
+				versions += len(sd.Versions)
+				if sd.InTrash() {
+					trash++
+				}
+				if !sd.Enabled {
+					disabled++
+				}
+			}
+			settings := "not included"
+			if b.Settings != nil {
+				settings = "included"
+			}
+			fmt.Fprintf(a.stdout, "%s: ok\n", vault.Sanitize(args[0]))
+			return fields(a.stdout, [][2]string{
+				{"format", strconv.Itoa(b.Format)},
+				{"created", humanTime(b.Created)},
+				{"source vault", orDash(b.SourceVault)},
+				{"secrets", fmt.Sprintf("%d (%d in the trash, %d disabled)", len(b.Secrets), trash, disabled)},
+				{"versions", strconv.Itoa(versions)},
+				{"settings", settings},
+			})
+		},
+	}
+	cmd.Flags().StringArrayVarP(&identities, "identity", "i", nil, "age identity file or SSH private key that opens the backup (repeatable)")
+	cmd.Flags().StringVar(&passFile, "backup-passphrase-file", "", "read the backup passphrase from this file")
+	return cmd
+}

@@ -1,0 +1,67 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"locket/backup"
+	"locket/vault"
+)
+
+func init() { register(newExportCmd) }
+
+func newExportCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "write secrets in plain text for other tools",
+	}
+	cmd.AddCommand(newExportDotenvCmd(a))
+	return cmd
+}
+
+func newExportDotenvCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "dotenv PREFIX FILE",
+		Short: "write the current values under PREFIX as a .env file (plain text)",
+		Long: `Write the current value of every live, enabled secret under PREFIX to FILE as
+KEY=VALUE lines, KEY being the rest of the name with every character a
+variable cannot hold turned into "_" (PREFIX/db/password -> db_password).
+Values are quoted when needed so that 'locket import dotenv' reads them
+back exactly. FILE is written with mode 0600 and is NOT encrypted; FILE -
+writes to stdout. Disabled secrets, values a .env file cannot hold and
+clashing keys are listed on stderr and left out.`,
+		Example: "  locket export dotenv myapp/dev .env",
+		Args:    exactArgs("PREFIX", "FILE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			prefix, path := args[0], args[1]
+			if err := vault.ValidatePrefix(prefix); err != nil {
+				return err
+			}
+			// PREFIX names a folder: myapp/dev does not take myapp/devops.
+			prefix = strings.TrimSuffix(prefix, "/") + "/"
+			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+				secrets, _, err := v.Snapshot(cmd.Context(), vault.SnapshotOptions{Prefix: prefix, Note: "dotenv " + path})
+				if err != nil {
+					return err
+				}
+				var n int
+				var skipped []backup.Skipped
+				err = a.writeAtomic(path, func(w io.Writer) error {
+					n, skipped, err = backup.ExportDotenv(w, secrets, prefix)
+					return err
+				})
+				if err != nil {
+					return err
+				}
+				for _, s := range skipped {
+					fmt.Fprintf(a.stderr, "locket: left out %s: %s\n", vault.Sanitize(s.Source), vault.Sanitize(s.Reason))
+				}
+				fmt.Fprintf(a.stderr, "locket: warning: wrote %d secrets in plain text to %s; delete it when done\n", n, vault.Sanitize(path))
+				return nil
+			})
+		},
+	}
+}

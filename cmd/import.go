@@ -1,0 +1,147 @@
+package cmd
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"locket/backup"
+	"locket/vault"
+)
+
+func init() { register(newImportCmd) }
+
+func newImportCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "import",
+		Short: "move in from pass, KeePassXC or a .env file",
+		Long: `Import secrets from another password manager, all or nothing, with the same
+plan and conflict rules as 'locket backup import'. Every import is one
+audit event; --dry-run shows the plan and changes nothing.`,
+	}
+	cmd.AddCommand(newImportPassCmd(a), newImportKeePassXCCmd(a), newImportDotenvCmd(a))
+	return cmd
+}
+
+// importFound applies what an importer found.
+func (a *app) importFound(cmd *cobra.Command, flags importFlags, found *backup.Found, note string) error {
+	return a.runImport(cmd, flags, found.Secrets, found.Skipped, vault.ImportOptions{Note: note})
+}
+
+func newImportPassCmd(a *app) *cobra.Command {
+	var (
+		prefix string
+		flags  importFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "pass [DIR]",
+		Short: "import a pass store (decrypted with gpg)",
+		Long: `Import every FILE.gpg of a pass store (default $PASSWORD_STORE_DIR or
+~/.password-store) as the secret [PREFIX/]FILE, decrypting each with
+'gpg --decrypt'. The value is the whole file (pass keeps the password on
+the first line and notes below); a one-line file loses its final newline.
+Characters a name cannot hold become "-". Files gpg cannot decrypt are
+listed and left out.`,
+		Example: "  locket import pass --dry-run\n  locket import pass ~/work-store --prefix work/",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := vault.ValidatePrefix(prefix); err != nil {
+				return err
+			}
+			dir := os.Getenv("PASSWORD_STORE_DIR")
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			if dir == "" {
+				home, err := os.UserHomeDir()
+				if err != nil {
+					return err
+				}
+				dir = filepath.Join(home, ".password-store")
+			}
+			found, err := backup.ImportPass(cmd.Context(), dir, prefix, backup.GPGDecrypt)
+			if err != nil {
+				return err
+			}
+			return a.importFound(cmd, flags, found, "pass "+dir)
+		},
+	}
+	cmd.Flags().StringVar(&prefix, "prefix", "", "put the secrets under this prefix")
+	flags.add(cmd)
+	return cmd
+}
+
+func newImportKeePassXCCmd(a *app) *cobra.Command {
+	var (
+		prefix string
+		flags  importFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "keepassxc FILE.csv",
+		Short: "import a KeePassXC CSV export",
+		Long: `Import KeePassXC's CSV export (Database > Export > CSV File). Each entry
+becomes [PREFIX/]GROUP/TITLE holding the password, with the username, URL
+and notes as tags; a TOTP seed becomes its own secret NAME/totp. Entries
+without a password are listed and left out. Delete the CSV afterwards: it
+holds every password in plain text.`,
+		Example: "  locket import keepassxc export.csv --prefix kp/",
+		Args:    exactArgs("FILE.csv"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := vault.ValidatePrefix(prefix); err != nil {
+				return err
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			found, err := backup.ImportKeePassXC(f, prefix)
+			if err != nil {
+				return err
+			}
+			return a.importFound(cmd, flags, found, "keepassxc "+filepath.Base(args[0]))
+		},
+	}
+	cmd.Flags().StringVar(&prefix, "prefix", "", "put the secrets under this prefix")
+	flags.add(cmd)
+	return cmd
+}
+
+func newImportDotenvCmd(a *app) *cobra.Command {
+	var (
+		prefix string
+		flags  importFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "dotenv FILE --prefix P",
+		Short: "import a .env file",
+		Long: `Import KEY=VALUE lines of a .env file as the secrets P/KEY. "export KEY=...",
+# comments, 'single' and "double" quotes (with \n, \t, \" escapes; values may
+span lines) are understood; nothing is expanded. A key defined twice keeps
+its last value; empty values are left out.`,
+		Example: "  locket import dotenv .env --prefix myapp/dev",
+		Args:    exactArgs("FILE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if prefix == "" {
+				return usageError("--prefix is required: the secrets are named PREFIX/KEY")
+			}
+			if err := vault.ValidatePrefix(prefix); err != nil {
+				return err
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			found, err := backup.ImportDotenv(f, prefix)
+			if err != nil {
+				return err
+			}
+			return a.importFound(cmd, flags, found, "dotenv "+filepath.Base(args[0]))
+		},
+	}
+	cmd.Flags().StringVar(&prefix, "prefix", "", "name the secrets PREFIX/KEY (required)")
+	flags.add(cmd)
+	return cmd
+}
