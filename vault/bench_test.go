@@ -168,7 +168,7 @@ func BenchmarkGet(b *testing.B) {
 
 // BenchmarkGetReadOnly is Get without its audit event, which a read-only
 // handle cannot write: the difference to BenchmarkGet is the cost of the
-// synced audit write.
+// audit write (not synced, see txn.lazy).
 func BenchmarkGetReadOnly(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {

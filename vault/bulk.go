@@ -728,6 +728,9 @@ func (v *Vault) batch(fn func(put func(k, val []byte) error) error) error {
 	if err := wb.Flush(); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
+	if err := v.db.Sync(); err != nil {
+		return fmt.Errorf("write: sync: %w", err)
+	}
 	return nil
 }
 

@@ -24,6 +24,9 @@ type txn struct {
 	now     time.Time
 	err     error
 	commits []func()
+	// lazy marks a transaction whose only write is the audit event of a
+	// read; it is committed without an fsync.
+	lazy bool
 }
 
 func (v *Vault) newTxn(update bool) *txn {
@@ -89,6 +92,15 @@ func (v *Vault) updateLocked(fn func(*txn) error) error {
 	}
 	if err := t.tx.Commit(); err != nil {
 		return fmt.Errorf("write: %w", err)
+	}
+	// A change is acknowledged only once it is on disk (SPEC invariant 5).
+	// The audit event of a read is not a change: it reaches the page cache,
+	// which survives kill -9, and is synced with the next write, so a get
+	// costs no fsync.
+	if !t.lazy {
+		if err := v.db.Sync(); err != nil {
+			return fmt.Errorf("write: sync: %w", err)
+		}
 	}
 	for _, f := range t.commits {
 		f()

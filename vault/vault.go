@@ -370,6 +370,7 @@ func (v *Vault) Get(ctx context.Context, name string, version int, op string) ([
 		if err != nil || v.readOnly {
 			return err
 		}
+		tx.lazy = true
 		return tx.audit(Event{Op: op, Secret: name, id: id, Version: ver.Number, Outcome: "ok"})
 	}
 	var err error
