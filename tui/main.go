@@ -1,0 +1,515 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"locket/tui/keys"
+	"locket/vault"
+)
+
+// updateMain handles the list and detail screen.
+func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		if m.filtering {
+			var cmd tea.Cmd
+			m.filter, cmd = m.filter.Update(msg)
+			return cmd
+		}
+		return nil
+	}
+	if m.filtering {
+		return m.updateFilter(k)
+	}
+	km := &m.km
+	if r := m.refuse(k, km.New, km.Edit, km.Tags, km.Delete, km.Toggle); r != nil {
+		_, cmd := m.update(r)
+		return cmd
+	}
+	switch {
+	case key.Matches(k, km.Quit):
+		return m.quit()
+	case key.Matches(k, km.Help):
+		m.back, m.state = stateMain, stateHelp
+	case key.Matches(k, km.Filter):
+		m.filtering = true
+		m.detailFocus = false
+		m.resize()
+		return m.filter.Focus()
+	case m.detailFocus && key.Matches(k, km.Up):
+		m.detailTop--
+	case m.detailFocus && key.Matches(k, km.Down):
+		m.detailTop++
+	case key.Matches(k, km.Up):
+		m.moveBy(-1)
+	case key.Matches(k, km.Down):
+		m.moveBy(1)
+	case key.Matches(k, km.PageUp):
+		m.moveBy(-max(1, m.list.height-2))
+	case key.Matches(k, km.PageDown):
+		m.moveBy(max(1, m.list.height-2))
+	case key.Matches(k, km.Home):
+		m.moveBy(-len(m.list.rows))
+	case key.Matches(k, km.End):
+		m.moveBy(len(m.list.rows))
+	case key.Matches(k, km.Open):
+		if m.list.selected() != nil {
+			m.detailFocus = true
+			m.list.focus = false
+			m.resize()
+		}
+	case key.Matches(k, km.Back):
+		m.hide()
+		switch {
+		case m.detailFocus:
+			m.detailFocus = false
+			m.list.focus = true
+			m.hide()
+			m.resize()
+		case m.filter.Value() != "":
+			m.filter.Reset()
+			m.resize()
+			return m.runFilter()
+		}
+	case key.Matches(k, km.Sort):
+		m.sortBy = (m.sortBy + 1) % 3
+		if m.ix != nil {
+			// A new index, not a sorted one in place: a filter command
+			// may still be reading the old one.
+			ix := &index{entries: slices.Clone(m.ix.entries), statusW: m.ix.statusW, nameW: m.ix.nameW}
+			ix.sort(m.sortBy)
+			m.ix = ix
+			m.result = filterResult{}
+			m.list.setRows(m.ix, m.ix.all())
+			m.setStatus("sorted by "+m.sortBy.String(), false)
+			return m.runFilter()
+		}
+	case key.Matches(k, km.Reveal):
+		return m.toggleReveal()
+	case key.Matches(k, km.Copy):
+		return m.copySelected()
+	case key.Matches(k, km.New):
+		return m.open(stateForm, newForm(m.env, nil, m.cfg.Generate))
+	case key.Matches(k, km.Edit):
+		if s := m.list.selected(); s != nil {
+			return m.open(stateForm, newForm(m.env, s, m.cfg.Generate))
+		}
+	case key.Matches(k, km.Tags):
+		if s := m.list.selected(); s != nil {
+			return m.open(stateTags, newTags(m.env, s))
+		}
+	case key.Matches(k, km.History):
+		if s := m.list.selected(); s != nil {
+			return m.open(stateHistory, newHistory(m.env, s))
+		}
+	case key.Matches(k, km.Delete):
+		if s := m.list.selected(); s != nil {
+			name := s.Name
+			days := int(m.settings.Retention / vault.Day)
+			return m.ask(fmt.Sprintf("Delete %s?\nIt goes to the trash and can be recovered for %d days.", vault.Sanitize(name), days),
+				m.act("deleted "+vault.Sanitize(name)+" (in the trash; T to see it)", "", func(ctx context.Context, v *vault.Vault) error {
+					return v.Delete(ctx, name)
+				}))
+		}
+	case key.Matches(k, km.Toggle):
+		if s := m.list.selected(); s != nil {
+			name, enable := s.Name, !s.Enabled
+			word := map[bool]string{true: "enabled ", false: "disabled "}[enable]
+			m.hide()
+			return m.act(word+vault.Sanitize(name), name, func(ctx context.Context, v *vault.Vault) error {
+				return v.Update(ctx, name, vault.Attributes{Enabled: &enable})
+			})
+		}
+	case key.Matches(k, km.Trash):
+		return m.open(stateTrash, newTrash(m.env, m.trashed))
+	case key.Matches(k, km.Review):
+		if m.cfg.Review != nil && m.v != nil {
+			m.hide()
+			m.review = m.cfg.Review(m.v, m.cfg.Now)
+			m.review.SetSize(m.width, m.height)
+			m.state = stateReview
+			return m.review.Init()
+		}
+	default:
+		if m.cfg.Copy == nil && k.String() == "c" {
+			m.setStatus("copy is not available in this build", true)
+		}
+	}
+	return nil
+}
+
+// updateFilter handles keys while the filter line has focus: the query
+// is applied as it is typed.
+func (m *Model) updateFilter(k tea.KeyMsg) tea.Cmd {
+	switch {
+	case k.Type == tea.KeyEsc:
+		m.filtering = false
+		m.filter.Blur()
+		m.filter.Reset()
+		m.resize()
+		return m.runFilter()
+	case k.Type == tea.KeyEnter:
+		m.filtering = false
+		m.filter.Blur()
+		m.resize()
+		return nil
+	case k.Type == tea.KeyUp:
+		m.moveBy(-1)
+		return nil
+	case k.Type == tea.KeyDown:
+		m.moveBy(1)
+		return nil
+	}
+	before := m.filter.Value()
+	var cmd tea.Cmd
+	m.filter, cmd = m.filter.Update(k)
+	if m.filter.Value() != before {
+		return tea.Batch(cmd, m.runFilter())
+	}
+	return cmd
+}
+
+// moveBy moves the cursor and hides a value revealed for another secret.
+func (m *Model) moveBy(n int) {
+	prev := m.list.selected()
+	m.list.move(n)
+	m.afterMove(prev)
+}
+
+func (m *Model) afterMove(prev *vault.Secret) {
+	cur := m.list.selected()
+	if m.revealedName != "" && (cur == nil || cur.Name != m.revealedName) {
+		m.hide()
+	}
+	if prev != cur {
+		m.detailTop = 0
+	}
+}
+
+// toggleReveal shows or hides the selected secret's current value. The
+// value is fetched only now, through the audited Get.
+func (m *Model) toggleReveal() tea.Cmd {
+	s := m.list.selected()
+	if s == nil {
+		return nil
+	}
+	if m.revealedName == s.Name {
+		m.hide()
+		return nil
+	}
+	if !s.Enabled {
+		m.setStatus("the secret is disabled; x enables it", true)
+		return nil
+	}
+	v, name := m.v, s.Name
+	return func() tea.Msg {
+		val, ver, err := v.Get(context.Background(), name, 0, "reveal")
+		return RevealedMsg{Name: name, Version: ver.Number, Value: val, Err: err}
+	}
+}
+
+func (m *Model) onRevealed(msg RevealedMsg) {
+	if msg.Err != nil {
+		m.setErr(msg.Err)
+		return
+	}
+	if m.state == stateHistory && m.child != nil {
+		m.updateChild(msg)
+		return
+	}
+	cur := m.list.selected()
+	if m.state != stateMain || cur == nil || cur.Name != msg.Name {
+		wipe(msg.Value) // the user moved on meanwhile
+		return
+	}
+	m.hide()
+	m.revealed, m.revealedName = msg.Value, msg.Name
+}
+
+// copySelected copies the current value; the clipboard clears itself.
+func (m *Model) copySelected() tea.Cmd {
+	s := m.list.selected()
+	if s == nil || m.cfg.Copy == nil {
+		return nil
+	}
+	if !s.Enabled {
+		m.setStatus("the secret is disabled; x enables it", true)
+		return nil
+	}
+	v, name, copyFn, after, now := m.v, s.Name, m.cfg.Copy, m.cfg.ClearAfter, m.now
+	return func() tea.Msg {
+		ctx := context.Background()
+		val, _, err := v.Get(ctx, name, 0, "copy")
+		if err != nil {
+			return CopiedMsg{Name: name, Err: err}
+		}
+		defer wipe(val)
+		if err := copyFn(ctx, val, after); err != nil {
+			return CopiedMsg{Name: name, Err: err}
+		}
+		return CopiedMsg{Name: name, Until: now().Add(after)}
+	}
+}
+
+// onMouse scrolls the active list with the wheel.
+func (m *Model) onMouse(msg tea.MouseMsg) tea.Cmd {
+	step := 0
+	switch msg.Button {
+	case tea.MouseButtonWheelUp:
+		step = -3
+	case tea.MouseButtonWheelDown:
+		step = 3
+	default:
+		return nil
+	}
+	switch m.state {
+	case stateMain:
+		if m.detailFocus {
+			m.detailTop = max(0, m.detailTop+step)
+		} else {
+			m.moveBy(step)
+		}
+	case stateHistory, stateTrash:
+		if m.child != nil {
+			return m.updateChild(msg)
+		}
+	case stateReview:
+		if m.review != nil {
+			nm, cmd := m.review.Update(msg)
+			if sm, ok := nm.(SubModel); ok {
+				m.review = sm
+			}
+			return cmd
+		}
+	}
+	return nil
+}
+
+// mainView draws the list and the detail pane.
+func (m *Model) mainView() string {
+	count := plural(len(m.secrets), "secret")
+	if m.ix != nil && len(m.list.rows) != len(m.ix.entries) {
+		count = fmt.Sprintf("%d of %s", len(m.list.rows), plural(len(m.ix.entries), "secret"))
+	}
+	if n := len(m.trashed); n > 0 {
+		count += fmt.Sprintf(" · %d in trash", n)
+	}
+	head := m.header(count + " · sort: " + m.sortBy.String())
+	lw, lh, dw, dh := m.layout()
+	detail := m.detailView(dw, dh)
+	var body string
+	switch {
+	case m.wide():
+		sep := strings.TrimSuffix(strings.Repeat(m.st.Dim.Render(" │ ")+"\n", lh), "\n")
+		body = joinColumns(m.list.View(&m.st, m.now(), m.sortBy), sep, detail)
+	case m.detailFocus:
+		body = detail
+	default:
+		body = m.list.View(&m.st, m.now(), m.sortBy) + "\n" + m.st.Dim.Render(strings.Repeat("─", lw)) + "\n" + detail
+	}
+	var foot []string
+	if m.filtering || m.filter.Value() != "" {
+		foot = append(foot, pad(m.filter.View(), m.width))
+	}
+	foot = append(foot, m.statusLine(), m.help.ShortHelpView(m.mainHelp()))
+	return head + "\n" + body + "\n" + strings.Join(foot, "\n")
+}
+
+// mainHelp is the one-line help of the main screen, by focus.
+func (m *Model) mainHelp() keys.Bindings {
+	km := m.km
+	if m.filtering {
+		return keys.Bindings{
+			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")),
+			key.NewBinding(key.WithKeys("up"), key.WithHelp("↑/↓", "move")),
+		}
+	}
+	b := keys.Bindings{km.Filter, km.Open, km.Reveal, km.Copy, km.New, km.Edit, km.History, km.Delete, km.Trash, km.Lock, km.Help, km.Quit}
+	if m.detailFocus {
+		b = keys.Bindings{km.Back, keyHelp("↑/↓", "scroll"), km.Reveal, km.Copy, km.Edit, km.Tags, km.History, km.Toggle, km.Delete, km.Help}
+	}
+	return enabled(b)
+}
+
+// enabled drops disabled bindings (read-only hides changing actions).
+func enabled(b keys.Bindings) keys.Bindings {
+	out := b[:0:0]
+	for _, k := range b {
+		if k.Enabled() {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// joinColumns places blocks of equal height side by side.
+func joinColumns(blocks ...string) string {
+	split := make([][]string, len(blocks))
+	n := 0
+	for i, b := range blocks {
+		split[i] = strings.Split(b, "\n")
+		n = max(n, len(split[i]))
+	}
+	var out strings.Builder
+	for r := 0; r < n; r++ {
+		if r > 0 {
+			out.WriteByte('\n')
+		}
+		for _, ls := range split {
+			if r < len(ls) {
+				out.WriteString(ls[r])
+			}
+		}
+	}
+	return out.String()
+}
+
+// detailView draws the selected secret: metadata, tags, the masked or
+// revealed value and the versions.
+func (m *Model) detailView(w, h int) string {
+	if h <= 0 || w <= 0 {
+		return ""
+	}
+	e := m.list.selectedEntry()
+	if e == nil {
+		msg := "no secret selected"
+		if m.ix != nil && len(m.ix.entries) == 0 {
+			msg = "the vault is empty; n creates a secret"
+		}
+		if m.ix == nil {
+			msg = "loading…"
+		}
+		return lines(m.st.Dim.Render(msg), w, h)
+	}
+	s, now, st := e.s, m.now(), &m.st
+	cur := s.Current()
+	row := func(label, value string) string {
+		return st.Label.Render(pad(label, 12)) + value
+	}
+	var b []string
+	b = append(b, st.Title.Render(fit(s.Name, w)))
+	b = append(b, row("status", st.StatusWord(e.status)+st.Dim.Render(statusReason(s, e.status, now, m.settings))))
+	// The value comes first, so that it shows on the smallest screen.
+	switch {
+	case !s.Enabled:
+		b = append(b, row("value", st.Dim.Render("withheld: the secret is disabled")))
+	case m.revealedName == s.Name:
+		b = append(b, row("value", st.Dim.Render(fmt.Sprintf("space hides · %d bytes", len(m.revealed)))))
+		for _, l := range strings.Split(vault.SanitizeMultiline(string(m.revealed)), "\n") {
+			b = append(b, "  "+st.Revealed.Render(pad(strings.ReplaceAll(l, "\t", "    "), w-2)))
+		}
+	default:
+		b = append(b, row("value", st.Masked.Render("••••••••")+st.Dim.Render(fmt.Sprintf(" space reveals · %d bytes", cur.Size))))
+	}
+	b = append(b, "")
+	b = append(b, row("version", fmt.Sprintf("%d of %d", cur.Number, len(s.Versions))))
+	ct := cur.ContentType
+	if ct == "" {
+		ct = "-"
+	}
+	b = append(b, row("type", fit(ct, w-12)))
+	b = append(b, row("updated", when(now, cur.Created)))
+	b = append(b, row("by", fit(cur.Actor, w-12)))
+	b = append(b, row("created", when(now, s.Created)))
+	if !cur.Expires.IsZero() {
+		b = append(b, row("expires", when(now, cur.Expires)))
+	}
+	if !cur.NotBefore.IsZero() {
+		b = append(b, row("not before", when(now, cur.NotBefore)))
+	}
+	b = append(b, row("rotate", "every "+vault.FormatDuration(s.RotateEvery(m.settings))+", stale "+relative(now, s.StaleAt(m.settings))))
+	if len(s.Tags) == 0 {
+		b = append(b, row("tags", st.Dim.Render("none")))
+	}
+	for i, k := range sortedKeys(s.Tags) {
+		label := ""
+		if i == 0 {
+			label = "tags"
+		}
+		b = append(b, row(label, st.Tag.Render(fit(k+"="+s.Tags[k], w-12))))
+	}
+	if m.detailFocus || m.wide() {
+		b = append(b, "", st.Label.Render("versions")+st.Dim.Render(" (h for history)"))
+		for i := len(s.Versions) - 1; i >= 0 && i >= len(s.Versions)-5; i-- {
+			ver := s.Versions[i]
+			b = append(b, fmt.Sprintf("  v%-3d %s  %s", ver.Number, ver.Created.Local().Format("2006-01-02"), st.Dim.Render(age(now, ver.Created)+" ago")))
+		}
+	}
+	m.detailTop = max(0, min(m.detailTop, len(b)-h))
+	top := m.detailTop
+	return lines(strings.Join(b[top:], "\n"), w, h)
+}
+
+func sortedKeys(tags map[string]string) []string {
+	ks := make([]string, 0, len(tags))
+	for k := range tags {
+		ks = append(ks, k)
+	}
+	sortStrings(ks)
+	return ks
+}
+
+// statusReason says why a secret has its status, in a few words.
+func statusReason(s *vault.Secret, st vault.Status, now time.Time, set vault.Settings) string {
+	cur := s.Current()
+	switch st {
+	case vault.StatusExpired:
+		return " · expired " + short(now.Sub(cur.Expires)) + " ago"
+	case vault.StatusStale:
+		return " · not rotated for " + short(now.Sub(cur.Created))
+	case vault.StatusDue:
+		if !cur.Expires.IsZero() && cur.Expires.Sub(now) <= set.ExpiryWarning {
+			return " · expires in " + short(cur.Expires.Sub(now))
+		}
+		return " · stale in " + short(s.StaleAt(set).Sub(now))
+	case vault.StatusSnoozed:
+		return " · until " + s.SnoozedUntil().Local().Format("2006-01-02")
+	case vault.StatusNotYetValid:
+		return " · valid from " + cur.NotBefore.Local().Format("2006-01-02")
+	case vault.StatusDisabled:
+		return " · value withheld"
+	}
+	return ""
+}
+
+// helpView is the full key map, in as many columns as fit, scrolled by
+// helpTop.
+func (m *Model) helpView() string {
+	groups := m.km.FullHelp()
+	per := 1
+	switch {
+	case m.width >= 80:
+		per = len(groups)
+	case m.width >= 56:
+		per = 2
+	}
+	var parts []string
+	for i := 0; i < len(groups); i += per {
+		parts = append(parts, m.help.FullHelpView(groups[i:min(i+per, len(groups))]))
+	}
+	body := m.st.Title.Render("Keys") + "\n\n" + strings.Join(parts, "\n\n") + "\n\n" +
+		m.st.Title.Render("Filter") + "\n" +
+		"  words      fuzzy on names and tags (pdbpw finds prod/db/password)\n" +
+		"  tag:k=v    tagged k with a value starting v (tag:env=prod)\n" +
+		"  tag:k      a tag whose key starts with k (tag:owner)\n" +
+		"  status:s   status starting s (status:stale, status:exp)\n"
+	if m.cfg.ReadOnly {
+		body += "\n" + m.st.Warning.Render("read-only: actions that change the vault are not offered")
+	}
+	ls := strings.Split(body, "\n")
+	h := m.height - 3
+	m.helpTop = max(0, min(m.helpTop, len(ls)-h))
+	return m.header("help") + "\n" + lines(strings.Join(ls[m.helpTop:], "\n"), m.width, h) + "\n" + m.statusLine() + "\n" +
+		m.help.ShortHelpView(keys.Bindings{m.km.Back, keyHelp("↑/↓", "scroll")})
+}
+
+var errNoGenerate = errors.New("generating values is not available in this build")

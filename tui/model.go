@@ -1,0 +1,667 @@
+// Package tui is locket's terminal UI, a Bubble Tea program over the
+// vault API. The root Model holds a state enum and one sub-model per
+// screen; global keys are handled first, then the active screen's.
+//
+// The UI never shows a value unless asked: values are fetched only when
+// revealed or copied, and dropped on leaving the secret, on lock and on
+// idle. Every name, tag and value drawn goes through vault.Sanitize.
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"locket/keyring"
+	"locket/tui/keys"
+	"locket/tui/styles"
+	"locket/vault"
+)
+
+// CopyFunc places value on the clipboard and arranges for it to be
+// cleared after clearAfter (package tui/clip provides it).
+type CopyFunc func(ctx context.Context, value []byte, clearAfter time.Duration) error
+
+// SubModel is a screen another package provides, such as the rotation
+// review: a tea.Model that can be resized. It sends ReviewDoneMsg when the
+// user leaves it.
+type SubModel interface {
+	tea.Model
+	SetSize(w, h int)
+}
+
+// ReviewFunc builds the rotation review screen for an unlocked vault.
+type ReviewFunc func(v *vault.Vault, now func() time.Time) SubModel
+
+// Config is what the program needs from its caller.
+type Config struct {
+	// Dir is the vault directory.
+	Dir string
+	// ReadOnly opens the vault read-only and offers no changing action.
+	ReadOnly bool
+	// Now is the clock (default time.Now); tests inject one.
+	Now func() time.Time
+	// KDF parameters for a vault created on first run (default
+	// keyring.DefaultParams).
+	KDF keyring.Params
+	// Actor overrides user@host in the vault (tests and the demo).
+	Actor string
+	// Copy puts a value on the clipboard; nil disables `c`.
+	Copy CopyFunc
+	// ClearAfter is how long a copied value stays (default 20 s).
+	ClearAfter time.Duration
+	// Generate makes a new random value for the forms; nil disables it.
+	Generate func() ([]byte, error)
+	// Review builds the rotation review; nil disables `R`.
+	Review ReviewFunc
+	// Log receives diagnostics; it must not be the terminal. Nil discards.
+	Log *log.Logger
+	// Banner is an extra line for the unlock screen (the demo's passphrase).
+	Banner string
+}
+
+type state int
+
+const (
+	stateLocked state = iota
+	stateMain
+	stateForm
+	stateTags
+	stateHistory
+	stateTrash
+	stateHelp
+	stateConfirm
+	stateReview
+)
+
+// Model is the root model.
+type Model struct {
+	*env
+	cfg  Config
+	st   styles.Styles
+	km   keys.KeyMap
+	help help.Model
+
+	state  state
+	width  int
+	height int
+
+	secrets []vault.Secret
+	trashed []vault.Secret
+	ix      *index
+	result  filterResult
+	gen     *atomic.Uint64
+
+	list        listView
+	sortBy      sortMode
+	filter      textinput.Model
+	filtering   bool
+	detailFocus bool
+	detailTop   int
+
+	revealed     []byte
+	revealedName string
+
+	unlock  unlockModel
+	child   screen // the form, tags, history or trash screen
+	confirm confirmModel
+	review  SubModel
+	// back is the screen that help and confirm return to.
+	back state
+
+	status      string
+	statusErr   bool
+	statusAt    time.Time
+	clipName    string
+	clipUntil   time.Time
+	lastInput   time.Time
+	indexedAt   time.Time
+	helpTop     int
+	busy        bool
+	selectAfter string
+}
+
+// New builds the root model. The vault is unlocked inside the UI.
+func New(cfg Config) *Model {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.KDF == (keyring.Params{}) {
+		cfg.KDF = keyring.DefaultParams
+	}
+	if cfg.ClearAfter == 0 {
+		cfg.ClearAfter = 20 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = log.New(io.Discard, "", 0)
+	}
+	m := &Model{cfg: cfg, st: styles.Default(), km: keys.DefaultKeyMap(), help: help.New(), gen: new(atomic.Uint64)}
+	m.env = &env{clock: cfg.Now, readOnly: cfg.ReadOnly, keys: &m.km, styles: &m.st}
+	m.km.SetReadOnly(cfg.ReadOnly)
+	if cfg.Review == nil {
+		m.km.Review.SetEnabled(false)
+	}
+	if cfg.Copy == nil {
+		m.km.Copy.SetEnabled(false)
+	}
+	if cfg.Generate == nil {
+		m.km.Generate.SetEnabled(false)
+	}
+	m.help.Styles.ShortKey = m.st.Title
+	m.help.Styles.FullKey = m.st.Title
+	m.help.Styles.ShortDesc = m.st.Help
+	m.help.Styles.FullDesc = m.st.Help
+	m.help.Styles.ShortSeparator = m.st.Dim
+	m.help.Styles.FullSeparator = m.st.Dim
+	m.filter = newInput("/ ", "filter: words, tag:k=v, status:stale")
+	m.filter.Prompt = "/ "
+	m.list.focus = true
+	m.unlock = newUnlock(!vault.Exists(cfg.Dir) && !cfg.ReadOnly, cfg.Banner)
+	m.width, m.height = 80, 24
+	m.lastInput = cfg.Now()
+	return m
+}
+
+// newInput is a single-line input with a steady cursor.
+func newInput(prompt, placeholder string) textinput.Model {
+	ti := textinput.New()
+	ti.Prompt = prompt
+	ti.Placeholder = placeholder
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	return ti
+}
+
+// Vault returns the unlocked vault, or nil.
+func (m *Model) Vault() *vault.Vault { return m.v }
+
+// Close closes the vault if it is open; the caller runs it after the
+// program ends.
+func (m *Model) Close() error {
+	m.hide()
+	if m.v == nil {
+		return nil
+	}
+	err := m.v.Close()
+	m.v = nil
+	return err
+}
+
+// Init starts the clock.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(tick(), m.unlock.focus())
+}
+
+// setStatus shows a one-line outcome.
+func (m *Model) setStatus(msg string, isErr bool) {
+	m.status, m.statusErr, m.statusAt = msg, isErr, m.now()
+}
+
+// setErr shows an error the way the CLI does: "locket: what went wrong".
+func (m *Model) setErr(err error) {
+	// The log never gets the text: it may hold a secret's name.
+	m.cfg.Log.Printf("an action failed (shown in the status line)")
+	m.setStatus(vault.Sanitize(err.Error()), true)
+}
+
+// Update handles global keys first, then the active screen. A value
+// revealed on the main screen never outlives it.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := m.update(msg)
+	if m.state != stateMain && m.revealed != nil {
+		wipe(m.revealed)
+		m.revealed, m.revealedName = nil, ""
+	}
+	return m, cmd
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.resize()
+		if m.review != nil {
+			m.review.SetSize(m.width, m.height)
+		}
+		return m, nil
+	case TickMsg:
+		return m, m.onTick()
+	case tea.KeyMsg:
+		m.lastInput = m.now()
+		if key.Matches(msg, m.km.ForceQuit) {
+			return m, m.quit()
+		}
+		if m.state != stateLocked && key.Matches(msg, m.km.Lock) {
+			return m, m.lock("locked")
+		}
+	case tea.MouseMsg:
+		m.lastInput = m.now()
+		return m, m.onMouse(msg)
+	case UnlockedMsg:
+		return m, m.onUnlocked(msg)
+	case LoadedMsg:
+		return m, m.onLoaded(msg)
+	case FilteredMsg:
+		if msg.gen == m.gen.Load() {
+			m.result = msg.result
+			m.list.setRows(m.ix, m.result.rows)
+			m.afterMove(nil)
+		}
+		return m, nil
+	case RevealedMsg:
+		m.onRevealed(msg)
+		return m, nil
+	case ActionMsg:
+		return m, m.onAction(msg)
+	case CopiedMsg:
+		if msg.Err != nil {
+			m.setErr(msg.Err)
+		} else {
+			m.clipName, m.clipUntil = msg.Name, msg.Until
+			m.status = ""
+		}
+		return m, nil
+	case BackMsg:
+		m.closeChild()
+		if msg.Status != "" {
+			m.setStatus(msg.Status, false)
+		}
+		return m, nil
+	case AskMsg:
+		return m, m.ask(msg.Question, msg.Yes)
+	case StatusMsg:
+		m.setStatus(msg.Text, msg.Err)
+		return m, nil
+	case ReviewDoneMsg:
+		m.state = stateMain
+		m.review = nil
+		if msg.Status != "" {
+			m.setStatus(msg.Status, false)
+		}
+		return m, m.load()
+	case closedMsg:
+		if msg.err != nil {
+			m.setErr(msg.err)
+		}
+		return m, nil
+	}
+
+	switch m.state {
+	case stateLocked:
+		return m, m.updateUnlock(msg)
+	case stateMain:
+		return m, m.updateMain(msg)
+	case stateForm, stateTags, stateHistory, stateTrash:
+		if k, ok := msg.(tea.KeyMsg); ok && m.state != stateForm && m.state != stateTags && key.Matches(k, m.km.Help) {
+			m.back, m.state = m.state, stateHelp
+			return m, nil
+		}
+		if m.child == nil {
+			m.state = stateMain
+			return m, nil
+		}
+		return m, m.updateChild(msg)
+	case stateHelp:
+		if k, ok := msg.(tea.KeyMsg); ok {
+			switch {
+			case key.Matches(k, m.km.Back, m.km.Help, m.km.Quit):
+				m.state, m.helpTop = m.back, 0
+			case key.Matches(k, m.km.Up):
+				m.helpTop--
+			case key.Matches(k, m.km.Down):
+				m.helpTop++
+			}
+		}
+		return m, nil
+	case stateConfirm:
+		return m, m.updateConfirm(msg)
+	case stateReview:
+		if m.review == nil {
+			m.state = stateMain
+			return m, nil
+		}
+		nm, cmd := m.review.Update(msg)
+		if sm, ok := nm.(SubModel); ok {
+			m.review = sm
+		}
+		return m, cmd
+	}
+	return m, nil
+}
+
+func (m *Model) quit() tea.Cmd {
+	if err := m.Close(); err != nil {
+		m.cfg.Log.Printf("close: %v", err)
+	}
+	return tea.Quit
+}
+
+// onTick locks after the idle time and expires old status lines.
+func (m *Model) onTick() tea.Cmd {
+	now := m.now()
+	if m.state != stateLocked && m.settings.IdleLock > 0 && now.Sub(m.lastInput) >= m.settings.IdleLock {
+		return tea.Batch(m.lock("locked after "+vault.FormatDuration(m.settings.IdleLock)+" idle"), tick())
+	}
+	if m.state != stateLocked && m.ix != nil && now.Sub(m.indexedAt) >= time.Minute {
+		return tea.Batch(m.restatus(), tick())
+	}
+	if !m.clipUntil.IsZero() && !now.Before(m.clipUntil) {
+		m.clipName, m.clipUntil = "", time.Time{}
+	}
+	if m.status != "" && !m.statusErr && now.Sub(m.statusAt) > 10*time.Second {
+		m.status = ""
+	}
+	return tick()
+}
+
+// lock hides every value, forgets the secrets and closes the vault, which
+// wipes its keys; unlocking opens it again.
+func (m *Model) lock(why string) tea.Cmd {
+	m.hide()
+	v := m.v
+	m.v = nil
+	if sel := m.list.selected(); sel != nil {
+		m.selectAfter = sel.Name
+	}
+	m.secrets, m.trashed, m.ix = nil, nil, nil
+	m.result = filterResult{}
+	m.list.setRows(nil, nil)
+	m.child, m.review = nil, nil
+	m.state = stateLocked
+	m.unlock = newUnlock(false, m.cfg.Banner)
+	m.unlock.note = why
+	m.cfg.Log.Printf("lock: %s", why)
+	cmds := []tea.Cmd{m.unlock.focus()}
+	if v != nil {
+		cmds = append(cmds, func() tea.Msg { return closedMsg{v.Close()} })
+	}
+	return tea.Batch(cmds...)
+}
+
+// hide drops a revealed value from memory.
+func (m *Model) hide() {
+	for i := range m.revealed {
+		m.revealed[i] = 0
+	}
+	m.revealed, m.revealedName = nil, ""
+	if h, ok := m.child.(*historyModel); ok {
+		h.hide()
+	}
+}
+
+// updateChild passes msg to the open screen and then handles what the
+// screen sent back.
+func (m *Model) updateChild(msg tea.Msg) tea.Cmd {
+	child := m.child
+	_, cmd := child.Update(msg)
+	cmds := []tea.Cmd{cmd}
+	for _, out := range child.drain() {
+		_, c := m.update(out)
+		cmds = append(cmds, c)
+	}
+	return tea.Batch(cmds...)
+}
+
+// open shows a full screen sub-model.
+func (m *Model) open(st state, child screen) tea.Cmd {
+	m.hide()
+	m.child, m.state = child, st
+	m.resize()
+	return child.Init()
+}
+
+// closeChild returns to the main screen.
+func (m *Model) closeChild() {
+	if m.child != nil {
+		m.hide()
+	}
+	m.child, m.state = nil, stateMain
+}
+
+func (m *Model) onUnlocked(msg UnlockedMsg) tea.Cmd {
+	m.busy = false
+	m.unlock.busy = false
+	if msg.Err != nil {
+		m.unlock.err = vault.Sanitize(msg.Err.Error())
+		if errors.Is(msg.Err, vault.ErrWrongPassphrase) {
+			m.unlock.err = "wrong passphrase or damaged vault header"
+		}
+		m.unlock.reset()
+		return m.unlock.focus()
+	}
+	m.v = msg.Vault
+	m.settings = m.v.Settings()
+	m.state = stateMain
+	m.lastInput = m.now()
+	m.unlock = unlockModel{}
+	m.setStatus("unlocked", false)
+	return m.load()
+}
+
+// load reads the secrets and the trash and indexes them, off the UI.
+func (m *Model) load() tea.Cmd {
+	v, now, sortBy := m.v, m.now(), m.sortBy
+	if v == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		ctx := context.Background()
+		start := time.Now()
+		live, err := v.List(ctx, vault.ListOptions{At: now})
+		if err != nil {
+			return LoadedMsg{Err: err}
+		}
+		trash, err := v.List(ctx, vault.ListOptions{Deleted: true, At: now})
+		if err != nil {
+			return LoadedMsg{Err: err}
+		}
+		set := v.Settings()
+		msg := LoadedMsg{Secrets: live, Trash: trash, Settings: set, ix: newIndex(live, now, set, sortBy)}
+		m.cfg.Log.Printf("load: %d secrets, %d in trash, %s", len(live), len(trash), time.Since(start))
+		return msg
+	}
+}
+
+func (m *Model) onLoaded(msg LoadedMsg) tea.Cmd {
+	if msg.Err != nil {
+		m.setErr(msg.Err)
+		return nil
+	}
+	if m.v == nil {
+		return nil // locked meanwhile
+	}
+	if msg.ix == nil {
+		msg.ix = newIndex(msg.Secrets, m.now(), msg.Settings, m.sortBy)
+	}
+	m.secrets, m.trashed, m.settings, m.ix = msg.Secrets, msg.Trash, msg.Settings, msg.ix
+	m.indexedAt = m.now()
+	// A reload keeps the filter; it runs here rather than in a command so
+	// that no frame shows the unfiltered list.
+	m.gen.Add(1)
+	m.result, _ = m.ix.run(parseQuery(m.filter.Value()), nil, nil, 0)
+	m.list.setRows(m.ix, m.result.rows)
+	if m.selectAfter != "" {
+		m.list.selectName(m.selectAfter)
+		m.selectAfter = ""
+	}
+	if l, ok := m.child.(loader); ok {
+		l.loaded(m.secrets, m.trashed)
+	}
+	return nil
+}
+
+// restatus computes the statuses again for the current time, off the UI:
+// a TUI kept open all day sees secrets turn due and stale.
+func (m *Model) restatus() tea.Cmd {
+	live, trash, set, now, sortBy := m.secrets, m.trashed, m.settings, m.now(), m.sortBy
+	m.indexedAt = now
+	return func() tea.Msg {
+		return LoadedMsg{Secrets: live, Trash: trash, Settings: set, ix: newIndex(live, now, set, sortBy)}
+	}
+}
+
+// runFilter filters in a command; a newer run makes older ones stop.
+func (m *Model) runFilter() tea.Cmd {
+	if m.ix == nil {
+		return nil
+	}
+	q := parseQuery(m.filter.Value())
+	gen := m.gen.Add(1)
+	ix, prev, counter := m.ix, m.result, m.gen
+	if q.empty() {
+		m.result = filterResult{query: q, rows: ix.all()}
+		m.list.setRows(ix, m.result.rows)
+		return nil
+	}
+	return func() tea.Msg {
+		res, ok := ix.run(q, &prev, counter, gen)
+		if !ok {
+			return nil
+		}
+		return FilteredMsg{gen: gen, result: res}
+	}
+}
+
+// onAction reports a change's outcome and reloads. A failed save stays
+// in its form, which shows the error.
+func (m *Model) onAction(msg ActionMsg) tea.Cmd {
+	m.busy = false
+	if m.child != nil && (m.state == stateForm || m.state == stateTags) {
+		m.updateChild(msg)
+		if msg.Err != nil {
+			return nil
+		}
+		if m.state == stateForm {
+			m.closeChild()
+		}
+	} else if msg.Err != nil {
+		m.setErr(msg.Err)
+		return nil
+	}
+	m.setStatus(msg.Status, false)
+	if msg.Select != "" {
+		m.selectAfter = msg.Select
+	}
+	return m.load()
+}
+
+func (m *Model) resize() {
+	m.help.Width = m.width
+	m.filter.Width = max(10, m.width-4)
+	lw, lh, _, _ := m.layout()
+	m.list.SetSize(lw, lh)
+	if m.child != nil {
+		m.child.SetSize(m.width, m.height-3)
+	}
+}
+
+// wide reports whether list and detail sit side by side.
+func (m *Model) wide() bool { return m.width >= 100 }
+
+// layout returns the list's and the detail pane's sizes. The header takes
+// one line, the footer (filter, status, help) two or three.
+func (m *Model) layout() (lw, lh, dw, dh int) {
+	body := m.height - 1 - m.footerHeight()
+	if m.wide() {
+		lw = m.width * 55 / 100
+		if m.width < 120 {
+			lw = m.width / 2 // the detail pane needs its 45 columns
+		}
+		return lw, body, m.width - lw - 3, body
+	}
+	if m.detailFocus {
+		return m.width, 0, m.width, body
+	}
+	lh = max(3, body/2)
+	return m.width, lh, m.width, body - lh - 1
+}
+
+func (m *Model) footerHeight() int {
+	if m.filtering || m.filter.Value() != "" {
+		return 3
+	}
+	return 2
+}
+
+// View draws the active screen.
+func (m *Model) View() string {
+	if m.width < 40 || m.height < 10 {
+		return lines(m.st.Warning.Render("locket needs a terminal of at least 60×15"), m.width, m.height)
+	}
+	var out string
+	switch m.state {
+	case stateLocked:
+		out = m.unlock.View(&m.st, m.width, m.height, m.cfg.Dir)
+	case stateMain:
+		out = m.mainView()
+	case stateForm, stateTags, stateHistory, stateTrash:
+		if m.child != nil {
+			out = m.frame(m.child.View(), m.child.Help(), m.child.Title())
+		}
+	case stateHelp:
+		out = m.helpView()
+	case stateConfirm:
+		out = m.confirm.View(&m.st, m.width, m.height)
+	case stateReview:
+		if m.review != nil {
+			out = m.review.View()
+		}
+	}
+	return lines(out, m.width, m.height)
+}
+
+// header is the top line: what is open and how it is sorted.
+func (m *Model) header(title string) string {
+	left := m.st.Header.Render("locket") + m.st.Dim.Render(" · "+title)
+	right := ""
+	if m.cfg.ReadOnly {
+		right = m.st.Warning.Render("[read-only]")
+	}
+	gap := m.width - lipgloss.Width(left) - lipgloss.Width(right)
+	if gap < 1 {
+		return pad(left, m.width)
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+// frame wraps a screen in the header, status and help lines.
+func (m *Model) frame(body string, h keys.Bindings, title string) string {
+	return m.header(title) + "\n" +
+		lines(body, m.width, m.height-3) + "\n" +
+		m.statusLine() + "\n" +
+		m.help.ShortHelpView(h)
+}
+
+// statusLine shows the last outcome and the clipboard countdown.
+func (m *Model) statusLine() string {
+	var parts []string
+	if m.busy {
+		parts = append(parts, m.st.Dim.Render("working…"))
+	}
+	if m.status != "" {
+		style := m.st.Success
+		if m.statusErr {
+			style = m.st.Error
+			parts = append(parts, style.Render("locket: "+m.status))
+		} else {
+			parts = append(parts, style.Render(m.status))
+		}
+	}
+	if !m.clipUntil.IsZero() {
+		left := m.clipUntil.Sub(m.now())
+		secs := int((left + time.Second - 1) / time.Second)
+		parts = append(parts, m.st.Warning.Render(fmt.Sprintf("clipboard: %s, clears in %ds", vault.Sanitize(m.clipName), max(secs, 0))))
+	}
+	return pad(strings.Join(parts, m.st.Dim.Render(" · ")), m.width)
+}

@@ -1,0 +1,196 @@
+package tui
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/muesli/termenv"
+
+	"locket/tui/styles"
+	"locket/vault"
+)
+
+func TestMouseWheelScrolls(t *testing.T) {
+	m := openModel(t, shared(t), Config{}, 80, 24)
+	defer func() { m.v = nil }()
+	send(t, m, tea.MouseMsg{Button: tea.MouseButtonWheelDown, Action: tea.MouseActionPress})
+	if m.list.cursor != 3 {
+		t.Fatalf("wheel down moved the cursor to %d, want 3", m.list.cursor)
+	}
+	send(t, m, tea.MouseMsg{Button: tea.MouseButtonWheelUp, Action: tea.MouseActionPress})
+	if m.list.cursor != 0 {
+		t.Fatalf("wheel up moved the cursor to %d, want 0", m.list.cursor)
+	}
+}
+
+func TestSortCycles(t *testing.T) {
+	m := openModel(t, shared(t), Config{}, 120, 40)
+	defer func() { m.v = nil }()
+	press(t, m, "s")
+	if m.sortBy != sortAge || m.list.selected() == nil {
+		t.Fatal("s did not sort by age")
+	}
+	for i := 1; i < len(m.list.rows); i++ {
+		a, b := m.ix.entries[m.list.rows[i-1]].s, m.ix.entries[m.list.rows[i]].s
+		if b.Current().Created.Before(a.Current().Created) {
+			t.Fatalf("sorted by age, but %s comes after the newer %s", b.Name, a.Name)
+		}
+	}
+	if m.list.selected().Name != "ci/codecov/token" {
+		t.Errorf("sorting lost the selected secret: now on %s", m.list.selected().Name)
+	}
+	press(t, m, "s")
+	if m.sortBy != sortStatus || m.ix.entries[m.list.rows[0]].status != "expired" {
+		t.Fatalf("sort by status: first status %q", m.ix.entries[m.list.rows[0]].status)
+	}
+	if !strings.Contains(m.View(), "sort: status") {
+		t.Error("the header does not say how the list is sorted")
+	}
+	press(t, m, "s")
+	if m.sortBy != sortName {
+		t.Fatal("sort does not cycle back to name")
+	}
+}
+
+func TestLeavingASecretHidesItsValue(t *testing.T) {
+	m := openModel(t, shared(t), Config{}, 120, 40)
+	defer func() { m.v = nil }()
+	press(t, m, "/")
+	typeText(t, m, "personal/bank/pin")
+	press(t, m, "enter", "space")
+	if !strings.Contains(m.View(), "4821") {
+		t.Fatal("space did not reveal the value")
+	}
+	press(t, m, "esc")
+	if m.revealed != nil || strings.Contains(m.View(), "4821") {
+		t.Fatal("the value stayed revealed after leaving the detail")
+	}
+	press(t, m, "space", "down")
+	if m.revealed != nil {
+		t.Fatal("the value stayed revealed after moving to another secret")
+	}
+}
+
+// fakeReview stands in for package review: esc sends ReviewDoneMsg.
+type fakeReview struct{ w, h int }
+
+func (f *fakeReview) Init() tea.Cmd    { return nil }
+func (f *fakeReview) View() string     { return "FAKE REVIEW" }
+func (f *fakeReview) SetSize(w, h int) { f.w, f.h = w, h }
+func (f *fakeReview) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if k, ok := msg.(tea.KeyMsg); ok && k.Type == tea.KeyEsc {
+		return f, func() tea.Msg { return ReviewDoneMsg{Status: "review: 2 rotated"} }
+	}
+	return f, nil
+}
+
+func TestReviewIntegration(t *testing.T) {
+	fake := &fakeReview{}
+	cfg := Config{Review: func(v *vault.Vault, now func() time.Time) SubModel { return fake }}
+	m := openModel(t, shared(t), cfg, 100, 30)
+	defer func() { m.v = nil }()
+	press(t, m, "R")
+	if m.state != stateReview || !strings.Contains(m.View(), "FAKE REVIEW") || fake.w != 100 || fake.h != 30 {
+		t.Fatalf("R did not open the review at the screen's size (%dx%d)", fake.w, fake.h)
+	}
+	press(t, m, "esc")
+	if m.state != stateMain || !strings.Contains(m.View(), "review: 2 rotated") {
+		t.Fatalf("the review's outcome is not in the status line:\n%s", m.View())
+	}
+}
+
+// TestNoColorKeepsWords checks that termenv, which lipgloss draws with,
+// drops colour under NO_COLOR, and that the status words remain.
+func TestNoColorKeepsWords(t *testing.T) {
+	t.Setenv("TERM", "xterm-256color")
+	t.Setenv("COLORTERM", "truecolor")
+	out := termenv.NewOutput(io.Discard, termenv.WithTTY(true))
+	if p := out.EnvColorProfile(); p == termenv.Ascii {
+		t.Fatal("a colour terminal was detected as having no colour")
+	}
+	t.Setenv("NO_COLOR", "1")
+	if p := out.EnvColorProfile(); p != termenv.Ascii {
+		t.Fatalf("NO_COLOR gave profile %v, want Ascii", p)
+	}
+	st := styles.Default()
+	for _, s := range vault.Statuses {
+		if got := st.StatusWord(s); got != string(s) {
+			t.Errorf("without colour, status %q renders as %q", s, got)
+		}
+	}
+}
+
+func TestOtherScreensHideTheValue(t *testing.T) {
+	for _, k := range []string{"?", "t", "T", "h", "e", "n", "d"} {
+		m := openModel(t, shared(t), Config{}, 120, 40)
+		press(t, m, "/")
+		typeText(t, m, "personal/bank/pin")
+		press(t, m, "enter", "space")
+		if m.revealed == nil {
+			t.Fatal("space did not reveal")
+		}
+		press(t, m, k)
+		if m.revealed != nil || strings.Contains(m.View(), "4821") {
+			t.Errorf("%s kept the value revealed", k)
+		}
+		m.v = nil
+	}
+}
+
+func TestTinyTerminalsDoNotBreak(t *testing.T) {
+	for _, sz := range [][2]int{{1, 1}, {20, 5}, {39, 9}, {40, 10}, {59, 14}} {
+		m := openModel(t, shared(t), Config{}, sz[0], sz[1])
+		for _, k := range []string{"", "enter", "h", "esc", "T", "esc", "n", "esc", "?"} {
+			if k != "" {
+				press(t, m, k)
+			}
+			if out := m.View(); len(strings.Split(out, "\n")) != sz[1] {
+				t.Errorf("%dx%d after %q: %d lines", sz[0], sz[1], k, len(strings.Split(out, "\n")))
+			}
+		}
+		m.v = nil
+	}
+}
+
+func TestStatusesFollowTheClock(t *testing.T) {
+	clk := newClock(testNow)
+	m := openModel(t, shared(t), Config{Now: clk.Now}, 120, 40)
+	defer func() { m.v = nil }()
+	press(t, m, "/")
+	typeText(t, m, "personal/bank/pin")
+	press(t, m, "enter")
+	if st := m.list.selectedEntry().status; st != vault.StatusOK {
+		t.Fatalf("a 2-day-old secret is %s", st)
+	}
+	m.settings.IdleLock = 0 // this test is about status, not locking
+	clk.Add(60 * vault.Day)
+	send(t, m, TickMsg(clk.Now()))
+	if st := m.list.selectedEntry().status; st != vault.StatusStale {
+		t.Fatalf("60 days later the secret is %s, want stale", st)
+	}
+	if len(m.list.rows) != 1 {
+		t.Fatalf("the filter was lost: %d rows", len(m.list.rows))
+	}
+}
+
+func TestHelpScrolls(t *testing.T) {
+	m := openModel(t, shared(t), Config{}, 60, 15)
+	defer func() { m.v = nil }()
+	press(t, m, "?")
+	if strings.Contains(m.View(), "status:s") {
+		t.Fatal("the whole help fits at 60x15; this test needs a longer help")
+	}
+	for range 40 {
+		press(t, m, "down")
+	}
+	if !strings.Contains(m.View(), "status:s") {
+		t.Errorf("scrolling down does not reach the end of the help:\n%s", m.View())
+	}
+	press(t, m, "esc")
+	if m.state != stateMain {
+		t.Error("esc does not leave help")
+	}
+}
