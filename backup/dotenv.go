@@ -97,7 +97,7 @@ func (p *envParser) entry() (DotenvEntry, bool, error) {
 	}
 	e := DotenvEntry{Key: strings.TrimRight(r[:eq], " \t"), Line: p.line}
 	if !envKeyOK(e.Key) {
-		return DotenvEntry{}, false, fmt.Errorf("%q is not a variable name", vault.Sanitize(e.Key))
+		return DotenvEntry{}, false, fmt.Errorf("%q is not a variable name", e.Key)
 	}
 	p.pos += eq + 1
 	p.skipBlanks()

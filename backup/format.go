@@ -192,7 +192,7 @@ func unmarshalV1(doc []byte) (*Backup, error) {
 			return nil, bad("secret %q has no versions", s.Name)
 		}
 		if len(s.Versions) > maxVersions {
-			return nil, fmt.Errorf("%w: secret %q has %d versions, the limit is %d", ErrTooLarge, vault.Sanitize(s.Name), len(s.Versions), maxVersions)
+			return nil, fmt.Errorf("%w: secret %q has %d versions, the limit is %d", ErrTooLarge, s.Name, len(s.Versions), maxVersions)
 		}
 		sd := vault.SecretData{Secret: vault.Secret{Name: s.Name, Enabled: s.Enabled == nil || *s.Enabled, Created: s.Created, Deleted: s.Deleted, Tags: s.Tags}}
 		prev := 0

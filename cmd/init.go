@@ -73,7 +73,7 @@ func parseSize(s string) (uint32, error) {
 			return uint32(n * u.kib), nil
 		}
 	}
-	return 0, fmt.Errorf("%w: size %q must be a whole number with a unit: KiB, MiB or GiB (64MiB, 1GiB)", vault.ErrInvalid, vault.Sanitize(s))
+	return 0, fmt.Errorf("%w: size %q must be a whole number with a unit: KiB, MiB or GiB (64MiB, 1GiB)", vault.ErrInvalid, s)
 }
 
 func formatSize(kib uint32) string {

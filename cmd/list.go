@@ -41,7 +41,7 @@ func newListCmd(a *app) *cobra.Command {
 			}
 			for _, s := range statuses {
 				if !slices.Contains(vault.Statuses, vault.Status(s)) {
-					return fmt.Errorf("%w: unknown status %q (known: %v)", vault.ErrInvalid, vault.Sanitize(s), vault.Statuses)
+					return fmt.Errorf("%w: unknown status %q (known: %v)", vault.ErrInvalid, s, vault.Statuses)
 				}
 				o.Statuses = append(o.Statuses, vault.Status(s))
 			}

@@ -84,7 +84,7 @@ a secret can be purged only once its retention period has passed (exit 6).`,
 						return err
 					}
 					if !s.InTrash() {
-						return fmt.Errorf("%w: %q is not in the trash; delete it first with locket rm", vault.ErrInvalid, vault.Sanitize(name))
+						return fmt.Errorf("%w: %q is not in the trash; delete it first with locket rm", vault.ErrInvalid, name)
 					}
 					fmt.Fprintf(a.stderr, "Purge %s and all %d versions for good? This cannot be undone. [y/N] ", vault.Sanitize(name), len(s.Versions))
 					line, _ := bufio.NewReader(a.stdin).ReadString('\n')

@@ -13,7 +13,6 @@ import (
 
 	"locket/tui"
 	"locket/tui/clip"
-	"locket/tui/review"
 	"locket/vault"
 )
 
@@ -68,11 +67,9 @@ func (a *app) runUI(ctx context.Context, cfg tui.Config) error {
 		return clip.Copy(ctx, value, clearAfter)
 	}
 	cfg.Generate = func() ([]byte, error) { return vault.Generate(vault.DefaultGenerateOptions()) }
-	cfg.Review = func(v *vault.Vault, now func() time.Time) tui.SubModel {
-		r := review.New(v, now, v.ReadOnly())
-		r.OnDone = func(d review.DoneMsg) tea.Msg { return tui.ReviewDoneMsg{Status: d.Status} }
-		return r
-	}
+	cfg.Review = reviewScreen
+	// X writes backups the way `locket backup export` does.
+	cfg.WriteFile = a.writeAtomic
 	logger, closeLog, err := uiLog()
 	if err != nil {
 		return err
@@ -80,9 +77,16 @@ func (a *app) runUI(ctx context.Context, cfg tui.Config) error {
 	defer closeLog()
 	cfg.Log = logger
 
+	// The program writes through a locked terminal, which OSC 52 copies
+	// share (see clip.Terminal).
+	out := a.stdout
+	if f, ok := a.stdout.(*os.File); ok {
+		term := clip.NewTerminal(f)
+		out, cfg.OSC52 = term, term
+	}
 	m := tui.New(cfg)
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx),
-		tea.WithInput(a.stdin), tea.WithOutput(a.stdout))
+		tea.WithInput(a.stdin), tea.WithOutput(out))
 	_, err = p.Run()
 	if cerr := m.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close vault: %w", cerr)

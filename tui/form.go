@@ -243,7 +243,7 @@ func parseTags(s string) (map[string]string, error) {
 	for _, w := range words {
 		k, v, ok := strings.Cut(w, "=")
 		if !ok || k == "" {
-			return nil, fmt.Errorf("tags are key=value words, not %q", vault.Sanitize(w))
+			return nil, fmt.Errorf("tags are key=value words, not %q", w)
 		}
 		tags[k] = v
 	}

@@ -145,7 +145,7 @@ func ParseOnConflict(s string) (OnConflict, error) {
 	case ConflictNewVersion, ConflictSkip, ConflictFail:
 		return c, nil
 	}
-	return "", fmt.Errorf("%w: --on-conflict must be new-version, skip or fail, not %q", ErrInvalid, Sanitize(s))
+	return "", fmt.Errorf("%w: --on-conflict must be new-version, skip or fail, not %q", ErrInvalid, s)
 }
 
 // ImportOptions tune Import.
@@ -331,24 +331,24 @@ func validateImport(secrets []SecretData) error {
 			return err
 		}
 		if seen[sd.Name] {
-			return fmt.Errorf("%w: %q appears twice in the import", ErrInvalid, Sanitize(sd.Name))
+			return fmt.Errorf("%w: %q appears twice in the import", ErrInvalid, sd.Name)
 		}
 		seen[sd.Name] = true
 		if len(sd.Versions) == 0 || len(sd.Versions) != len(sd.Values) {
-			return fmt.Errorf("%w: %q: every imported secret needs at least one version with a value", ErrInvalid, Sanitize(sd.Name))
+			return fmt.Errorf("%w: %q: every imported secret needs at least one version with a value", ErrInvalid, sd.Name)
 		}
 		if err := ValidateTags(sd.Tags); err != nil {
-			return fmt.Errorf("%q: %w", Sanitize(sd.Name), err)
+			return fmt.Errorf("%q: %w", sd.Name, err)
 		}
 		for j, ver := range sd.Versions {
 			if err := ValidateValue(sd.Values[j]); err != nil {
-				return fmt.Errorf("%q: %w", Sanitize(sd.Name), err)
+				return fmt.Errorf("%q: %w", sd.Name, err)
 			}
 			if err := ValidateContentType(ver.ContentType); err != nil {
-				return fmt.Errorf("%q: %w", Sanitize(sd.Name), err)
+				return fmt.Errorf("%q: %w", sd.Name, err)
 			}
 			if len(ver.Actor) > 1024 || Sanitize(ver.Actor) != ver.Actor {
-				return fmt.Errorf("%w: %q: actor is too long or holds control characters", ErrInvalid, Sanitize(sd.Name))
+				return fmt.Errorf("%w: %q: actor is too long or holds control characters", ErrInvalid, sd.Name)
 			}
 		}
 	}
@@ -522,7 +522,7 @@ func (p *importPlan) addVersions(id []byte, s Secret, sd *SecretData, idx []int)
 		}
 		maps.Copy(s.Tags, sd.Tags)
 		if err := ValidateTags(s.Tags); err != nil {
-			return fmt.Errorf("%q: merging the imported tags: %w", Sanitize(s.Name), err)
+			return fmt.Errorf("%q: merging the imported tags: %w", s.Name, err)
 		}
 	}
 	for _, i := range idx {

@@ -91,10 +91,10 @@ func ParseGenerateSpec(spec string) (GenerateOptions, error) {
 		case k == "no-lookalikes" && !hasValue:
 			o.NoLookalikes = true
 		default:
-			return o, fmt.Errorf("%w: generate spec item %q: use length=N, charset=SET, words=N, sep=S or no-lookalikes", ErrInvalid, Sanitize(item))
+			return o, fmt.Errorf("%w: generate spec item %q: use length=N, charset=SET, words=N, sep=S or no-lookalikes", ErrInvalid, item)
 		}
 		if err != nil {
-			return o, fmt.Errorf("%w: generate spec item %q needs a whole number", ErrInvalid, Sanitize(item))
+			return o, fmt.Errorf("%w: generate spec item %q needs a whole number", ErrInvalid, item)
 		}
 	}
 	return o, o.validate()
@@ -118,7 +118,7 @@ func (o GenerateOptions) validate() error {
 		return err
 	}
 	if len(classes) > o.Length {
-		return fmt.Errorf("%w: length %d is too short to hold one of each of the %d character classes of %q", ErrInvalid, o.Length, len(classes), Sanitize(o.Charset))
+		return fmt.Errorf("%w: length %d is too short to hold one of each of the %d character classes of %q", ErrInvalid, o.Length, len(classes), o.Charset)
 	}
 	return nil
 }
@@ -131,7 +131,7 @@ func (o GenerateOptions) classes() ([]string, error) {
 	for _, name := range strings.Split(o.Charset, "+") {
 		cs, ok := charsets[name]
 		if !ok {
-			return nil, fmt.Errorf("%w: unknown charset %q (known: %s; combine with +)", ErrInvalid, Sanitize(name), strings.Join(CharsetNames, ", "))
+			return nil, fmt.Errorf("%w: unknown charset %q (known: %s; combine with +)", ErrInvalid, name, strings.Join(CharsetNames, ", "))
 		}
 		for _, c := range cs {
 			if seen[c] {

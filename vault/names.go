@@ -32,13 +32,13 @@ func ValidateName(name string) error {
 	for _, seg := range strings.Split(name, "/") {
 		switch seg {
 		case "":
-			return fmt.Errorf("%w: secret name %q has an empty segment (leading, trailing or double /)", ErrInvalid, Sanitize(name))
+			return fmt.Errorf("%w: secret name %q has an empty segment (leading, trailing or double /)", ErrInvalid, name)
 		case ".", "..":
-			return fmt.Errorf("%w: secret name %q has a %q segment", ErrInvalid, Sanitize(name), seg)
+			return fmt.Errorf("%w: secret name %q has a %q segment", ErrInvalid, name, seg)
 		}
 		for i := 0; i < len(seg); i++ {
 			if !nameByte(seg[i]) {
-				return fmt.Errorf("%w: secret name %q has a character outside [A-Za-z0-9._@+-/]", ErrInvalid, Sanitize(name))
+				return fmt.Errorf("%w: secret name %q has a character outside [A-Za-z0-9._@+-/]", ErrInvalid, name)
 			}
 		}
 	}
@@ -70,7 +70,7 @@ func tagKeyOK(k string) bool {
 // ValidateTagKey checks a tag key: [A-Za-z0-9._-]{1,64}.
 func ValidateTagKey(k string) error {
 	if !tagKeyOK(k) {
-		return fmt.Errorf("%w: tag key %q must be 1-64 of [A-Za-z0-9._-]", ErrInvalid, Sanitize(k))
+		return fmt.Errorf("%w: tag key %q must be 1-64 of [A-Za-z0-9._-]", ErrInvalid, k)
 	}
 	return nil
 }
@@ -113,7 +113,7 @@ func ValidateTags(tags map[string]string) error {
 func ParseTag(s string) (key, value string, err error) {
 	k, v, ok := strings.Cut(s, "=")
 	if !ok {
-		return "", "", fmt.Errorf("%w: tag %q is not key=value", ErrInvalid, Sanitize(s))
+		return "", "", fmt.Errorf("%w: tag %q is not key=value", ErrInvalid, s)
 	}
 	return k, v, ValidateTag(k, v)
 }

@@ -157,14 +157,14 @@ func (t *txn) setIndex(name string, id []byte) {
 func (t *txn) lookup(name string) ([]byte, *Secret, error) {
 	id, err := t.get(kindIndex, t.indexKey(name), 0)
 	if errors.Is(err, ErrNotFound) {
-		return nil, nil, fmt.Errorf("%w: no secret %q", ErrNotFound, Sanitize(name))
+		return nil, nil, fmt.Errorf("%w: no secret %q", ErrNotFound, name)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(id) == 0 {
 		// The secret was purged; its records await the scrub.
-		return nil, nil, fmt.Errorf("%w: no secret %q", ErrNotFound, Sanitize(name))
+		return nil, nil, fmt.Errorf("%w: no secret %q", ErrNotFound, name)
 	}
 	if len(id) != idSize {
 		return nil, nil, ErrIntegrity
@@ -184,7 +184,7 @@ func (t *txn) lookup(name string) ([]byte, *Secret, error) {
 func (t *txn) lookupLive(name string) ([]byte, *Secret, error) {
 	id, s, err := t.lookup(name)
 	if err == nil && s.InTrash() {
-		return nil, nil, fmt.Errorf("%w: %q is in the trash (locket recover %s)", ErrNotFound, Sanitize(name), Sanitize(name))
+		return nil, nil, fmt.Errorf("%w: %q is in the trash (locket recover %s)", ErrNotFound, name, Sanitize(name))
 	}
 	return id, s, err
 }

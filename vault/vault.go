@@ -489,7 +489,7 @@ func (v *Vault) Untag(ctx context.Context, name string, keys []string) error {
 	return v.modifyCtx(ctx, name, "untag", strings.Join(keys, ","), func(s *Secret) error {
 		for _, k := range keys {
 			if _, ok := s.Tags[k]; !ok {
-				return fmt.Errorf("%w: %q has no tag %q", ErrNotFound, name, Sanitize(k))
+				return fmt.Errorf("%w: %q has no tag %q", ErrNotFound, name, k)
 			}
 			delete(s.Tags, k)
 		}

@@ -24,11 +24,11 @@ func ParseDuration(s string) (time.Duration, error) {
 			i++
 		}
 		if i == 0 || i == len(s) {
-			return 0, fmt.Errorf("%w: duration %q must look like 90d, 12w, 36h, 30m or 20s", ErrInvalid, Sanitize(orig))
+			return 0, fmt.Errorf("%w: duration %q must look like 90d, 12w, 36h, 30m or 20s", ErrInvalid, orig)
 		}
 		n, err := strconv.ParseInt(s[:i], 10, 64)
 		if err != nil || n > 1<<20 {
-			return 0, fmt.Errorf("%w: duration %q is too large", ErrInvalid, Sanitize(orig))
+			return 0, fmt.Errorf("%w: duration %q is too large", ErrInvalid, orig)
 		}
 		var unit time.Duration
 		switch s[i] {
@@ -43,15 +43,15 @@ func ParseDuration(s string) (time.Duration, error) {
 		case 's':
 			unit = time.Second
 		default:
-			return 0, fmt.Errorf("%w: duration %q has unknown unit %q (use w, d, h, m or s)", ErrInvalid, Sanitize(orig), Sanitize(string(s[i])))
+			return 0, fmt.Errorf("%w: duration %q has unknown unit %q (use w, d, h, m or s)", ErrInvalid, orig, string(s[i]))
 		}
 		// Check before multiplying: 2^20 weeks overflows time.Duration.
 		if time.Duration(n) > maxDuration/unit {
-			return 0, fmt.Errorf("%w: duration %q is too large", ErrInvalid, Sanitize(orig))
+			return 0, fmt.Errorf("%w: duration %q is too large", ErrInvalid, orig)
 		}
 		total += time.Duration(n) * unit
 		if total > maxDuration {
-			return 0, fmt.Errorf("%w: duration %q is too large", ErrInvalid, Sanitize(orig))
+			return 0, fmt.Errorf("%w: duration %q is too large", ErrInvalid, orig)
 		}
 		s = s[i+1:]
 	}
@@ -82,7 +82,7 @@ func ParseTime(s string) (time.Time, error) {
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
 		return t.UTC(), nil
 	}
-	return time.Time{}, fmt.Errorf("%w: %q is not an RFC 3339 time or a YYYY-MM-DD date", ErrInvalid, Sanitize(s))
+	return time.Time{}, fmt.Errorf("%w: %q is not an RFC 3339 time or a YYYY-MM-DD date", ErrInvalid, s)
 }
 
 // ParseWhen parses SPEC's WHEN: an RFC 3339 time, a date, or a duration
@@ -100,7 +100,7 @@ func ParseWhen(s string, now time.Time) (time.Time, error) {
 	}
 	t, err := ParseTime(s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: %q is not a time (RFC 3339), a date (YYYY-MM-DD) or a duration (90d)", ErrInvalid, Sanitize(s))
+		return time.Time{}, fmt.Errorf("%w: %q is not a time (RFC 3339), a date (YYYY-MM-DD) or a duration (90d)", ErrInvalid, s)
 	}
 	return t, nil
 }
