@@ -51,7 +51,11 @@ func newRecoverCmd(a *app) *cobra.Command {
 				return err
 			}
 			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
-				return v.Recover(cmd.Context(), args[0])
+				if err := v.Recover(cmd.Context(), args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stderr, "recovered %s\n", vault.Sanitize(args[0]))
+				return nil
 			})
 		},
 	}
@@ -92,7 +96,11 @@ a secret can be purged only once its retention period has passed (exit 6).`,
 						return fmt.Errorf("not purged")
 					}
 				}
-				return v.Purge(cmd.Context(), name)
+				if err := v.Purge(cmd.Context(), name); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stderr, "purged %s for good\n", vault.Sanitize(name))
+				return nil
 			})
 		},
 	}
