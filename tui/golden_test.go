@@ -4,8 +4,15 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
+
+	"locket/tui/keys"
+	"locket/tui/review"
+	"locket/tui/styles"
+	"locket/vault"
 )
 
 // sizes are the terminal sizes every screen is checked at; 100×30 is the
@@ -74,6 +81,36 @@ func TestGolden(t *testing.T) {
 		{"trash", Config{}, func(t *testing.T, m *Model) { press(t, m, "T") }},
 		{"confirm", Config{}, func(t *testing.T, m *Model) { press(t, m, "d") }},
 		{"help", Config{}, func(t *testing.T, m *Model) { press(t, m, "?") }},
+		{"detail-health", Config{}, func(t *testing.T, m *Model) {
+			press(t, m, "/")
+			typeText(t, m, "personal/bank/pin")
+			press(t, m, "enter", "enter")
+		}},
+		{"review", Config{Review: realReview}, func(t *testing.T, m *Model) { press(t, m, "R") }},
+		{"export", Config{WriteFile: writeFile}, func(t *testing.T, m *Model) {
+			press(t, m, "X", "tab", "tab")
+			typeText(t, m, "tangerine")
+		}},
+		{"import", Config{}, func(t *testing.T, m *Model) {
+			press(t, m, "I")
+			typeText(t, m, "team.age")
+		}},
+		{"import-plan", Config{}, func(t *testing.T, m *Model) {
+			press(t, m, "I")
+			b := m.child.(*backupModel)
+			b.phase, b.file = phasePlan, "team.age"
+			b.plan = vault.ImportReport{Items: []vault.ImportItem{
+				{Name: "shared/db/password", Action: vault.ActionNew, Versions: 2},
+				{Name: "shared/stripe/key", Action: vault.ActionNewVersions, Versions: 1},
+				{Name: "shared/ci/token", Action: vault.ActionIdentical},
+				{Name: "shared/tls/key", Action: vault.ActionConflict, Versions: 1, Reason: "both changed since the backup"},
+			}}
+		}},
+		{"import-progress", Config{}, func(t *testing.T, m *Model) {
+			press(t, m, "I")
+			b := m.child.(*backupModel)
+			b.phase, b.doing, b.pct = phaseWorking, "importing team.age", 0.42
+		}},
 		{"read-only", Config{ReadOnly: true}, func(t *testing.T, m *Model) { press(t, m, "n") }},
 		{"read-only-help", Config{ReadOnly: true}, func(t *testing.T, m *Model) { press(t, m, "?") }},
 	}
@@ -92,6 +129,13 @@ func TestGolden(t *testing.T) {
 			})
 		}
 	}
+}
+
+// realReview is the rotation review as locket ui builds it.
+func realReview(v *vault.Vault, now func() time.Time, st styles.Styles, km keys.KeyMap) SubModel {
+	r := review.New(v, now, v.ReadOnly(), st, km)
+	r.OnDone = func(d review.DoneMsg) tea.Msg { return ReviewDoneMsg{Status: d.Status} }
+	return r
 }
 
 // checkFrame asserts that a view fills the terminal exactly.

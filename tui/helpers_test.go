@@ -26,6 +26,7 @@ func TestMain(m *testing.M) {
 	// Plain text and UTC make golden files the same on every machine.
 	lipgloss.SetColorProfile(termenv.Ascii)
 	time.Local = time.UTC
+	timelineDelay = 0
 	code := m.Run()
 	if sharedDir != "" {
 		if sharedVault != nil {

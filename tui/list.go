@@ -20,6 +20,8 @@ type listView struct {
 	width  int
 	height int
 	focus  bool
+	// health maps names to their health issues, nil until checked.
+	health map[string][]vault.HealthIssue
 }
 
 // SetSize sets the rows and columns the list may use.
@@ -93,10 +95,11 @@ func (l *listView) clamp() {
 	l.offset = max(0, min(l.offset, len(l.rows)-visible))
 }
 
-// columns splits the width: cursor, name, status, age, tags. Names get
-// the room they need first; tags get what is left, if that is enough to
-// be worth reading.
-func (l *listView) columns() (name, status, ageW, tags int) {
+// columns splits the width: cursor, name, status, age, health, tags.
+// Names get the room they need first; tags get what is left, if that is
+// enough to be worth reading; the health word gets a column when it can
+// take it from the tags or the names without cutting them short.
+func (l *listView) columns() (name, status, ageW, healthW, tags int) {
 	status, ageW = 8, 5 // room for "STATUS▾" and "AGE▾"
 	longest := 30
 	if l.ix != nil {
@@ -113,7 +116,14 @@ func (l *listView) columns() (name, status, ageW, tags int) {
 			name = rest
 		}
 	}
-	return name, status, ageW, tags
+	const hw = 6 // "HEALTH", "reused"
+	switch {
+	case tags >= 12+hw+1:
+		healthW, tags = hw, tags-hw-1
+	case tags == 0 && name-longest >= hw+1:
+		healthW, name = hw, name-hw-1
+	}
+	return name, status, ageW, healthW, tags
 }
 
 // name draws row i's name. Sorted by name, the segments it shares with
@@ -137,7 +147,7 @@ func (l *listView) name(st *styles.Styles, style lipgloss.Style, i, width int, s
 
 // View draws the visible rows under a column header.
 func (l *listView) View(st *styles.Styles, now time.Time, sortBy sortMode) string {
-	nameW, statusW, ageW, tagsW := l.columns()
+	nameW, statusW, ageW, healthW, tagsW := l.columns()
 	var b strings.Builder
 	label := func(s string, by sortMode) string {
 		if by == sortBy {
@@ -146,6 +156,9 @@ func (l *listView) View(st *styles.Styles, now time.Time, sortBy sortMode) strin
 		return s
 	}
 	head := "  " + pad(label("NAME", sortName), nameW) + " " + pad(label("STATUS", sortStatus), statusW) + " " + pad(label("AGE", sortAge), ageW)
+	if healthW > 0 {
+		head += " " + pad("HEALTH", healthW)
+	}
 	if tagsW > 0 {
 		head += " TAGS"
 	}
@@ -170,6 +183,9 @@ func (l *listView) View(st *styles.Styles, now time.Time, sortBy sortMode) strin
 			l.name(st, nameStyle, i, nameW, sortBy) + " " +
 			st.StatusStyle(e.status).Render(pad(string(e.status), statusW)) + " " +
 			st.Dim.Render(pad(age(now, e.s.Current().Created), ageW))
+		if healthW > 0 {
+			row += " " + st.Warning.Render(pad(healthWord(l.health[e.s.Name]), healthW))
+		}
 		if tagsW > 0 {
 			row += " " + st.Tag.Render(pad(tagLine(e), tagsW))
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"locket/tui/clip"
 	"locket/tui/keys"
 	"locket/vault"
 )
@@ -30,7 +32,7 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 		return m.updateFilter(k)
 	}
 	km := &m.km
-	if r := m.refuse(k, km.New, km.Edit, km.Tags, km.Delete, km.Toggle); r != nil {
+	if r := m.refuse(k, km.New, km.Edit, km.Tags, km.Delete, km.Toggle, km.Export, km.Import); r != nil {
 		_, cmd := m.update(r)
 		return cmd
 	}
@@ -130,16 +132,20 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 		}
 	case key.Matches(k, km.Trash):
 		return m.open(stateTrash, newTrash(m.env, m.trashed))
+	case key.Matches(k, km.Export):
+		return m.open(stateBackup, newBackupScreen(m.env, true, m.cfg.WriteFile, m.now().Format("2006-01-02")))
+	case key.Matches(k, km.Import):
+		return m.open(stateBackup, newBackupScreen(m.env, false, nil, ""))
 	case key.Matches(k, km.Review):
 		if m.cfg.Review != nil && m.v != nil {
 			m.hide()
-			m.review = m.cfg.Review(m.v, m.cfg.Now)
+			m.review = m.cfg.Review(m.v, m.cfg.Now, m.st, m.km)
 			m.review.SetSize(m.width, m.height)
 			m.state = stateReview
 			return m.review.Init()
 		}
 	default:
-		if m.cfg.Copy == nil && k.String() == "c" {
+		if !m.km.Copy.Enabled() && k.String() == "c" {
 			m.setStatus("copy is not available in this build", true)
 		}
 	}
@@ -235,16 +241,22 @@ func (m *Model) onRevealed(msg RevealedMsg) {
 }
 
 // copySelected copies the current value; the clipboard clears itself.
+// With clipboard-osc52 on, the value also goes through the terminal,
+// which is enough on its own over SSH, where there is no clipboard.
 func (m *Model) copySelected() tea.Cmd {
 	s := m.list.selected()
-	if s == nil || m.cfg.Copy == nil {
+	osc := m.osc52On()
+	if s == nil || (m.cfg.Copy == nil && !osc) {
+		if s != nil {
+			m.setStatus("copy is not available: no clipboard, and clipboard-osc52 is off", true)
+		}
 		return nil
 	}
 	if !s.Enabled {
 		m.setStatus("the secret is disabled; x enables it", true)
 		return nil
 	}
-	v, name, copyFn, after, now := m.v, s.Name, m.cfg.Copy, m.cfg.ClearAfter, m.now
+	v, name, copyFn, after, now, term := m.v, s.Name, m.cfg.Copy, m.cfg.ClearAfter, m.now, m.cfg.OSC52
 	return func() tea.Msg {
 		ctx := context.Background()
 		val, _, err := v.Get(ctx, name, 0, "copy")
@@ -252,10 +264,17 @@ func (m *Model) copySelected() tea.Cmd {
 			return CopiedMsg{Name: name, Err: err}
 		}
 		defer wipe(val)
-		if err := copyFn(ctx, val, after); err != nil {
-			return CopiedMsg{Name: name, Err: err}
+		if osc {
+			if _, err := io.WriteString(term, clip.OSC52(val)); err != nil {
+				return CopiedMsg{Name: name, Err: fmt.Errorf("copy through the terminal: %w", err)}
+			}
 		}
-		return CopiedMsg{Name: name, Until: now().Add(after)}
+		if copyFn != nil {
+			if err := copyFn(ctx, val, after); err != nil && !osc {
+				return CopiedMsg{Name: name, Err: err}
+			}
+		}
+		return CopiedMsg{Name: name, Until: now().Add(after), OSC52: osc}
 	}
 }
 
@@ -437,12 +456,9 @@ func (m *Model) detailView(w, h int) string {
 		}
 		b = append(b, row(label, st.Tag.Render(fit(k+"="+s.Tags[k], w-12))))
 	}
+	b = append(b, m.healthLines(s, w, row)...)
 	if m.detailFocus || m.wide() {
-		b = append(b, "", st.Label.Render("versions")+st.Dim.Render(" (h for history)"))
-		for i := len(s.Versions) - 1; i >= 0 && i >= len(s.Versions)-5; i-- {
-			ver := s.Versions[i]
-			b = append(b, fmt.Sprintf("  v%-3d %s  %s", ver.Number, ver.Created.Local().Format("2006-01-02"), st.Dim.Render(age(now, ver.Created)+" ago")))
-		}
+		b = append(b, m.timelineLines(s, w)...)
 	}
 	m.detailTop = max(0, min(m.detailTop, len(b)-h))
 	top := m.detailTop

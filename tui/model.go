@@ -42,8 +42,9 @@ type SubModel interface {
 	SetSize(w, h int)
 }
 
-// ReviewFunc builds the rotation review screen for an unlocked vault.
-type ReviewFunc func(v *vault.Vault, now func() time.Time) SubModel
+// ReviewFunc builds the rotation review screen for an unlocked vault,
+// drawn with the TUI's styles and keys.
+type ReviewFunc func(v *vault.Vault, now func() time.Time, st styles.Styles, km keys.KeyMap) SubModel
 
 // Config is what the program needs from its caller.
 type Config struct {
@@ -58,14 +59,21 @@ type Config struct {
 	KDF keyring.Params
 	// Actor overrides user@host in the vault (tests and the demo).
 	Actor string
-	// Copy puts a value on the clipboard; nil disables `c`.
+	// Copy puts a value on the clipboard; nil disables `c` unless OSC52
+	// is set.
 	Copy CopyFunc
+	// OSC52 is the program's output (a clip.Terminal), where a copy also
+	// goes as an OSC 52 sequence when the vault setting clipboard-osc52
+	// is on; nil never writes one.
+	OSC52 io.Writer
 	// ClearAfter is how long a copied value stays (default 20 s).
 	ClearAfter time.Duration
 	// Generate makes a new random value for the forms; nil disables it.
 	Generate func() ([]byte, error)
 	// Review builds the rotation review; nil disables `R`.
 	Review ReviewFunc
+	// WriteFile writes backups (X) whole or not at all; nil disables X.
+	WriteFile WriteFileFunc
 	// Log receives diagnostics; it must not be the terminal. Nil discards.
 	Log *log.Logger
 	// Banner is an extra line for the unlock screen (the demo's passphrase).
@@ -84,6 +92,7 @@ const (
 	stateHelp
 	stateConfirm
 	stateReview
+	stateBackup
 )
 
 // Model is the root model.
@@ -113,6 +122,7 @@ type Model struct {
 
 	revealed     []byte
 	revealedName string
+	life         lifecycle
 
 	unlock  unlockModel
 	child   screen // the form, tags, history or trash screen
@@ -126,6 +136,7 @@ type Model struct {
 	statusAt    time.Time
 	clipName    string
 	clipUntil   time.Time
+	oscUntil    time.Time // a copy through the terminal to clear then
 	lastInput   time.Time
 	indexedAt   time.Time
 	helpTop     int
@@ -153,11 +164,14 @@ func New(cfg Config) *Model {
 	if cfg.Review == nil {
 		m.km.Review.SetEnabled(false)
 	}
-	if cfg.Copy == nil {
+	if cfg.Copy == nil && cfg.OSC52 == nil {
 		m.km.Copy.SetEnabled(false)
 	}
 	if cfg.Generate == nil {
 		m.km.Generate.SetEnabled(false)
+	}
+	if cfg.WriteFile == nil {
+		m.km.Export.SetEnabled(false)
 	}
 	m.help.Styles.ShortKey = m.st.Title
 	m.help.Styles.FullKey = m.st.Title
@@ -218,10 +232,24 @@ func (m *Model) setErr(err error) {
 // Update handles global keys first, then the active screen. A value
 // revealed on the main screen never outlives it.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if k, ok := msg.(tea.KeyMsg); ok && k.Type == tea.KeyRunes && len(k.Runes) > 1 && !k.Paste {
+		// Bubble Tea delivers keys typed faster than it reads them (a
+		// busy machine, tmux send-keys) as one message: "/" and "pdb"
+		// arrive as "/pdb", which no binding matches. Each is a key.
+		cmds := make([]tea.Cmd, 0, len(k.Runes))
+		for _, r := range k.Runes {
+			_, c := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: k.Alt})
+			cmds = append(cmds, c)
+		}
+		return m, tea.Batch(cmds...)
+	}
 	_, cmd := m.update(msg)
 	if m.state != stateMain && m.revealed != nil {
 		wipe(m.revealed)
 		m.revealed, m.revealedName = nil, ""
+	}
+	if tl := m.wantTimeline(); tl != nil {
+		cmd = tea.Batch(cmd, tl)
 	}
 	return m, cmd
 }
@@ -262,20 +290,28 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case RevealedMsg:
 		m.onRevealed(msg)
 		return m, nil
+	case healthMsg:
+		m.onHealth(msg)
+		return m, nil
+	case timelineDueMsg:
+		return m, m.onTimelineDue(msg)
+	case timelineMsg:
+		m.onTimeline(msg)
+		return m, nil
 	case ActionMsg:
 		return m, m.onAction(msg)
 	case CopiedMsg:
-		if msg.Err != nil {
-			m.setErr(msg.Err)
-		} else {
-			m.clipName, m.clipUntil = msg.Name, msg.Until
-			m.status = ""
-		}
+		return m, m.onCopied(msg)
+	case osc52ClearMsg:
+		m.onOSC52Clear(msg)
 		return m, nil
 	case BackMsg:
 		m.closeChild()
 		if msg.Status != "" {
 			m.setStatus(msg.Status, false)
+		}
+		if msg.Reload {
+			return m, m.load()
 		}
 		return m, nil
 	case AskMsg:
@@ -302,8 +338,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.updateUnlock(msg)
 	case stateMain:
 		return m, m.updateMain(msg)
-	case stateForm, stateTags, stateHistory, stateTrash:
-		if k, ok := msg.(tea.KeyMsg); ok && m.state != stateForm && m.state != stateTags && key.Matches(k, m.km.Help) {
+	case stateForm, stateTags, stateHistory, stateTrash, stateBackup:
+		if k, ok := msg.(tea.KeyMsg); ok && (m.state == stateHistory || m.state == stateTrash) && key.Matches(k, m.km.Help) {
 			m.back, m.state = m.state, stateHelp
 			return m, nil
 		}
@@ -341,6 +377,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) quit() tea.Cmd {
+	m.clearOSC52()
 	if err := m.Close(); err != nil {
 		m.cfg.Log.Printf("close: %v", err)
 	}
@@ -377,6 +414,8 @@ func (m *Model) lock(why string) tea.Cmd {
 	m.secrets, m.trashed, m.ix = nil, nil, nil
 	m.result = filterResult{}
 	m.list.setRows(nil, nil)
+	m.life.reset()
+	m.list.health = nil
 	m.child, m.review = nil, nil
 	m.state = stateLocked
 	m.unlock = newUnlock(false, m.cfg.Banner)
@@ -395,7 +434,8 @@ func (m *Model) hide() {
 		m.revealed[i] = 0
 	}
 	m.revealed, m.revealedName = nil, ""
-	if h, ok := m.child.(*historyModel); ok {
+	// Screens that hold values (history, the backup screens) drop them.
+	if h, ok := m.child.(interface{ hide() }); ok {
 		h.hide()
 	}
 }
@@ -467,7 +507,7 @@ func (m *Model) load() tea.Cmd {
 			return LoadedMsg{Err: err}
 		}
 		set := v.Settings()
-		msg := LoadedMsg{Secrets: live, Trash: trash, Settings: set, ix: newIndex(live, now, set, sortBy)}
+		msg := LoadedMsg{Secrets: live, Trash: trash, Settings: set, ix: newIndex(live, now, set, sortBy), reread: true}
 		m.cfg.Log.Printf("load: %d secrets, %d in trash, %s", len(live), len(trash), time.Since(start))
 		return msg
 	}
@@ -498,7 +538,14 @@ func (m *Model) onLoaded(msg LoadedMsg) tea.Cmd {
 	if l, ok := m.child.(loader); ok {
 		l.loaded(m.secrets, m.trashed)
 	}
-	return nil
+	if !msg.reread {
+		return nil
+	}
+	// Values may have changed: the health findings and the timeline are
+	// read again.
+	m.life.reset()
+	m.list.health = nil
+	return m.checkHealth()
 }
 
 // restatus computes the statuses again for the current time, off the UI:
@@ -605,7 +652,7 @@ func (m *Model) View() string {
 		out = m.unlock.View(&m.st, m.width, m.height, m.cfg.Dir)
 	case stateMain:
 		out = m.mainView()
-	case stateForm, stateTags, stateHistory, stateTrash:
+	case stateForm, stateTags, stateHistory, stateTrash, stateBackup:
 		if m.child != nil {
 			out = m.frame(m.child.View(), m.child.Help(), m.child.Title())
 		}

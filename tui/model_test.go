@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/muesli/termenv"
 
+	"locket/tui/keys"
 	"locket/tui/styles"
 	"locket/vault"
 )
@@ -89,7 +90,7 @@ func (f *fakeReview) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func TestReviewIntegration(t *testing.T) {
 	fake := &fakeReview{}
-	cfg := Config{Review: func(v *vault.Vault, now func() time.Time) SubModel { return fake }}
+	cfg := Config{Review: func(*vault.Vault, func() time.Time, styles.Styles, keys.KeyMap) SubModel { return fake }}
 	m := openModel(t, shared(t), cfg, 100, 30)
 	defer func() { m.v = nil }()
 	press(t, m, "R")
@@ -192,5 +193,19 @@ func TestHelpScrolls(t *testing.T) {
 	press(t, m, "esc")
 	if m.state != stateMain {
 		t.Error("esc does not leave help")
+	}
+}
+
+// TestCoalescedKeys treats keys that arrive as one message ("/pdb" when
+// the machine is busy) as the keys they are.
+func TestCoalescedKeys(t *testing.T) {
+	m := openModel(t, shared(t), Config{}, 100, 30)
+	defer func() { m.v = nil }()
+	send(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/pdbpass")})
+	if !m.filtering || m.filter.Value() != "pdbpass" {
+		t.Fatalf("filtering %v with %q, want the filter open with pdbpass", m.filtering, m.filter.Value())
+	}
+	if sel := m.list.selected(); sel == nil || sel.Name != "prod/db/password" {
+		t.Fatalf("selected %v, want prod/db/password", sel)
 	}
 }

@@ -26,6 +26,9 @@ type LoadedMsg struct {
 	Err      error
 
 	ix *index
+	// reread says the vault was read again (after unlock or a change),
+	// not only re-indexed for the time: health is checked again.
+	reread bool
 }
 
 // FilteredMsg is the result of one filter run.
@@ -54,6 +57,8 @@ type ActionMsg struct {
 type CopiedMsg struct {
 	Name  string
 	Until time.Time
+	// OSC52 says the value also went through the terminal (OSC 52).
+	OSC52 bool
 	Err   error
 }
 

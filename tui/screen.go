@@ -58,8 +58,12 @@ type loader interface {
 	loaded(live, trash []vault.Secret)
 }
 
-// BackMsg returns to the main screen, with Status in the status line.
-type BackMsg struct{ Status string }
+// BackMsg returns to the main screen, with Status in the status line;
+// Reload reads the vault again (after an import).
+type BackMsg struct {
+	Status string
+	Reload bool
+}
 
 // AskMsg asks the user to confirm before Yes runs.
 type AskMsg struct {

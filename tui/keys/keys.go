@@ -23,6 +23,8 @@ type KeyMap struct {
 	History key.Binding
 	Trash   key.Binding
 	Review  key.Binding
+	Export  key.Binding
+	Import  key.Binding
 
 	New      key.Binding
 	Edit     key.Binding
@@ -39,6 +41,17 @@ type KeyMap struct {
 	Save      key.Binding
 	Yes       key.Binding
 	No        key.Binding
+
+	// The rotation review's queue and its one-line forms.
+	Rotate    key.Binding
+	Snooze    key.Binding
+	Policy    key.Binding
+	Disable   key.Binding
+	Skip      key.Binding
+	Finish    key.Binding
+	Submit    key.Binding
+	FieldDown key.Binding
+	FieldUp   key.Binding
 
 	Lock      key.Binding
 	Help      key.Binding
@@ -65,6 +78,8 @@ func DefaultKeyMap() KeyMap {
 		History: key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "history")),
 		Trash:   key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "trash")),
 		Review:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "rotation review")),
+		Export:  key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "export")),
+		Import:  key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "import")),
 
 		New:      key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new")),
 		Edit:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit (new version)")),
@@ -82,6 +97,16 @@ func DefaultKeyMap() KeyMap {
 		Yes:       key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
 		No:        key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n/esc", "no")),
 
+		Rotate:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rotate now")),
+		Snooze:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "snooze")),
+		Policy:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "rotate-every")),
+		Disable:   key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "disable")),
+		Skip:      key.NewBinding(key.WithKeys("n", "right"), key.WithHelp("n", "skip")),
+		Finish:    key.NewBinding(key.WithKeys("q", "esc"), key.WithHelp("q", "finish")),
+		Submit:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save")),
+		FieldDown: key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next field")),
+		FieldUp:   key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "previous field")),
+
 		Lock:      key.NewBinding(key.WithKeys("ctrl+l"), key.WithHelp("ctrl+l", "lock")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
@@ -91,8 +116,10 @@ func DefaultKeyMap() KeyMap {
 
 // Changing lists the bindings of actions that change the vault. The
 // rotation review is not one of them: it has a read-only mode of its own.
+// Export is: it hands out every value, which is audited only in a
+// writable vault, so a read-only session does not offer it.
 func (k *KeyMap) Changing() []*key.Binding {
-	return []*key.Binding{&k.New, &k.Edit, &k.Tags, &k.Delete, &k.Toggle, &k.Rollback, &k.Recover, &k.Purge}
+	return []*key.Binding{&k.New, &k.Edit, &k.Tags, &k.Delete, &k.Toggle, &k.Rollback, &k.Recover, &k.Purge, &k.Export, &k.Import}
 }
 
 // SetReadOnly disables (and so hides from help) every changing action.
@@ -111,10 +138,15 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Filter, k.Sort},
-		{k.Open, k.Back, k.Reveal, k.Copy, k.History, k.Trash, k.Review},
+		{k.Open, k.Back, k.Reveal, k.Copy, k.History, k.Trash, k.Review, k.Export, k.Import},
 		{k.New, k.Edit, k.Tags, k.Toggle, k.Delete, k.Rollback, k.Recover, k.Purge},
 		{k.Generate, k.Save, k.NextField, k.Lock, k.Help, k.Quit},
 	}
+}
+
+// ReviewHelp is the rotation review queue's one-line help.
+func (k KeyMap) ReviewHelp() Bindings {
+	return Bindings{k.Rotate, k.Snooze, k.Policy, k.Disable, k.Skip, k.Finish}
 }
 
 // Bindings is a help.KeyMap for a short list of bindings, for screens

@@ -21,6 +21,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"locket/tui/keys"
+	"locket/tui/styles"
 	"locket/vault"
 )
 
@@ -37,63 +39,6 @@ type Decision struct {
 	// Op is vault.OpRotate, OpSnooze, OpPolicy, OpDisable or "skip".
 	Op   string
 	Note string
-}
-
-// KeyMap are the review's keys.
-type KeyMap struct {
-	Rotate   key.Binding
-	Snooze   key.Binding
-	Policy   key.Binding
-	Disable  key.Binding
-	Skip     key.Binding
-	Finish   key.Binding
-	Generate key.Binding
-	Next     key.Binding
-	Prev     key.Binding
-	Submit   key.Binding
-	Cancel   key.Binding
-}
-
-// DefaultKeyMap returns the review's default keys.
-func DefaultKeyMap() KeyMap {
-	return KeyMap{
-		Rotate:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rotate now")),
-		Snooze:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "snooze")),
-		Policy:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "rotate-every")),
-		Disable:  key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "disable")),
-		Skip:     key.NewBinding(key.WithKeys("n", "right"), key.WithHelp("n", "skip")),
-		Finish:   key.NewBinding(key.WithKeys("q", "esc"), key.WithHelp("q", "finish")),
-		Generate: key.NewBinding(key.WithKeys("ctrl+g"), key.WithHelp("ctrl+g", "generate")),
-		Next:     key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next field")),
-		Prev:     key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "previous field")),
-		Submit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save")),
-		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
-	}
-}
-
-// ShortHelp is the help line of the queue (help.KeyMap).
-func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Rotate, k.Snooze, k.Policy, k.Disable, k.Skip, k.Finish}
-}
-
-// FullHelp lists every binding (help.KeyMap).
-func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{k.ShortHelp(), {k.Generate, k.Next, k.Prev, k.Submit, k.Cancel}}
-}
-
-type styles struct {
-	title, dim, label, err, ok, warn lipgloss.Style
-}
-
-func defaultStyles() styles {
-	return styles{
-		title: lipgloss.NewStyle().Bold(true),
-		dim:   lipgloss.NewStyle().Faint(true),
-		label: lipgloss.NewStyle().Faint(true),
-		err:   lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("1")),
-		ok:    lipgloss.NewStyle().Foreground(lipgloss.Color("2")),
-		warn:  lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("3")),
-	}
 }
 
 type screen int
@@ -122,8 +67,8 @@ type Model struct {
 	v        *vault.Vault
 	now      func() time.Time
 	readOnly bool
-	keys     KeyMap
-	st       styles
+	keys     keys.KeyMap
+	st       styles.Styles
 
 	width, height int
 	screen        screen
@@ -137,20 +82,21 @@ type Model struct {
 	OnDone func(DoneMsg) tea.Msg
 }
 
-// New builds a review of v's findings at now(). A read-only review shows
-// the queue and lets the user skip through it, but changes nothing.
-func New(v *vault.Vault, now func() time.Time, readOnly bool) *Model {
+// New builds a review of v's findings at now(), drawn with the TUI's
+// styles and keys. A read-only review shows the queue and lets the user
+// skip through it, but changes nothing.
+func New(v *vault.Vault, now func() time.Time, readOnly bool, st styles.Styles, km keys.KeyMap) *Model {
 	if now == nil {
 		now = time.Now
 	}
-	return &Model{v: v, now: now, readOnly: readOnly || v.ReadOnly(), keys: DefaultKeyMap(), st: defaultStyles(), width: 80, height: 24}
+	return &Model{v: v, now: now, readOnly: readOnly || v.ReadOnly(), keys: km, st: st, width: 80, height: 24}
 }
 
 // SetSize tells the model the space it has.
 func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
 
-// Keys returns the review's key map, for a help view.
-func (m *Model) Keys() KeyMap { return m.keys }
+// Keys returns the review's bindings, for a help view.
+func (m *Model) Keys() keys.Bindings { return m.keys.ReviewHelp() }
 
 // Messages of the review's own commands.
 type (
@@ -304,7 +250,7 @@ func (m *Model) formKey(k tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	switch {
-	case key.Matches(k, m.keys.Cancel):
+	case key.Matches(k, m.keys.Back):
 		wipe(f.generated)
 		m.form, m.screen, m.err = nil, screenQueue, ""
 		return nil
@@ -319,10 +265,10 @@ func (m *Model) formKey(k tea.KeyMsg) tea.Cmd {
 		f.inputs[0].SetValue("")
 		m.focus(1)
 		return nil
-	case key.Matches(k, m.keys.Next):
+	case key.Matches(k, m.keys.FieldDown):
 		m.focus((f.focus + 1) % len(f.inputs))
 		return nil
-	case key.Matches(k, m.keys.Prev):
+	case key.Matches(k, m.keys.FieldUp):
 		m.focus((f.focus + len(f.inputs) - 1) % len(f.inputs))
 		return nil
 	case key.Matches(k, m.keys.Submit):
@@ -500,14 +446,14 @@ func (m *Model) View() string {
 	w := max(20, m.width)
 	switch m.screen {
 	case screenLoading:
-		b.WriteString(m.st.title.Render("Rotation review") + "\n\n" + m.st.dim.Render("checking every secret…"))
+		b.WriteString(m.st.Title.Render("Rotation review") + "\n\n" + m.st.Dim.Render("checking every secret…"))
 	case screenQueue, screenForm:
 		m.viewItem(&b, w)
 	case screenSummary:
 		m.viewSummary(&b)
 	}
 	if m.err != "" {
-		b.WriteString("\n" + m.st.err.Render("error: "+vault.Sanitize(m.err)))
+		b.WriteString("\n" + m.st.Error.Render("error: "+vault.Sanitize(m.err)))
 	}
 	return lipgloss.NewStyle().MaxWidth(w).MaxHeight(max(5, m.height)).Render(b.String())
 }
@@ -518,8 +464,8 @@ func (m *Model) viewItem(b *strings.Builder, w int) {
 	if m.readOnly {
 		title += " (read-only)"
 	}
-	fmt.Fprintf(b, "%s  %s\n\n", m.st.title.Render(title), m.st.dim.Render(fmt.Sprintf("%d of %d", m.pos+1, len(m.queue))))
-	fmt.Fprintf(b, "%s  %s\n", m.st.warn.Render(strings.ToUpper(string(f.Status))), m.st.title.Render(vault.Sanitize(f.Name)))
+	fmt.Fprintf(b, "%s  %s\n\n", m.st.Title.Render(title), m.st.Dim.Render(fmt.Sprintf("%d of %d", m.pos+1, len(m.queue))))
+	fmt.Fprintf(b, "%s  %s\n", m.st.StatusStyle(f.Status).Render(strings.ToUpper(string(f.Status))), m.st.Title.Render(vault.Sanitize(f.Name)))
 	fmt.Fprintf(b, "%s\n", wrap(vault.Sanitize(f.Reason), w))
 	for _, h := range f.Health {
 		if !strings.Contains(f.Reason, h.Reason) {
@@ -528,7 +474,7 @@ func (m *Model) viewItem(b *strings.Builder, w int) {
 	}
 	b.WriteString("\n")
 	line := func(label, value string) {
-		fmt.Fprintf(b, "%s %s\n", m.st.label.Render(fmt.Sprintf("%-13s", label)), vault.Sanitize(value))
+		fmt.Fprintf(b, "%s %s\n", m.st.Label.Render(fmt.Sprintf("%-13s", label)), vault.Sanitize(value))
 	}
 	line("version", fmt.Sprint(f.Version))
 	line("current since", day(f.Rotated))
@@ -545,19 +491,19 @@ func (m *Model) viewItem(b *strings.Builder, w int) {
 		return
 	}
 	var help []string
-	for _, k := range m.keys.ShortHelp() {
+	for _, k := range m.keys.ReviewHelp() {
 		if m.readOnly && k.Help().Key != "n" && k.Help().Key != "q" {
 			continue
 		}
 		help = append(help, k.Help().Key+" "+k.Help().Desc)
 	}
-	b.WriteString(m.st.dim.Render(wrap(strings.Join(help, " · "), w)))
+	b.WriteString(m.st.Dim.Render(wrap(strings.Join(help, " · "), w)))
 }
 
 func (m *Model) viewForm(b *strings.Builder) {
 	f := m.form
 	heading := map[string]string{vault.OpRotate: "Rotate now", vault.OpSnooze: "Snooze", vault.OpPolicy: "Change rotate-every", vault.OpDisable: "Disable"}[f.op]
-	b.WriteString(m.st.title.Render(heading) + "\n")
+	b.WriteString(m.st.Title.Render(heading) + "\n")
 	for i, in := range f.inputs {
 		cursor := "  "
 		if i == f.focus {
@@ -565,9 +511,9 @@ func (m *Model) viewForm(b *strings.Builder) {
 		}
 		view := in.View()
 		if i == 0 && f.op == vault.OpRotate && f.generated != nil {
-			view = m.st.ok.Render(fmt.Sprintf("generated (%d characters, hidden)", len(f.generated)))
+			view = m.st.Success.Render(fmt.Sprintf("generated (%d characters, hidden)", len(f.generated)))
 		}
-		fmt.Fprintf(b, "%s%s %s\n", cursor, m.st.label.Render(fmt.Sprintf("%-13s", f.labels[i])), view)
+		fmt.Fprintf(b, "%s%s %s\n", cursor, m.st.Label.Render(fmt.Sprintf("%-13s", f.labels[i])), view)
 	}
 	hint := "enter save · tab next field · esc cancel"
 	if f.op == vault.OpRotate {
@@ -576,11 +522,11 @@ func (m *Model) viewForm(b *strings.Builder) {
 	if f.busy {
 		hint = "saving…"
 	}
-	b.WriteString("\n" + m.st.dim.Render(hint))
+	b.WriteString("\n" + m.st.Dim.Render(hint))
 }
 
 func (m *Model) viewSummary(b *strings.Builder) {
-	b.WriteString(m.st.title.Render("Rotation review finished") + "\n\n")
+	b.WriteString(m.st.Title.Render("Rotation review finished") + "\n\n")
 	if len(m.queue) == 0 {
 		b.WriteString("Nothing needs attention.\n")
 	} else {
@@ -588,12 +534,12 @@ func (m *Model) viewSummary(b *strings.Builder) {
 		for _, d := range m.decisions {
 			line := fmt.Sprintf("  %-8s %s", word(d.Op), vault.Sanitize(d.Name))
 			if d.Note != "" && d.Op != "skip" {
-				line += m.st.dim.Render("  " + vault.Sanitize(d.Note))
+				line += m.st.Dim.Render("  " + vault.Sanitize(d.Note))
 			}
 			b.WriteString(line + "\n")
 		}
 	}
-	b.WriteString("\n" + m.st.dim.Render("enter or q to close"))
+	b.WriteString("\n" + m.st.Dim.Render("enter or q to close"))
 }
 
 func word(op string) string {

@@ -14,6 +14,8 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"locket/keyring"
+	"locket/tui/keys"
+	"locket/tui/styles"
 	"locket/vault"
 )
 
@@ -59,7 +61,7 @@ func (h harness) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (h harness) View() string { return h.m.View() }
 
-func keys(s string) tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)} }
+func runes(s string) tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)} }
 
 // waitFor reads the program's output until every text has appeared. Each
 // call reads on from where the last one stopped.
@@ -90,18 +92,18 @@ func last(es []vault.Event) vault.Event { return es[len(es)-1] }
 func TestReviewFlow(t *testing.T) {
 	ctx := context.Background()
 	v, clock := testVault(t)
-	tm := teatest.NewTestModel(t, harness{m: New(v, clock, false)}, teatest.WithInitialTermSize(90, 30))
+	tm := teatest.NewTestModel(t, harness{m: New(v, clock, false, styles.Default(), keys.DefaultKeyMap())}, teatest.WithInitialTermSize(90, 30))
 
 	// Most urgent first; all four are equally stale, so by name.
 	waitFor(t, tm, "1 of 4", "app/four")
-	tm.Send(keys("r"))
+	tm.Send(runes("r"))
 	waitFor(t, tm, "Rotate now")
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlG})
 	waitFor(t, tm, "generated (24 characters, hidden)")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 
 	waitFor(t, tm, "2 of 4")
-	tm.Send(keys("s"))
+	tm.Send(runes("s"))
 	waitFor(t, tm, "Snooze")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitFor(t, tm, "a snooze needs a date and a note")
@@ -111,7 +113,7 @@ func TestReviewFlow(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 
 	waitFor(t, tm, "3 of 4")
-	tm.Send(keys("p"))
+	tm.Send(runes("p"))
 	waitFor(t, tm, "Change rotate-every")
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlU})
 	tm.Type("90d")
@@ -120,7 +122,7 @@ func TestReviewFlow(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 
 	waitFor(t, tm, "4 of 4")
-	tm.Send(keys("n"))
+	tm.Send(runes("n"))
 	waitFor(t, tm, "Rotation review finished", "1 rotated, 1 snoozed, 1 policy changed, 1 skipped")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 
@@ -176,9 +178,9 @@ func TestReviewFlow(t *testing.T) {
 func TestReviewTypedValueWithExpiryAndDisable(t *testing.T) {
 	ctx := context.Background()
 	v, clock := testVault(t)
-	tm := teatest.NewTestModel(t, harness{m: New(v, clock, false)}, teatest.WithInitialTermSize(90, 30))
+	tm := teatest.NewTestModel(t, harness{m: New(v, clock, false, styles.Default(), keys.DefaultKeyMap())}, teatest.WithInitialTermSize(90, 30))
 	waitFor(t, tm, "1 of 4")
-	tm.Send(keys("r"))
+	tm.Send(runes("r"))
 	waitFor(t, tm, "Rotate now")
 	tm.Type("N3w-typed-Value!x")
 	waitFor(t, tm, "•••••")
@@ -186,16 +188,16 @@ func TestReviewTypedValueWithExpiryAndDisable(t *testing.T) {
 	tm.Type("90d")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitFor(t, tm, "2 of 4")
-	tm.Send(keys("d"))
+	tm.Send(runes("d"))
 	waitFor(t, tm, "Disable")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitFor(t, tm, "say why it is disabled")
 	tm.Type("service retired")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitFor(t, tm, "3 of 4")
-	tm.Send(keys("q"))
+	tm.Send(runes("q"))
 	waitFor(t, tm, "2 of 4 secrets reviewed")
-	tm.Send(keys("q"))
+	tm.Send(runes("q"))
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 
 	val, ver, err := v.Get(ctx, "app/four", 0, "")
@@ -214,18 +216,18 @@ func TestReviewTypedValueWithExpiryAndDisable(t *testing.T) {
 func TestReviewReadOnly(t *testing.T) {
 	v, clock := testVault(t)
 	before := len(events(t, v, ""))
-	m := New(v, clock, true)
+	m := New(v, clock, true, styles.Default(), keys.DefaultKeyMap())
 	m.Update(m.Init()())
-	m.Update(keys("r"))
+	m.Update(runes("r"))
 	if m.form != nil || !strings.Contains(m.View(), "read-only") {
 		t.Fatalf("read-only review opened a form:\n%s", m.View())
 	}
-	m.Update(keys("n"))
+	m.Update(runes("n"))
 	if !strings.Contains(m.View(), "2 of 4") {
 		t.Errorf("skip did not advance:\n%s", m.View())
 	}
 	for range 3 {
-		m.Update(keys("n"))
+		m.Update(runes("n"))
 	}
 	if !strings.Contains(m.View(), "Rotation review finished") {
 		t.Errorf("no summary:\n%s", m.View())
@@ -241,7 +243,7 @@ func TestReviewSanitises(t *testing.T) {
 	if err := v.Snooze(ctx, "app/one", clock().Add(2*vault.Day), "evil \x1b]0;pwned\x07 note"); err != nil {
 		t.Fatal(err)
 	}
-	m := New(v, clock, false)
+	m := New(v, clock, false, styles.Default(), keys.DefaultKeyMap())
 	m.SetSize(100, 30)
 	m.Update(m.Init()())
 	for range 4 {
@@ -261,7 +263,7 @@ func TestReviewSanitises(t *testing.T) {
 
 func TestReviewEmptyQueue(t *testing.T) {
 	v, _ := testVault(t)
-	m := New(v, func() time.Time { return t0 }, false)
+	m := New(v, func() time.Time { return t0 }, false, styles.Default(), keys.DefaultKeyMap())
 	m.Update(m.Init()())
 	if !strings.Contains(m.View(), "Nothing needs attention") {
 		t.Fatalf("view:\n%s", m.View())
@@ -286,14 +288,14 @@ func TestGolden(t *testing.T) {
 			if err := v.Snooze(context.Background(), "app/two", clock().Add(3*vault.Day), "vendor migration"); err != nil {
 				t.Fatal(err)
 			}
-			m := New(v, clock, false)
+			m := New(v, clock, false, styles.Default(), keys.DefaultKeyMap())
 			m.SetSize(size[0], size[1])
 			m.Update(m.Init()())
 			screens := []string{m.View()}
-			m.Update(keys("s"))
+			m.Update(runes("s"))
 			screens = append(screens, m.View())
 			m.Update(tea.KeyMsg{Type: tea.KeyEsc})
-			m.Update(keys("q"))
+			m.Update(runes("q"))
 			screens = append(screens, m.View())
 			golden.RequireEqual(t, strings.Join(screens, "\n---\n"))
 		})
