@@ -44,11 +44,11 @@ func backupPassphrase(file string, twice bool) ([]byte, error) {
 		file = os.Getenv("LOCKET_BACKUP_PASSPHRASE_FILE")
 	}
 	if file != "" {
-		b, err := os.ReadFile(file)
+		b, err := readPassphraseFile("backup passphrase", file)
 		if err != nil {
-			return nil, fmt.Errorf("read backup passphrase file: %w", err)
+			return nil, err
 		}
-		if b = trimNewline(b); len(b) == 0 {
+		if len(b) == 0 {
 			return nil, fmt.Errorf("backup passphrase file %s is empty", file)
 		}
 		return b, nil
@@ -324,9 +324,22 @@ func (a *app) printPlan(rep vault.ImportReport, skipped []backup.Skipped, asJSON
 	return nil
 }
 
-// backupKeys builds what opens a backup: the backup passphrase for a
+// openFlags are what opens a backup, for import and verify: the backup
+// passphrase file and the --identity files.
+type openFlags struct {
+	identities []string
+	passFile   string
+}
+
+func (o *openFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVarP(&o.identities, "identity", "i", nil, "age identity file or SSH private key that opens the backup (repeatable)")
+	cmd.Flags().StringVar(&o.passFile, "backup-passphrase-file", "", "read the backup passphrase from this file")
+}
+
+// keys builds what opens a backup: the backup passphrase for a
 // passphrase-encrypted file, else the --identity files.
-func backupKeys(passFile string, identities []string) backup.Keys {
+func (o *openFlags) keys() backup.Keys {
+	passFile, identities := o.passFile, o.identities
 	return func(isPass bool) ([]age.Identity, error) {
 		if isPass {
 			pass, err := backupPassphrase(passFile, false)
@@ -363,7 +376,7 @@ func backupKeys(passFile string, identities []string) backup.Keys {
 }
 
 // readBackup opens, decrypts and checks a backup file ("-" is stdin).
-func (a *app) readBackup(path, passFile string, identities []string) (*backup.Backup, error) {
+func (a *app) readBackup(path string, o openFlags) (*backup.Backup, error) {
 	var r io.Reader = a.stdin
 	if path != "-" {
 		f, err := os.Open(path)
@@ -373,7 +386,7 @@ func (a *app) readBackup(path, passFile string, identities []string) (*backup.Ba
 		defer f.Close()
 		r = f
 	}
-	b, err := backup.Decrypt(r, backupKeys(passFile, identities))
+	b, err := backup.Decrypt(r, o.keys())
 	if errors.Is(err, backup.ErrWrongKey) {
 		return nil, withCode(ExitUnlock, err)
 	}
@@ -382,8 +395,7 @@ func (a *app) readBackup(path, passFile string, identities []string) (*backup.Ba
 
 func newBackupImportCmd(a *app) *cobra.Command {
 	var (
-		identities []string
-		passFile   string
+		open       openFlags
 		restoreSet bool
 		flags      importFlags
 	)
@@ -412,7 +424,7 @@ settings with the backup's (purge protection stays on if it is on).`,
 			if _, err := vault.ParseOnConflict(flags.onConflict); err != nil {
 				return withCode(ExitUsage, err)
 			}
-			b, err := a.readBackup(args[0], passFile, identities)
+			b, err := a.readBackup(args[0], open)
 			if err != nil {
 				return err
 			}
@@ -429,18 +441,14 @@ settings with the backup's (purge protection stays on if it is on).`,
 			return a.runImport(cmd, flags, b.Secrets, nil, o)
 		},
 	}
-	cmd.Flags().StringArrayVarP(&identities, "identity", "i", nil, "age identity file or SSH private key that opens the backup (repeatable)")
-	cmd.Flags().StringVar(&passFile, "backup-passphrase-file", "", "read the backup passphrase from this file")
+	open.add(cmd)
 	cmd.Flags().BoolVar(&restoreSet, "restore-settings", false, "also replace the vault settings with the backup's")
 	flags.add(cmd)
 	return cmd
 }
 
 func newBackupVerifyCmd(a *app) *cobra.Command {
-	var (
-		identities []string
-		passFile   string
-	)
+	var open openFlags
 	cmd := &cobra.Command{
 		Use:   "verify FILE",
 		Short: "decrypt and check a backup without importing it",
@@ -449,7 +457,7 @@ print a summary. The vault is not opened.`,
 		Example: "  locket backup verify locket.age\n  locket backup verify team.age --identity ~/.config/age/key.txt",
 		Args:    exactArgs("FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := a.readBackup(args[0], passFile, identities)
+			b, err := a.readBackup(args[0], open)
 			if err != nil {
 				return err
 			}
@@ -478,7 +486,6 @@ print a summary. The vault is not opened.`,
 			})
 		},
 	}
-	cmd.Flags().StringArrayVarP(&identities, "identity", "i", nil, "age identity file or SSH private key that opens the backup (repeatable)")
-	cmd.Flags().StringVar(&passFile, "backup-passphrase-file", "", "read the backup passphrase from this file")
+	open.add(cmd)
 	return cmd
 }

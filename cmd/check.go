@@ -49,7 +49,7 @@ can act on it. --at evaluates at another moment ("what is stale next month").`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			when, err := a.atFlag(at)
 			if err != nil {
-				return withCode(ExitUsage, fmt.Errorf("--at: %w", err))
+				return err
 			}
 			var fs []vault.Finding
 			err = a.withVault(cmd.Context(), readOnly, func(v *vault.Vault) error {

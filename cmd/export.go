@@ -3,6 +3,7 @@ package cmd
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -43,6 +44,15 @@ clashing keys are listed on stderr and left out.`,
 			// PREFIX names a folder: myapp/dev does not take myapp/devops.
 			prefix = strings.TrimSuffix(prefix, "/") + "/"
 			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+				// Nothing to export is an error that leaves no file and no
+				// audit event behind.
+				live, err := v.List(cmd.Context(), vault.ListOptions{Prefix: prefix})
+				if err != nil {
+					return err
+				}
+				if !slices.ContainsFunc(live, func(s vault.Secret) bool { return s.Enabled }) {
+					return withCode(ExitNotFound, fmt.Errorf("no enabled secrets under %s; nothing was written", vault.Sanitize(prefix)))
+				}
 				secrets, _, err := v.Snapshot(cmd.Context(), vault.SnapshotOptions{Prefix: prefix, Note: "dotenv " + path})
 				if err != nil {
 					return err

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 
@@ -27,6 +28,24 @@ audit event; --dry-run shows the plan and changes nothing.`,
 // importFound applies what an importer found.
 func (a *app) importFound(cmd *cobra.Command, flags importFlags, found *backup.Found, note string) error {
 	return a.runImport(cmd, flags, found.Secrets, found.Skipped, vault.ImportOptions{Note: note})
+}
+
+// importFile reads the file path of kind (keepassxc, dotenv) with parse,
+// naming the secrets under prefix, and applies what it found.
+func (a *app) importFile(cmd *cobra.Command, flags importFlags, kind, path, prefix string, parse func(io.Reader, string) (*backup.Found, error)) error {
+	if err := vault.ValidatePrefix(prefix); err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	found, err := parse(f, prefix)
+	if err != nil {
+		return err
+	}
+	return a.importFound(cmd, flags, found, kind+" "+filepath.Base(path))
 }
 
 func newImportPassCmd(a *app) *cobra.Command {
@@ -88,19 +107,7 @@ holds every password in plain text.`,
 		Example: "  locket import keepassxc export.csv --prefix kp/",
 		Args:    exactArgs("FILE.csv"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := vault.ValidatePrefix(prefix); err != nil {
-				return err
-			}
-			f, err := os.Open(args[0])
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			found, err := backup.ImportKeePassXC(f, prefix)
-			if err != nil {
-				return err
-			}
-			return a.importFound(cmd, flags, found, "keepassxc "+filepath.Base(args[0]))
+			return a.importFile(cmd, flags, "keepassxc", args[0], prefix, backup.ImportKeePassXC)
 		},
 	}
 	cmd.Flags().StringVar(&prefix, "prefix", "", "put the secrets under this prefix")
@@ -126,19 +133,7 @@ its last value; empty values are left out.`,
 			if prefix == "" {
 				return usageError("--prefix is required: the secrets are named PREFIX/KEY")
 			}
-			if err := vault.ValidatePrefix(prefix); err != nil {
-				return err
-			}
-			f, err := os.Open(args[0])
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			found, err := backup.ImportDotenv(f, prefix)
-			if err != nil {
-				return err
-			}
-			return a.importFound(cmd, flags, found, "dotenv "+filepath.Base(args[0]))
+			return a.importFile(cmd, flags, "dotenv", args[0], prefix, backup.ImportDotenv)
 		},
 	}
 	cmd.Flags().StringVar(&prefix, "prefix", "", "name the secrets PREFIX/KEY (required)")

@@ -40,7 +40,7 @@ func (k *kdfFlags) params(cmd *cobra.Command, base keyring.Params) (keyring.Para
 	if f.Changed("kdf-memory") {
 		kib, err := parseSize(k.memory)
 		if err != nil {
-			return p, err
+			return p, flagError("kdf-memory", err)
 		}
 		p.MemoryKiB = kib
 	}
@@ -106,7 +106,7 @@ LOCKET_PASSPHRASE) or is asked twice on the terminal.`,
 			}
 			set := vault.DefaultSettings()
 			if set.Retention, err = vault.ParseDuration(retention); err != nil {
-				return fmt.Errorf("--retention: %w", err)
+				return flagError("retention", err)
 			}
 			set.PurgeProtection = protection
 			if err := set.Validate(); err != nil {

@@ -34,14 +34,14 @@ func newListCmd(a *app) *cobra.Command {
 			}
 			var err error
 			if o.At, err = a.atFlag(at); err != nil {
-				return fmt.Errorf("--at: %w", err)
+				return err
 			}
 			if o.Tags, err = parseTags(tags); err != nil {
 				return err
 			}
 			for _, s := range statuses {
 				if !slices.Contains(vault.Statuses, vault.Status(s)) {
-					return fmt.Errorf("%w: unknown status %q (known: %v)", vault.ErrInvalid, s, vault.Statuses)
+					return flagError("status", fmt.Errorf("%w: unknown status %q (known: %v)", vault.ErrInvalid, s, vault.Statuses))
 				}
 				o.Statuses = append(o.Statuses, vault.Status(s))
 			}

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,12 +103,23 @@ func parseTags(args []string) (map[string]string, error) {
 	return tags, nil
 }
 
-// parseWhen reads a WHEN flag; "" stays the zero time.
-func (a *app) parseWhen(s string) (time.Time, error) {
+// flagError reports a flag value locket cannot read. Like cobra's own
+// typed flags (--version abc), that is a usage error: exit 2. A value that
+// reads but breaks a rule (a retention of 3d) is invalid input: exit 1.
+func flagError(flag string, err error) error {
+	return withCode(ExitUsage, fmt.Errorf("--%s: %w", flag, err))
+}
+
+// whenFlag reads the WHEN given to flag; "" stays the zero time.
+func (a *app) whenFlag(flag, s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	return vault.ParseWhen(s, a.now())
+	t, err := vault.ParseWhen(s, a.now())
+	if err != nil {
+		return time.Time{}, flagError(flag, err)
+	}
+	return t, nil
 }
 
 // atFlag is the moment --at names, or now.
@@ -115,12 +127,28 @@ func (a *app) atFlag(s string) (time.Time, error) {
 	if s == "" {
 		return a.now().UTC(), nil
 	}
-	return vault.ParseWhen(s, a.now())
+	return a.whenFlag("at", s)
 }
 
-// readValue gets a secret's value: from file, else from stdin when it is
-// not a terminal (bytes kept exactly, no trimming), else asked twice with
-// echo off.
+// lifetimeFlags are a new version's --expires and --not-before (set and
+// rotate).
+type lifetimeFlags struct{ expires, notBefore string }
+
+func (l *lifetimeFlags) add(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&l.expires, "expires", "", "when the new version expires (RFC 3339, YYYY-MM-DD or a duration like 90d)")
+	f.StringVar(&l.notBefore, "not-before", "", "when the new version becomes valid (WHEN, like --expires)")
+}
+
+// parse returns the two times; an unset flag is the zero time.
+func (l *lifetimeFlags) parse(a *app) (expires, notBefore time.Time, err error) {
+	if expires, err = a.whenFlag("expires", l.expires); err != nil {
+		return expires, notBefore, err
+	}
+	notBefore, err = a.whenFlag("not-before", l.notBefore)
+	return expires, notBefore, err
+}
+
 // valueSource is where set and rotate take a new value from: --generate,
 // --value-file, stdin when it is not a terminal, or the terminal.
 type valueSource struct {
@@ -157,6 +185,27 @@ func (vs *valueSource) read(a *app) (value []byte, generated bool, err error) {
 	return value, true, err
 }
 
+// store reads the value, then opens the vault and keeps it with put as a
+// new version, printing the version number (set and rotate).
+func (vs *valueSource) store(ctx context.Context, a *app, put func(v *vault.Vault, value []byte, generated bool) (vault.Version, error)) error {
+	value, generated, err := vs.read(a)
+	defer wipe(value)
+	if err != nil {
+		return err
+	}
+	return a.withVault(ctx, readWrite, func(v *vault.Vault) error {
+		ver, err := put(v, value, generated)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(a.stdout, ver.Number)
+		return err
+	})
+}
+
+// readValue gets a secret's value: from file, else from stdin when it is
+// not a terminal (bytes kept exactly, no trimming), else asked twice with
+// echo off.
 func (a *app) readValue(file string) ([]byte, error) {
 	if file != "" {
 		b, err := readLimited(file)

@@ -3,6 +3,8 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -47,9 +49,29 @@ func TestExitCode(t *testing.T) {
 		{fmt.Errorf("%w: record", vault.ErrIntegrity), ExitError},
 		{fmt.Errorf("%w: dir", vault.ErrUnsafe), ExitError},
 		{usageError("nothing to change"), ExitUsage},
+		{flagError("at", fmt.Errorf("%w: \"soon\" is not a time", vault.ErrInvalid)), ExitUsage},
+		{fmt.Errorf("%w: \"a\"", vault.ErrExists), ExitError},
 	} {
 		if got := exitCode(tc.err); got != tc.want {
 			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+}
+
+// TestPassphraseFile: a passphrase file that cannot be read cannot
+// unlock (exit 4); one line ending is dropped, nothing else.
+func TestPassphraseFile(t *testing.T) {
+	_, err := readPassphraseFile("passphrase", filepath.Join(t.TempDir(), "missing"))
+	if exitCode(err) != ExitUnlock || !strings.HasPrefix(err.Error(), "read passphrase file: ") {
+		t.Errorf("missing file: %v (exit %d), want exit 4", err, exitCode(err))
+	}
+	f := filepath.Join(t.TempDir(), "pass")
+	for in, want := range map[string]string{"pw\n": "pw", "pw\r\n": "pw", "pw": "pw", " pw \n\n": " pw \n", "": ""} {
+		if err := os.WriteFile(f, []byte(in), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := readPassphraseFile("passphrase", f); err != nil || string(got) != want {
+			t.Errorf("file %q: %q, %v; want %q", in, got, err, want)
 		}
 	}
 }
@@ -74,5 +96,21 @@ func TestTableSanitizes(t *testing.T) {
 	}
 	if strings.ContainsAny(b.String(), "\x1b\x07") {
 		t.Fatalf("table passed control characters through: %q", b.String())
+	}
+}
+
+// TestShownValue: get hands a pipe the exact bytes and a terminal an inert
+// rendering (SPEC invariant 6).
+func TestShownValue(t *testing.T) {
+	val := []byte("a\x1b]52;c;cGF5bG9hZA==\x07b\n\tc\r")
+	if got := shownValue(val, false); string(got) != string(val) {
+		t.Errorf("to a pipe: %q, want the exact bytes", got)
+	}
+	got := string(shownValue(val, true))
+	if strings.ContainsAny(got, "\x1b\x07\r") {
+		t.Errorf("to a terminal: %q holds control characters", got)
+	}
+	if want := `a\x1b]52;c;cGF5bG9hZA==\x07b` + "\n\tc" + `\x0d`; got != want {
+		t.Errorf("to a terminal: %q, want %q", got, want)
 	}
 }

@@ -37,11 +37,9 @@ stay as they are unless --kdf-* flags are given.`,
 				}
 				var pass []byte
 				if newFile != "" {
-					b, err := readLimited(newFile)
-					if err != nil {
-						return fmt.Errorf("read new passphrase file: %w", err)
+					if pass, err = readPassphraseFile("new passphrase", newFile); err != nil {
+						return err
 					}
-					pass = trimNewline(b)
 				} else {
 					pass, err = promptTwice("passphrase")
 					if errors.Is(err, errNoPassphrase) {

@@ -1,8 +1,6 @@
 package cmd
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"locket/vault"
@@ -12,8 +10,9 @@ func init() { register(newRotateCmd) }
 
 func newRotateCmd(a *app) *cobra.Command {
 	var (
-		src                      valueSource
-		expires, notBefore, note string
+		src  valueSource
+		life lifetimeFlags
+		note string
 	)
 	cmd := &cobra.Command{
 		Use:   "rotate NAME",
@@ -33,34 +32,20 @@ log records the operation as "rotate". The new version number is printed.`,
 			}
 			o := vault.RotateOptions{Note: note}
 			var err error
-			if o.Expires, err = a.parseWhen(expires); err != nil {
-				return withCode(ExitUsage, fmt.Errorf("--expires: %w", err))
-			}
-			if o.NotBefore, err = a.parseWhen(notBefore); err != nil {
-				return withCode(ExitUsage, fmt.Errorf("--not-before: %w", err))
-			}
-			value, generated, err := src.read(a)
-			defer wipe(value)
-			if err != nil {
+			if o.Expires, o.NotBefore, err = life.parse(a); err != nil {
 				return err
 			}
-			if generated && o.Note == "" {
-				o.Note = "generated"
-			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
-				ver, err := v.Rotate(cmd.Context(), name, value, o)
-				if err != nil {
-					return err
+			return src.store(cmd.Context(), a, func(v *vault.Vault, value []byte, generated bool) (vault.Version, error) {
+				if generated && o.Note == "" {
+					o.Note = "generated"
 				}
-				fmt.Fprintln(a.stdout, ver.Number)
-				return nil
+				return v.Rotate(cmd.Context(), name, value, o)
 			})
 		},
 	}
 	src.addFlags(cmd)
+	life.add(cmd)
 	f := cmd.Flags()
-	f.StringVar(&expires, "expires", "", "when the new version expires (RFC 3339, YYYY-MM-DD or a duration like 90d)")
-	f.StringVar(&notBefore, "not-before", "", "when the new version becomes valid")
 	f.StringVar(&note, "note", "", "a note for the audit log")
 	return cmd
 }

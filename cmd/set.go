@@ -1,8 +1,6 @@
 package cmd
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"locket/vault"
@@ -12,10 +10,10 @@ func init() { register(newSetCmd) }
 
 func newSetCmd(a *app) *cobra.Command {
 	var (
-		src                valueSource
-		contentType        string
-		expires, notBefore string
-		tags               []string
+		src         valueSource
+		life        lifetimeFlags
+		contentType string
+		tags        []string
 	)
 	cmd := &cobra.Command{
 		Use:   "set NAME",
@@ -38,35 +36,21 @@ number is printed on stdout.`,
 			if o.Tags, err = parseTags(tags); err != nil {
 				return err
 			}
-			if o.Expires, err = a.parseWhen(expires); err != nil {
-				return fmt.Errorf("--expires: %w", err)
-			}
-			if o.NotBefore, err = a.parseWhen(notBefore); err != nil {
-				return fmt.Errorf("--not-before: %w", err)
-			}
-			value, generated, err := src.read(a)
-			defer wipe(value)
-			if err != nil {
+			if o.Expires, o.NotBefore, err = life.parse(a); err != nil {
 				return err
 			}
-			if generated {
-				o.Note = "generated"
-			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
-				ver, err := v.Put(cmd.Context(), name, value, o)
-				if err != nil {
-					return err
+			return src.store(cmd.Context(), a, func(v *vault.Vault, value []byte, generated bool) (vault.Version, error) {
+				if generated {
+					o.Note = "generated"
 				}
-				fmt.Fprintln(a.stdout, ver.Number)
-				return nil
+				return v.Put(cmd.Context(), name, value, o)
 			})
 		},
 	}
 	src.addFlags(cmd)
+	life.add(cmd)
 	f := cmd.Flags()
 	f.StringVar(&contentType, "content-type", "", "content type, e.g. text/plain, application/json")
 	f.StringArrayVar(&tags, "tag", nil, "tag key=value (repeat)")
-	f.StringVar(&expires, "expires", "", "when this version expires (RFC 3339, YYYY-MM-DD or a duration like 90d)")
-	f.StringVar(&notBefore, "not-before", "", "when this version becomes valid")
 	return cmd
 }

@@ -27,7 +27,7 @@ func newShowCmd(a *app) *cobra.Command {
 			}
 			when, err := a.atFlag(at)
 			if err != nil {
-				return fmt.Errorf("--at: %w", err)
+				return err
 			}
 			return a.withVault(cmd.Context(), readOnly, func(v *vault.Vault) error {
 				s, err := v.Secret(cmd.Context(), args[0])

@@ -28,9 +28,9 @@ log. Rotating the secret ends the snooze.`,
 			if until == "" || strings.TrimSpace(note) == "" {
 				return usageError("snooze needs --until WHEN and --note TEXT")
 			}
-			when, err := a.parseWhen(until)
+			when, err := a.whenFlag("until", until)
 			if err != nil {
-				return withCode(ExitUsage, fmt.Errorf("--until: %w", err))
+				return err
 			}
 			if !when.After(a.now()) {
 				return usageError("--until %s is not in the future", when.Format("2006-01-02 15:04"))

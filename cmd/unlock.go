@@ -41,11 +41,7 @@ func (a *app) passphrase(prompt string) ([]byte, error) {
 	}
 	switch {
 	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return nil, fmt.Errorf("read passphrase file: %w", err)
-		}
-		return trimNewline(b), nil
+		return readPassphraseFile("passphrase", file)
 	case os.Getenv("LOCKET_PASSPHRASE_COMMAND") != "":
 		c := exec.Command("/bin/sh", "-c", os.Getenv("LOCKET_PASSPHRASE_COMMAND"))
 		c.Stderr = a.stderr
@@ -58,6 +54,18 @@ func (a *app) passphrase(prompt string) ([]byte, error) {
 		return []byte(os.Getenv("LOCKET_PASSPHRASE")), nil
 	}
 	return promptSecret(prompt)
+}
+
+// readPassphraseFile reads a passphrase (what names it) from a file,
+// without the line ending an editor adds. A file that cannot be read means
+// the vault or backup cannot be unlocked: exit 4, like a failing
+// LOCKET_PASSPHRASE_COMMAND.
+func readPassphraseFile(what, name string) ([]byte, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, withCode(ExitUnlock, fmt.Errorf("read %s file: %w", what, err))
+	}
+	return trimNewline(b), nil
 }
 
 // trimNewline drops one trailing line ending, as files and commands add.
@@ -132,7 +140,7 @@ func (a *app) open(ctx context.Context, mode access) (*vault.Vault, error) {
 		}
 		return nil, err
 	}
-	pass, err := a.passphrase("Passphrase for " + dir + ": ")
+	pass, err := a.passphrase("Passphrase for " + vault.Sanitize(dir) + ": ")
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,10 +40,10 @@ place (no new version), or enable or disable the secret. --expires never
 					continue
 				}
 				var when time.Time
-				if t.value != "never" && t.value != "" {
+				if t.value != "never" {
 					var err error
-					if when, err = vault.ParseWhen(t.value, a.now()); err != nil {
-						return fmt.Errorf("--%s: %w", t.flag, err)
+					if when, err = a.whenFlag(t.flag, t.value); err != nil {
+						return err
 					}
 				}
 				*t.dst = &when

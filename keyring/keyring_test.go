@@ -296,6 +296,9 @@ func TestVectors(t *testing.T) {
 	if got := hex.EncodeToString(k.Index("name", []byte(vs.IndexName))); got != vs.Index {
 		t.Fatalf("index %s, want %s", got, vs.Index)
 	}
+	if len(vs.Records) == 0 {
+		t.Fatal("testdata/vectors.json holds no records: the loop below would check nothing")
+	}
 	for _, r := range vs.Records {
 		key, _ := hex.DecodeString(r.Key)
 		sealed, _ := hex.DecodeString(r.Sealed)

@@ -101,7 +101,9 @@ func (v *Vault) Snapshot(ctx context.Context, o SnapshotOptions) ([]SecretData, 
 		return nil, Settings{}, err
 	}
 	slices.SortFunc(out, func(a, b SecretData) int { return strings.Compare(a.Name, b.Name) })
-	if !v.readOnly {
+	// An empty snapshot hands out nothing: it leaves the vault, audit log
+	// included, as it was.
+	if !v.readOnly && len(out) > 0 {
 		if o.Op == "" {
 			o.Op = "export"
 		}
@@ -265,8 +267,9 @@ func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOption
 	p := &importPlan{v: v, t: &txn{v: v, now: v.now().UTC().Round(0)}, policy: o.OnConflict}
 	p.set = set
 	if o.Settings != nil {
-		p.set = *o.Settings
-		p.set.PurgeProtection = p.set.PurgeProtection || set.PurgeProtection
+		// Restored settings cannot undo purge protection: it stays on, and
+		// the retention it guards does not shrink.
+		p.set, _ = set.guard(*o.Settings)
 		p.report.Settings = true
 	}
 	err := v.view(func(tx *txn) error {

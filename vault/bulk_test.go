@@ -103,6 +103,14 @@ func TestSnapshot(t *testing.T) {
 		t.Errorf("export events %d, want %d", got, before+1)
 	}
 
+	unchanged := v.digest(t)
+	if none, _, err := v.Snapshot(ctx, SnapshotOptions{Prefix: "nothing/"}); err != nil || len(none) != 0 {
+		t.Fatalf("empty snapshot: %v %v", none, err)
+	}
+	if v.digest(t) != unchanged {
+		t.Error("a snapshot that matched nothing changed the vault")
+	}
+
 	sel, _, err := v.Snapshot(ctx, SnapshotOptions{Prefix: "app/", Tags: map[string]string{"env": "prod"}})
 	if err != nil || len(sel) != 1 || sel[0].Name != "app/db/password" {
 		t.Fatalf("filtered snapshot %v %v", sel, err)
@@ -355,6 +363,7 @@ func TestImportSettingsAndPruning(t *testing.T) {
 	ctx := context.Background()
 	set := DefaultSettings()
 	set.PurgeProtection = true
+	set.Retention = 7 * Day
 	set.MaxVersions = 2
 	v := newVault(t, set, newClock())
 	mustPut(t, v, "s", "1", PutOptions{})
@@ -384,6 +393,16 @@ func TestImportSettingsAndPruning(t *testing.T) {
 	v = reopen(t, v, Options{})
 	if v.Settings().Retention != 30*Day {
 		t.Error("restored settings not stored")
+	}
+	// Under purge protection a restore cannot shorten the retention: that
+	// would purge the trash early.
+	unprotected := DefaultSettings()
+	unprotected.Retention = 7 * Day
+	if _, err := v.Import(ctx, nil, ImportOptions{Settings: &unprotected}); err != nil {
+		t.Fatal(err)
+	}
+	if got := v.Settings(); got.Retention != 30*Day || !got.PurgeProtection {
+		t.Errorf("settings %+v after restoring 7d without protection; want 30d, protected", got)
 	}
 }
 

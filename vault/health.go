@@ -540,7 +540,7 @@ func (v *Vault) Snooze(ctx context.Context, name string, until time.Time, note s
 	if !until.After(v.now()) {
 		return fmt.Errorf("%w: snooze until %s is not in the future", ErrInvalid, until.UTC().Format(time.RFC3339))
 	}
-	return v.modify(name, OpSnooze, note, func(s *Secret) error {
+	return v.modifyCtx(ctx, name, OpSnooze, note, func(s *Secret) error {
 		if s.Tags == nil {
 			s.Tags = map[string]string{}
 		}
@@ -552,8 +552,10 @@ func (v *Vault) Snooze(ctx context.Context, name string, until time.Time, note s
 // SetRotateEvery sets a secret's rotate-every tag (0 removes it, so that
 // the vault default applies), audited as "policy" with a note.
 func (v *Vault) SetRotateEvery(ctx context.Context, name string, every time.Duration, note string) error {
-	if every != 0 && every < time.Hour {
-		return fmt.Errorf("%w: rotate-every must be at least 1h", ErrInvalid)
+	if every != 0 {
+		if err := checkRotateEvery(every); err != nil {
+			return err
+		}
 	}
 	what := TagRotateEvery + "=" + FormatDuration(every)
 	if every == 0 {
@@ -562,7 +564,7 @@ func (v *Vault) SetRotateEvery(ctx context.Context, name string, every time.Dura
 	if note != "" {
 		what += ": " + note
 	}
-	return v.modify(name, OpPolicy, what, func(s *Secret) error {
+	return v.modifyCtx(ctx, name, OpPolicy, what, func(s *Secret) error {
 		if every == 0 {
 			delete(s.Tags, TagRotateEvery)
 			return nil
@@ -577,7 +579,7 @@ func (v *Vault) SetRotateEvery(ctx context.Context, name string, every time.Dura
 
 // Disable disables a secret, audited as "disable" with a note.
 func (v *Vault) Disable(ctx context.Context, name, note string) error {
-	return v.modify(name, OpDisable, note, func(s *Secret) error {
+	return v.modifyCtx(ctx, name, OpDisable, note, func(s *Secret) error {
 		s.Enabled = false
 		return nil
 	})

@@ -85,7 +85,11 @@ func ValidateTag(k, v string) error {
 	}
 	switch k {
 	case TagRotateEvery:
-		if _, err := ParseDuration(v); err != nil {
+		d, err := ParseDuration(v)
+		if err == nil {
+			err = checkRotateEvery(d)
+		}
+		if err != nil {
 			return fmt.Errorf("tag %s: %w", k, err)
 		}
 	case TagSnoozeUntil:

@@ -86,7 +86,7 @@ const (
 // when that parses, else the vault default.
 func (s *Secret) RotateEvery(set Settings) time.Duration {
 	if v, ok := s.Tags[TagRotateEvery]; ok {
-		if d, err := ParseDuration(v); err == nil && d > 0 {
+		if d, err := ParseDuration(v); err == nil && checkRotateEvery(d) == nil {
 			return d
 		}
 	}
@@ -98,10 +98,11 @@ func (s *Secret) StaleAt(set Settings) time.Time {
 	return s.Current().Created.Add(s.RotateEvery(set))
 }
 
-// SnoozedUntil returns the snooze-until tag's time, or zero.
+// SnoozedUntil returns the snooze-until tag's time, or zero. It reads
+// every form ValidateTag accepts, a bare date included.
 func (s *Secret) SnoozedUntil() time.Time {
 	if v, ok := s.Tags[TagSnoozeUntil]; ok {
-		if t, err := time.Parse(time.RFC3339, v); err == nil {
+		if t, err := ParseTime(v); err == nil {
 			return t
 		}
 	}

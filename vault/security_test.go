@@ -762,6 +762,43 @@ const (
 	envPasswdFrom = "LOCKET_TEST_PASSWD_FROM"
 )
 
+// TestEmptyValueLog: a kill while Badger creates a value log leaves it
+// empty, alone or beside a write-ahead log that needs replaying. Readers
+// and writers must still open the vault and read every write.
+func TestEmptyValueLog(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		readOnly bool
+		killed   bool // copy the files of a vault still open, as kill -9 leaves them
+	}{
+		{"writer", false, false},
+		{"reader", true, false},
+		{"writer after a kill", false, true},
+		{"reader after a kill", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := newVault(t, DefaultSettings(), nil)
+			mustPut(t, v, "k", "value", PutOptions{})
+			dir := v.Dir()
+			if tc.killed {
+				dir = copyVault(t, dir)
+			}
+			v.Close()
+			if err := os.WriteFile(filepath.Join(dir, dbDir, "000999.vlog"), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			v, err := Open(ctx, dir, testPass, Options{ReadOnly: tc.readOnly})
+			if err != nil {
+				t.Fatalf("open with an empty value log: %v", err)
+			}
+			defer v.Close()
+			if val, _, err := v.Get(ctx, "k", 0, ""); err != nil || string(val) != "value" {
+				t.Errorf("get: %q %v", val, err)
+			}
+		})
+	}
+}
+
 // TestHelperPasswd is not a test: re-executed with envPasswdDir set, it
 // opens that vault with "pass-F" (F from envPasswdFrom) and changes the
 // passphrase back and forth between "pass-0" and "pass-1" until killed, printing "passwd N" after each change to

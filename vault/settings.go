@@ -123,14 +123,41 @@ func (s Settings) Validate() error {
 	switch {
 	case s.Retention < 7*Day || s.Retention > 90*Day:
 		return fmt.Errorf("%w: retention must be between 7d and 90d", ErrInvalid)
-	case s.RotateEvery < time.Hour:
-		return fmt.Errorf("%w: rotate-every must be at least 1h", ErrInvalid)
+	case checkRotateEvery(s.RotateEvery) != nil:
+		return checkRotateEvery(s.RotateEvery)
 	case s.DueWindow < 0 || s.ExpiryWarning < 0:
 		return fmt.Errorf("%w: due-window and expiry-warning cannot be negative", ErrInvalid)
 	case s.MaxVersions < 0:
 		return fmt.Errorf("%w: max-versions cannot be negative", ErrInvalid)
 	case s.IdleLock < 10*time.Second && s.IdleLock != 0:
 		return fmt.Errorf("%w: idle-lock must be 0 (never) or at least 10s", ErrInvalid)
+	}
+	return nil
+}
+
+// errShorterRetention: under purge protection the retention may grow but
+// not shrink, or the trash would be purged early.
+var errShorterRetention = policyError("purge protection is on: retention cannot be shortened, or the trash would be purged early")
+
+// guard returns next with what s's purge protection forbids undoing put
+// back: protection stays on and the retention does not shrink. It reports
+// whether it had to.
+func (s Settings) guard(next Settings) (Settings, bool) {
+	if !s.PurgeProtection || next.PurgeProtection && next.Retention >= s.Retention {
+		return next, false
+	}
+	next.PurgeProtection = true
+	next.Retention = max(next.Retention, s.Retention)
+	return next, true
+}
+
+// MinRotateEvery is the shortest rotation interval, for the vault
+// default and for a secret's rotate-every tag alike.
+const MinRotateEvery = time.Hour
+
+func checkRotateEvery(d time.Duration) error {
+	if d < MinRotateEvery {
+		return fmt.Errorf("%w: rotate-every must be at least %s", ErrInvalid, FormatDuration(MinRotateEvery))
 	}
 	return nil
 }

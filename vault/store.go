@@ -136,10 +136,9 @@ func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bo
 		if err == nil {
 			return db, nil
 		}
-		if msg := err.Error(); !repaired && strings.Contains(msg, "while opening memtables") &&
-			(strings.Contains(msg, "Create a new file") || strings.Contains(msg, "error while truncation")) {
-			// A memtable log left empty by a kill. Badger's failed attempt
-			// has already sized it when it could write; otherwise remove it.
+		if !repaired && emptyLog(err) {
+			// A memtable or value log left empty by a kill, which Badger
+			// refuses to open, readers and writers alike: remove it.
 			repaired = true
 			removeEmptyLogs(opts.Dir)
 			continue
@@ -150,6 +149,12 @@ func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bo
 			// that once, as a writer, then read as asked.
 			replayed = true
 			rw, err := badger.Open(opts.WithReadOnly(false))
+			if err != nil && emptyLog(err) {
+				// The kill also left an empty log. This failed attempt has
+				// sized it, or it is removed: the next one opens.
+				removeEmptyLogs(opts.Dir)
+				rw, err = badger.Open(opts.WithReadOnly(false))
+			}
 			debugf("read-only open needs a replay; as a writer: %v", err)
 			if err == nil {
 				if err := rw.Close(); err != nil {
@@ -176,11 +181,19 @@ func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bo
 	}
 }
 
-// removeEmptyLogs deletes zero-length memtable logs. Badger creates a
-// memtable log and sizes it in two steps; a kill between them leaves an
-// empty file that Badger then refuses to open ("Create a new file"), which
-// would lock the user out of an intact vault. An empty log holds no write,
-// so removing it loses nothing. It runs only while holding the directory
+// emptyLog reports whether Badger refused to open a memtable or value log
+// that a kill left empty (see removeEmptyLogs).
+func emptyLog(err error) bool {
+	msg := err.Error()
+	return (strings.Contains(msg, "while opening memtables") || strings.Contains(msg, "db.vlog.open")) &&
+		(strings.Contains(msg, "Create a new file") || strings.Contains(msg, "error while truncation"))
+}
+
+// removeEmptyLogs deletes zero-length memtable and value logs. Badger
+// creates such a log and sizes it in two steps; a kill between them leaves
+// an empty file that Badger then refuses to open ("Create a new file"),
+// which would lock the user out of an intact vault. An empty log holds no
+// write, so removing it loses nothing. It runs only while holding the directory
 // lock Badger uses, so it never touches a live process's file.
 func removeEmptyLogs(dbdir string) (int, error) {
 	d, err := os.Open(dbdir)
@@ -192,9 +205,13 @@ func removeEmptyLogs(dbdir string) (int, error) {
 		return 0, err
 	}
 	defer syscall.Flock(int(d.Fd()), syscall.LOCK_UN)
-	logs, err := filepath.Glob(filepath.Join(dbdir, "*.mem"))
-	if err != nil {
-		return 0, err
+	var logs []string
+	for _, pattern := range []string{"*.mem", "*.vlog"} {
+		found, err := filepath.Glob(filepath.Join(dbdir, pattern))
+		if err != nil {
+			return 0, err
+		}
+		logs = append(logs, found...)
 	}
 	n := 0
 	for _, l := range logs {
@@ -202,7 +219,7 @@ func removeEmptyLogs(dbdir string) (int, error) {
 			if err := os.Remove(l); err != nil {
 				return n, err
 			}
-			debugf("removed empty memtable log %s", l)
+			debugf("removed empty log %s", l)
 			n++
 		}
 	}

@@ -245,6 +245,10 @@ func (v *Vault) SetSetting(ctx context.Context, key, value string) error {
 		if err != nil {
 			return err
 		}
+		// With refuses turning protection off; this catches the rest.
+		if _, undone := v.settings.guard(set); undone {
+			return errShorterRetention
+		}
 		tx.putSettings(set)
 		tx.onCommit(func() { v.settings = set })
 		return tx.audit(Event{Op: "config", Note: key + "=" + value, Outcome: "ok"})
@@ -536,12 +540,8 @@ func (v *Vault) Update(ctx context.Context, name string, a Attributes) error {
 	})
 }
 
-// modify applies change to a live secret's metadata and audits it.
-func (v *Vault) modify(name, op, note string, change func(*Secret) error) error {
-	return v.modifyCtx(context.Background(), name, op, note, change)
-}
-
-// modifyCtx is modify that gives up when ctx is done.
+// modifyCtx applies change to a live secret's metadata and audits it; it
+// gives up when ctx is done.
 func (v *Vault) modifyCtx(ctx context.Context, name, op, note string, change func(*Secret) error) error {
 	return v.write(ctx, func(tx *txn) error {
 		id, s, err := tx.lookupLive(name)

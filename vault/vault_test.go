@@ -90,6 +90,11 @@ func TestValidateTags(t *testing.T) {
 		{"rotate-every ok", map[string]string{TagRotateEvery: "30d"}, true},
 		{"rotate-every bad", map[string]string{TagRotateEvery: "soon"}, false},
 		{"rotate-every bare number", map[string]string{TagRotateEvery: "30"}, false},
+		{"rotate-every 1h", map[string]string{TagRotateEvery: "1h"}, true},
+		// The tag obeys the vault setting's floor: 0d would make a secret
+		// stale at once, or silently fall back to the default.
+		{"rotate-every 0d", map[string]string{TagRotateEvery: "0d"}, false},
+		{"rotate-every 59m", map[string]string{TagRotateEvery: "59m"}, false},
 		{"snooze-until ok", map[string]string{TagSnoozeUntil: "2026-03-01T00:00:00Z"}, true},
 		{"snooze-until date", map[string]string{TagSnoozeUntil: "2026-03-01"}, true},
 		{"snooze-until bad", map[string]string{TagSnoozeUntil: "tomorrow"}, false},
@@ -423,11 +428,22 @@ func TestPurgeProtection(t *testing.T) {
 	if !v.Settings().PurgeProtection {
 		t.Fatal("purge protection was turned off")
 	}
+	// Shortening the retention would shorten the protection; lengthening
+	// it is fine.
+	if err := v.SetSetting(ctx, "retention", "8d"); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.SetSetting(ctx, "retention", "7d"); !errors.Is(err, ErrPolicy) {
+		t.Fatalf("shortening the retention under purge protection: %v", err)
+	}
+	if got := v.Settings().Retention; got != 8*Day {
+		t.Fatalf("retention %s after a refused change, want 8d", FormatDuration(got))
+	}
 	mustPut(t, v, "k", "v", PutOptions{})
 	if err := v.Delete(ctx, "k"); err != nil {
 		t.Fatal(err)
 	}
-	c.Advance(7*Day - time.Second)
+	c.Advance(8*Day - time.Second)
 	if err := v.Purge(ctx, "k"); !errors.Is(err, ErrPurgeProtected) || !errors.Is(err, ErrPolicy) {
 		t.Fatalf("purge before retention: %v", err)
 	}
@@ -570,6 +586,9 @@ func TestStatus(t *testing.T) {
 			s.Versions[0].Expires = now
 			s.Tags = map[string]string{TagSnoozeUntil: now.Add(Day).Format(time.RFC3339)}
 		}), StatusExpired},
+		// ValidateTag accepts a bare date, so Status must honour it.
+		{"snoozed until a date", mk(70*Day, func(s *Secret) { s.Tags = map[string]string{TagSnoozeUntil: now.Add(2 * Day).Format(time.DateOnly)} }), StatusSnoozed},
+		{"snooze until today's date is over", mk(70*Day, func(s *Secret) { s.Tags = map[string]string{TagSnoozeUntil: now.Format(time.DateOnly)} }), StatusStale},
 		{"snooze on an ok secret", mk(0, func(s *Secret) { s.Tags = map[string]string{TagSnoozeUntil: now.Add(Day).Format(time.RFC3339)} }), StatusOK},
 		{"old version's expiry does not count", mk(0, func(s *Secret) {
 			s.Versions = append([]Version{{Number: 1, Created: now.Add(-100 * Day), Expires: now.Add(-Day)}}, s.Versions...)
