@@ -45,6 +45,8 @@ var (
 	ErrNewerFormat = errors.New("backup was made by a newer version of locket")
 	// ErrTooLarge: the backup exceeds the size this locket accepts.
 	ErrTooLarge = errors.New("backup is too large")
+	// ErrNoSecrets: Snapshot found no secret to back up.
+	ErrNoSecrets = errors.New("no secrets match; nothing was exported")
 )
 
 // Backup is the content of a backup file.
@@ -228,12 +230,26 @@ func Marshal(b *Backup) ([]byte, error) {
 	return append(out, "\n]}\n"...), nil
 }
 
+// Wipe zeroes the values b holds, once they are no longer needed.
+func (b *Backup) Wipe() {
+	for _, sd := range b.Secrets {
+		for _, v := range sd.Values {
+			clear(v)
+		}
+	}
+}
+
 // Snapshot makes a backup of the secrets of v that o chooses, with the
-// vault settings, from one consistent read (audited as one export).
+// vault settings, from one consistent read (audited as one export). It
+// fails with ErrNoSecrets when o chooses none: an empty backup is a
+// mistake, not a backup.
 func Snapshot(ctx context.Context, v *vault.Vault, o vault.SnapshotOptions) (*Backup, error) {
 	secrets, set, err := v.Snapshot(ctx, o)
 	if err != nil {
 		return nil, err
+	}
+	if len(secrets) == 0 {
+		return nil, ErrNoSecrets
 	}
 	return &Backup{Format: FormatVersion, Created: v.Now().UTC(), SourceVault: v.VaultID(), Settings: &set, Secrets: secrets}, nil
 }

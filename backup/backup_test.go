@@ -222,6 +222,9 @@ func TestSelectiveSnapshot(t *testing.T) {
 	if len(b.Secrets) != 1 || b.Secrets[0].Name != "shared/db/password" {
 		t.Errorf("selected %v", b.Secrets)
 	}
+	if _, err := Snapshot(context.Background(), src, vault.SnapshotOptions{Prefix: "nothing/"}); !errors.Is(err, ErrNoSecrets) {
+		t.Errorf("a snapshot of nothing: %v, want ErrNoSecrets", err)
+	}
 }
 
 func TestEncryptedSSHIdentity(t *testing.T) {

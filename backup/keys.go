@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"filippo.io/age"
@@ -74,6 +75,33 @@ func ParseRecipients(r io.Reader) ([]age.Recipient, error) {
 		return nil, errors.New("no recipients in the file")
 	}
 	return out, nil
+}
+
+// ReadRecipientsFile reads the recipients file path (see ParseRecipients).
+func ReadRecipientsFile(path string) ([]age.Recipient, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("recipients file: %w", err)
+	}
+	defer f.Close()
+	rs, err := ParseRecipients(f)
+	if err != nil {
+		return nil, fmt.Errorf("recipients file %s: %w", path, err)
+	}
+	return rs, nil
+}
+
+// ReadIdentityFile reads the identity file path (see ParseIdentities).
+func ReadIdentityFile(path string, sshPass func() ([]byte, error)) ([]age.Identity, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("identity: %w", err)
+	}
+	ids, err := ParseIdentities(b, sshPass)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return ids, nil
 }
 
 // ParseIdentities reads an identity file: age identities as age-keygen

@@ -1,14 +1,11 @@
 package cmd
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 
 	"filippo.io/age"
 	"github.com/spf13/cobra"
@@ -115,14 +112,9 @@ comments.`,
 				recs = append(recs, rec)
 			}
 			if recFile != "" {
-				f, err := os.Open(recFile)
+				rs, err := backup.ReadRecipientsFile(recFile)
 				if err != nil {
-					return fmt.Errorf("recipients file: %w", err)
-				}
-				rs, err := backup.ParseRecipients(f)
-				f.Close()
-				if err != nil {
-					return fmt.Errorf("recipients file %s: %w", recFile, err)
+					return err
 				}
 				recs = append(recs, rs...)
 			}
@@ -140,14 +132,15 @@ comments.`,
 				recs, to = []age.Recipient{r}, "a passphrase"
 			}
 			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
-				b, err := backup.Snapshot(cmd.Context(), v, vault.SnapshotOptions{Prefix: prefix, Tags: tagSet, Note: "backup to " + filepath.Base(path)})
+				b, err := backup.Snapshot(cmd.Context(), v, vault.SnapshotOptions{Prefix: prefix, Tags: tagSet, Note: backup.ExportNote(path)})
+				if errors.Is(err, backup.ErrNoSecrets) {
+					return withCode(ExitNotFound, err)
+				}
 				if err != nil {
 					return err
 				}
-				if len(b.Secrets) == 0 {
-					return withCode(ExitNotFound, errors.New("no secrets match; nothing was exported"))
-				}
-				err = a.writeAtomic(path, func(w io.Writer) error { return backup.Encrypt(w, b, recs, armored) })
+				defer b.Wipe()
+				err = a.writeFile(path, func(w io.Writer) error { return backup.Encrypt(w, b, recs, armored) })
 				if err != nil {
 					return err
 				}
@@ -179,55 +172,13 @@ func shorten(s string) string {
 	return s
 }
 
-// writeAtomic writes a file through a temporary file with mode 0600 in
-// the same directory, synced and renamed into place only when fn has
-// written all of it, so that a failure never leaves half a file under the
-// final name. "-" writes to stdout.
-func (a *app) writeAtomic(path string, fn func(io.Writer) error) error {
+// writeFile writes path whole or not at all (see backup.WriteFile); "-"
+// writes to stdout.
+func (a *app) writeFile(path string, fn func(io.Writer) error) error {
 	if path == "-" {
 		return fn(a.stdout)
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("create %s: %w", path, err)
-	}
-	tmp := f.Name()
-	done := false
-	defer func() {
-		if !done {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(0o600); err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 256<<10)
-	if err := fn(w); err != nil {
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	done = true
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return backup.WriteFile(path, fn)
 }
 
 // importFlags are the flags every import shares.
@@ -302,14 +253,7 @@ func (a *app) printPlan(rep vault.ImportReport, skipped []backup.Skipped, asJSON
 			return err
 		}
 	}
-	counts := []string{
-		fmt.Sprintf("%d new", rep.Count(vault.ActionNew)),
-		fmt.Sprintf("%d with new versions", rep.Count(vault.ActionNewVersions)),
-		fmt.Sprintf("%d identical", rep.Count(vault.ActionIdentical)),
-		fmt.Sprintf("%d conflicting", rep.Count(vault.ActionConflict)),
-		fmt.Sprintf("%d skipped", rep.Count(vault.ActionSkipped)+len(skipped)),
-	}
-	fmt.Fprintf(a.stdout, "plan: %s\n", strings.Join(counts, ", "))
+	fmt.Fprintf(a.stdout, "plan: %s\n", backup.PlanCounts(rep, len(skipped)))
 	if rep.Settings {
 		fmt.Fprintln(a.stdout, "settings: replaced by the backup's")
 	}
@@ -355,11 +299,7 @@ func (o *openFlags) keys() backup.Keys {
 		}
 		var ids []age.Identity
 		for _, name := range identities {
-			b, err := os.ReadFile(name)
-			if err != nil {
-				return nil, fmt.Errorf("identity: %w", err)
-			}
-			got, err := backup.ParseIdentities(b, func() ([]byte, error) {
+			got, err := backup.ReadIdentityFile(name, func() ([]byte, error) {
 				b, err := promptSecret("Passphrase for SSH key " + name + ": ")
 				if errors.Is(err, errNoPassphrase) {
 					return nil, fmt.Errorf("SSH key %s is encrypted and there is no terminal to ask for its passphrase", name)
@@ -367,7 +307,7 @@ func (o *openFlags) keys() backup.Keys {
 				return b, err
 			})
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", name, err)
+				return nil, err
 			}
 			ids = append(ids, got...)
 		}
@@ -428,10 +368,7 @@ settings with the backup's (purge protection stays on if it is on).`,
 			if err != nil {
 				return err
 			}
-			o := vault.ImportOptions{Note: "backup " + filepath.Base(args[0])}
-			if b.SourceVault != "" {
-				o.Note += " of vault " + b.SourceVault
-			}
+			o := vault.ImportOptions{Note: b.ImportNote(args[0])}
 			if restoreSet {
 				if b.Settings == nil {
 					return errors.New("the backup holds no settings to restore")

@@ -59,7 +59,7 @@ clashing keys are listed on stderr and left out.`,
 				}
 				var n int
 				var skipped []backup.Skipped
-				err = a.writeAtomic(path, func(w io.Writer) error {
+				err = a.writeFile(path, func(w io.Writer) error {
 					n, skipped, err = backup.ExportDotenv(w, secrets, prefix)
 					return err
 				})

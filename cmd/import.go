@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -25,35 +26,43 @@ audit event; --dry-run shows the plan and changes nothing.`,
 	return cmd
 }
 
-// importFound applies what an importer found.
-func (a *app) importFound(cmd *cobra.Command, flags importFlags, found *backup.Found, note string) error {
-	return a.runImport(cmd, flags, found.Secrets, found.Skipped, vault.ImportOptions{Note: note})
-}
-
-// importFile reads the file path of kind (keepassxc, dotenv) with parse,
-// naming the secrets under prefix, and applies what it found.
-func (a *app) importFile(cmd *cobra.Command, flags importFlags, kind, path, prefix string, parse func(io.Reader, string) (*backup.Found, error)) error {
-	if err := vault.ValidatePrefix(prefix); err != nil {
-		return err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	found, err := parse(f, prefix)
-	if err != nil {
-		return err
-	}
-	return a.importFound(cmd, flags, found, kind+" "+filepath.Base(path))
-}
-
-func newImportPassCmd(a *app) *cobra.Command {
+// importCmd completes c, an import from another store, with the flags
+// every import takes: read finds the secrets, named under --prefix, and
+// says what the audit note calls their source.
+func (a *app) importCmd(c *cobra.Command, prefixUsage string, read func(ctx context.Context, args []string, prefix string) (found *backup.Found, source string, err error)) *cobra.Command {
 	var (
 		prefix string
 		flags  importFlags
 	)
-	cmd := &cobra.Command{
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := vault.ValidatePrefix(prefix); err != nil {
+			return err
+		}
+		found, source, err := read(cmd.Context(), args, prefix)
+		if err != nil {
+			return err
+		}
+		return a.runImport(cmd, flags, found.Secrets, found.Skipped, vault.ImportOptions{Note: source})
+	}
+	c.Flags().StringVar(&prefix, "prefix", "", prefixUsage)
+	flags.add(c)
+	return c
+}
+
+// readFile reads the file path of kind (keepassxc, dotenv) with parse,
+// naming the secrets under prefix.
+func readFile(kind, path, prefix string, parse func(io.Reader, string) (*backup.Found, error)) (*backup.Found, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "", err
+	}
+	defer f.Close()
+	found, err := parse(f, prefix)
+	return found, kind + " " + filepath.Base(path), err
+}
+
+func newImportPassCmd(a *app) *cobra.Command {
+	return a.importCmd(&cobra.Command{
 		Use:   "pass [DIR]",
 		Short: "import a pass store (decrypted with gpg)",
 		Long: `Import every FILE.gpg of a pass store (default $PASSWORD_STORE_DIR or
@@ -64,39 +73,25 @@ Characters a name cannot hold become "-". Files gpg cannot decrypt are
 listed and left out.`,
 		Example: "  locket import pass --dry-run\n  locket import pass ~/work-store --prefix work/",
 		Args:    cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := vault.ValidatePrefix(prefix); err != nil {
-				return err
-			}
-			dir := os.Getenv("PASSWORD_STORE_DIR")
-			if len(args) == 1 {
-				dir = args[0]
-			}
-			if dir == "" {
-				home, err := os.UserHomeDir()
-				if err != nil {
-					return err
-				}
-				dir = filepath.Join(home, ".password-store")
-			}
-			found, err := backup.ImportPass(cmd.Context(), dir, prefix, backup.GPGDecrypt)
+	}, "put the secrets under this prefix", func(ctx context.Context, args []string, prefix string) (*backup.Found, string, error) {
+		dir := os.Getenv("PASSWORD_STORE_DIR")
+		if len(args) == 1 {
+			dir = args[0]
+		}
+		if dir == "" {
+			home, err := os.UserHomeDir()
 			if err != nil {
-				return err
+				return nil, "", err
 			}
-			return a.importFound(cmd, flags, found, "pass "+dir)
-		},
-	}
-	cmd.Flags().StringVar(&prefix, "prefix", "", "put the secrets under this prefix")
-	flags.add(cmd)
-	return cmd
+			dir = filepath.Join(home, ".password-store")
+		}
+		found, err := backup.ImportPass(ctx, dir, prefix, backup.GPGDecrypt)
+		return found, "pass " + dir, err
+	})
 }
 
 func newImportKeePassXCCmd(a *app) *cobra.Command {
-	var (
-		prefix string
-		flags  importFlags
-	)
-	cmd := &cobra.Command{
+	return a.importCmd(&cobra.Command{
 		Use:   "keepassxc FILE.csv",
 		Short: "import a KeePassXC CSV export",
 		Long: `Import KeePassXC's CSV export (Database > Export > CSV File). Each entry
@@ -106,21 +101,13 @@ without a password are listed and left out. Delete the CSV afterwards: it
 holds every password in plain text.`,
 		Example: "  locket import keepassxc export.csv --prefix kp/",
 		Args:    exactArgs("FILE.csv"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.importFile(cmd, flags, "keepassxc", args[0], prefix, backup.ImportKeePassXC)
-		},
-	}
-	cmd.Flags().StringVar(&prefix, "prefix", "", "put the secrets under this prefix")
-	flags.add(cmd)
-	return cmd
+	}, "put the secrets under this prefix", func(_ context.Context, args []string, prefix string) (*backup.Found, string, error) {
+		return readFile("keepassxc", args[0], prefix, backup.ImportKeePassXC)
+	})
 }
 
 func newImportDotenvCmd(a *app) *cobra.Command {
-	var (
-		prefix string
-		flags  importFlags
-	)
-	cmd := &cobra.Command{
+	return a.importCmd(&cobra.Command{
 		Use:   "dotenv FILE --prefix P",
 		Short: "import a .env file",
 		Long: `Import KEY=VALUE lines of a .env file as the secrets P/KEY. "export KEY=...",
@@ -129,14 +116,10 @@ span lines) are understood; nothing is expanded. A key defined twice keeps
 its last value; empty values are left out.`,
 		Example: "  locket import dotenv .env --prefix myapp/dev",
 		Args:    exactArgs("FILE"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if prefix == "" {
-				return usageError("--prefix is required: the secrets are named PREFIX/KEY")
-			}
-			return a.importFile(cmd, flags, "dotenv", args[0], prefix, backup.ImportDotenv)
-		},
-	}
-	cmd.Flags().StringVar(&prefix, "prefix", "", "name the secrets PREFIX/KEY (required)")
-	flags.add(cmd)
-	return cmd
+	}, "name the secrets PREFIX/KEY (required)", func(_ context.Context, args []string, prefix string) (*backup.Found, string, error) {
+		if prefix == "" {
+			return nil, "", usageError("--prefix is required: the secrets are named PREFIX/KEY")
+		}
+		return readFile("dotenv", args[0], prefix, backup.ImportDotenv)
+	})
 }

@@ -11,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
 
+	"locket/backup"
 	"locket/tui"
 	"locket/tui/clip"
 	"locket/vault"
@@ -68,8 +69,7 @@ func (a *app) runUI(ctx context.Context, cfg tui.Config) error {
 	}
 	cfg.Generate = func() ([]byte, error) { return vault.Generate(vault.DefaultGenerateOptions()) }
 	cfg.Review = reviewScreen
-	// X writes backups the way `locket backup export` does.
-	cfg.WriteFile = a.writeAtomic
+	cfg.WriteFile = backup.WriteFile
 	logger, closeLog, err := uiLog()
 	if err != nil {
 		return err

@@ -22,9 +22,8 @@ import (
 	"locket/vault"
 )
 
-// WriteFileFunc writes a file whole or not at all (mode 0600, renamed
-// into place when complete); the CLI's `backup export` provides it, so
-// that both write backups the same way.
+// WriteFileFunc writes a file whole or not at all, as backup.WriteFile
+// does.
 type WriteFileFunc func(path string, fn func(io.Writer) error) error
 
 // The backup screen's phases.
@@ -174,11 +173,7 @@ func (b *backupModel) focusField() tea.Cmd {
 // hide wipes the decrypted backup and forgets the passphrases typed.
 func (b *backupModel) hide() {
 	if b.data != nil {
-		for _, sd := range b.data.Secrets {
-			for _, v := range sd.Values {
-				wipe(v)
-			}
-		}
+		b.data.Wipe()
 		b.data = nil
 	}
 	for i := range b.fields {
@@ -290,7 +285,7 @@ func (b *backupModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			b.err = vault.Sanitize(msg.err.Error())
 			return b, nil
 		}
-		b.send(BackMsg{Status: fmt.Sprintf("imported %s: %s", filepath.Base(b.file), planCounts(msg.plan)), Reload: true})
+		b.send(BackMsg{Status: fmt.Sprintf("imported %s: %s", filepath.Base(b.file), backup.PlanCounts(msg.plan, 0)), Reload: true})
 		return b, nil
 	case tea.KeyMsg:
 		return b, b.key(msg)
@@ -371,14 +366,9 @@ func (b *backupModel) startExport() (tea.Cmd, error) {
 	var recs []agelib.Recipient
 	to := "a passphrase"
 	if recFile != "" {
-		f, err := os.Open(recFile)
-		if err != nil {
-			return nil, fmt.Errorf("recipients file: %w", err)
-		}
-		recs, err = backup.ParseRecipients(f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("recipients file %s: %w", recFile, err)
+		var err error
+		if recs, err = backup.ReadRecipientsFile(recFile); err != nil {
+			return nil, err
 		}
 		to = plural(len(recs), "recipient")
 	} else {
@@ -399,22 +389,15 @@ func (b *backupModel) startExport() (tea.Cmd, error) {
 	b.doing = "exporting to " + path
 	return startJob(func(report func(done, want int64)) tea.Msg {
 		ctx := context.Background()
-		bk, err := backup.Snapshot(ctx, v, vault.SnapshotOptions{Prefix: prefix, Note: "backup to " + filepath.Base(path)})
+		bk, err := backup.Snapshot(ctx, v, vault.SnapshotOptions{Prefix: prefix, Note: backup.ExportNote(path)})
 		if err != nil {
 			return exportedMsg{err: err}
-		}
-		if len(bk.Secrets) == 0 {
-			return exportedMsg{err: errors.New("no secrets match; nothing was exported")}
 		}
 		want, versions := estimateSize(bk, armored)
 		err = write(path, func(w io.Writer) error {
 			return backup.Encrypt(&countingWriter{w: w, report: func(n int64) { report(n, want) }}, bk, recs, armored)
 		})
-		for _, sd := range bk.Secrets {
-			for _, val := range sd.Values {
-				wipe(val)
-			}
-		}
+		bk.Wipe()
 		if err != nil {
 			return exportedMsg{err: err}
 		}
@@ -476,11 +459,7 @@ func (b *backupModel) startPlan() (tea.Cmd, error) {
 		if idFile == "" {
 			return nil, errors.New("this backup is encrypted to recipients: name an identity file")
 		}
-		raw, err := os.ReadFile(idFile)
-		if err != nil {
-			return nil, fmt.Errorf("identity: %w", err)
-		}
-		return backup.ParseIdentities(raw, func() ([]byte, error) {
+		return backup.ReadIdentityFile(idFile, func() ([]byte, error) {
 			return nil, fmt.Errorf("SSH key %s is encrypted: use locket backup import on the command line", idFile)
 		})
 	}
@@ -503,11 +482,7 @@ func (b *backupModel) startPlan() (tea.Cmd, error) {
 
 // importOptions are the options of `locket backup import` for file.
 func importOptions(path string, bk *backup.Backup, policy vault.OnConflict, dry bool, progress func(done, total int)) vault.ImportOptions {
-	o := vault.ImportOptions{OnConflict: policy, DryRun: dry, Note: "backup " + filepath.Base(path), Progress: progress}
-	if bk.SourceVault != "" {
-		o.Note += " of vault " + bk.SourceVault
-	}
-	return o
+	return vault.ImportOptions{OnConflict: policy, DryRun: dry, Note: bk.ImportNote(path), Progress: progress}
 }
 
 // apply imports the planned backup, all or nothing, with a progress bar.
@@ -520,13 +495,6 @@ func (b *backupModel) apply() tea.Cmd {
 		plan, err := v.Import(context.Background(), bk.Secrets, importOptions(path, bk, policy, false, progress))
 		return importedMsg{plan: plan, err: err}
 	})
-}
-
-// planCounts is the plan in one line, as `locket backup import` prints it.
-func planCounts(r vault.ImportReport) string {
-	return fmt.Sprintf("%d new, %d with new versions, %d identical, %d conflicting, %d skipped",
-		r.Count(vault.ActionNew), r.Count(vault.ActionNewVersions), r.Count(vault.ActionIdentical),
-		r.Count(vault.ActionConflict), r.Count(vault.ActionSkipped))
 }
 
 // View draws the form, the progress bar or the plan.

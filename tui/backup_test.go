@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,18 +11,13 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
 
+	"locket/backup"
 	"locket/keyring"
 	"locket/vault"
 )
 
-// writeFile stands in for the CLI's atomic write (tested in cmd).
-func writeFile(path string, fn func(io.Writer) error) error {
-	var b bytes.Buffer
-	if err := fn(&b); err != nil {
-		return err
-	}
-	return os.WriteFile(path, b.Bytes(), 0o600)
-}
+// writeFile is what cmd sets as Config.WriteFile.
+var writeFile WriteFileFunc = backup.WriteFile
 
 // TestFlowExportImport exports prod/ to a passphrase backup from the
 // seeded vault, then imports it into a second, empty vault: the plan comes
