@@ -125,7 +125,7 @@ comments.`,
 					return err
 				}
 				r, err := backup.PassphraseRecipient(pass)
-				wipe(pass)
+				clear(pass)
 				if err != nil {
 					return err
 				}
@@ -291,7 +291,7 @@ func (o *openFlags) keys() backup.Keys {
 				return nil, err
 			}
 			id, err := backup.PassphraseIdentity(pass)
-			wipe(pass)
+			clear(pass)
 			return []age.Identity{id}, err
 		}
 		if len(identities) == 0 {

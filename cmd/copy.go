@@ -64,7 +64,7 @@ func (a *app) copy(ctx context.Context, name string, delay time.Duration) error 
 		if err != nil {
 			return err
 		}
-		defer wipe(value)
+		defer clear(value)
 		shown := vault.Sanitize(name)
 		if sysErr == nil {
 			if err := clip.Copy(ctx, value, delay); err != nil {

@@ -29,7 +29,7 @@ terminal, so that "locket generate | locket set NAME" stores exactly it.`,
 			if err != nil {
 				return err
 			}
-			defer wipe(b)
+			defer clear(b)
 			if isTerminal(a.stdout) {
 				b = append(b, '\n')
 			}

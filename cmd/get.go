@@ -33,7 +33,7 @@ A disabled secret's value is refused (exit 6). Every get is audited.`,
 				if err != nil {
 					return err
 				}
-				defer wipe(val)
+				defer clear(val)
 				_, err = a.stdout.Write(shownValue(val, isTerminal(a.stdout)))
 				return err
 			})

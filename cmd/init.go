@@ -120,7 +120,7 @@ LOCKET_PASSPHRASE) or is asked twice on the terminal.`,
 			if err != nil {
 				return err
 			}
-			defer wipe(pass)
+			defer clear(pass)
 			v, err := vault.Create(cmd.Context(), dir, pass, params, set, vault.Options{Now: a.now})
 			if err != nil {
 				return err

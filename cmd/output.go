@@ -189,7 +189,7 @@ func (vs *valueSource) read(a *app) (value []byte, generated bool, err error) {
 // new version, printing the version number (set and rotate).
 func (vs *valueSource) store(ctx context.Context, a *app, put func(v *vault.Vault, value []byte, generated bool) (vault.Version, error)) error {
 	value, generated, err := vs.read(a)
-	defer wipe(value)
+	defer clear(value)
 	if err != nil {
 		return err
 	}
@@ -244,7 +244,7 @@ func readLimited(name string) ([]byte, error) {
 func readValueFrom(r io.Reader) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, vault.MaxValueLen+1))
 	if err == nil && len(b) > vault.MaxValueLen {
-		wipe(b)
+		clear(b)
 		return nil, fmt.Errorf("%w: value is larger than the limit of %d bytes (64 KiB)", vault.ErrInvalid, vault.MaxValueLen)
 	}
 	return b, err

@@ -49,7 +49,7 @@ stay as they are unless --kdf-* flags are given.`,
 						return err
 					}
 				}
-				defer wipe(pass)
+				defer clear(pass)
 				if err := v.ChangePassphrase(cmd.Context(), pass, params); err != nil {
 					return err
 				}

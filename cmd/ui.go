@@ -11,7 +11,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
 
-	"locket/backup"
 	"locket/tui"
 	"locket/tui/clip"
 	"locket/vault"
@@ -69,7 +68,6 @@ func (a *app) runUI(ctx context.Context, cfg tui.Config) error {
 	}
 	cfg.Generate = func() ([]byte, error) { return vault.Generate(vault.DefaultGenerateOptions()) }
 	cfg.Review = reviewScreen
-	cfg.WriteFile = backup.WriteFile
 	logger, closeLog, err := uiLog()
 	if err != nil {
 		return err

@@ -144,7 +144,7 @@ func (a *app) open(ctx context.Context, mode access) (*vault.Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer wipe(pass)
+	defer clear(pass)
 	return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: mode == readOnly, Now: a.now})
 }
 
@@ -159,12 +159,6 @@ func (a *app) withVault(ctx context.Context, mode access, fn func(*vault.Vault) 
 		err = fmt.Errorf("close vault: %w", cerr)
 	}
 	return err
-}
-
-func wipe(b []byte) {
-	for i := range b {
-		b[i] = 0
-	}
 }
 
 // isTerminal reports whether stream (stdin or stdout) is an interactive

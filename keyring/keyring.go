@@ -152,7 +152,7 @@ func New(passphrase []byte, p Params) (*Header, *Keyring, error) {
 	}
 	h := &Header{Format: FormatVersion, VaultID: random(IDSize), KDF: p}
 	dataKey := random(keySize)
-	defer wipe(dataKey)
+	defer clear(dataKey)
 	if err := h.wrap(passphrase, dataKey); err != nil {
 		return nil, nil, err
 	}
@@ -163,7 +163,7 @@ func New(passphrase []byte, p Params) (*Header, *Keyring, error) {
 func (h *Header) wrap(passphrase, dataKey []byte) error {
 	h.Salt = random(saltSize)
 	kek := h.kek(passphrase)
-	defer wipe(kek)
+	defer clear(kek)
 	aead, err := chacha20poly1305.NewX(kek)
 	if err != nil {
 		return err
@@ -176,7 +176,7 @@ func (h *Header) wrap(passphrase, dataKey []byte) error {
 // Unlock derives the KEK from passphrase and unwraps the data key.
 func (h *Header) Unlock(passphrase []byte) (*Keyring, error) {
 	kek := h.kek(passphrase)
-	defer wipe(kek)
+	defer clear(kek)
 	aead, err := chacha20poly1305.NewX(kek)
 	if err != nil {
 		return nil, err
@@ -186,7 +186,7 @@ func (h *Header) Unlock(passphrase []byte) (*Keyring, error) {
 	if err != nil {
 		return nil, ErrWrongPassphrase
 	}
-	defer wipe(dataKey)
+	defer clear(dataKey)
 	return newKeyring(h.VaultID, dataKey), nil
 }
 
@@ -218,7 +218,7 @@ type Keyring struct {
 func newKeyring(vaultID, dataKey []byte) *Keyring {
 	k := &Keyring{vaultID: vaultID, dataKey: append([]byte(nil), dataKey...)}
 	recordKey := derive(dataKey, "locket record key v1")
-	defer wipe(recordKey)
+	defer clear(recordKey)
 	aead, err := chacha20poly1305.NewX(recordKey)
 	if err != nil {
 		panic(err) // The key size is fixed.
@@ -294,8 +294,8 @@ func (k *Keyring) Index(purpose string, name []byte) []byte {
 
 // Wipe overwrites the keys held in memory. The Keyring is unusable after.
 func (k *Keyring) Wipe() {
-	wipe(k.dataKey)
-	wipe(k.indexKey)
+	clear(k.dataKey)
+	clear(k.indexKey)
 	k.aead = nil
 }
 
@@ -305,10 +305,4 @@ func random(n int) []byte {
 		panic(err) // crypto/rand never fails on supported platforms.
 	}
 	return b
-}
-
-func wipe(b []byte) {
-	for i := range b {
-		b[i] = 0
-	}
 }

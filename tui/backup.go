@@ -22,10 +22,6 @@ import (
 	"locket/vault"
 )
 
-// WriteFileFunc writes a file whole or not at all, as backup.WriteFile
-// does.
-type WriteFileFunc func(path string, fn func(io.Writer) error) error
-
 // The backup screen's phases.
 type backupPhase int
 
@@ -84,7 +80,6 @@ type backupModel struct {
 	*env
 	outbox
 	export bool
-	write  WriteFileFunc
 
 	fields []backupField
 	focus  int
@@ -103,8 +98,8 @@ type backupModel struct {
 	plan vault.ImportReport
 }
 
-func newBackupScreen(e *env, export bool, write WriteFileFunc, now string) *backupModel {
-	b := &backupModel{env: e, export: export, write: write}
+func newBackupScreen(e *env, export bool, now string) *backupModel {
+	b := &backupModel{env: e, export: export}
 	text := func(label, placeholder, value string) backupField {
 		in := newInput("", placeholder)
 		in.SetValue(value)
@@ -385,7 +380,7 @@ func (b *backupModel) startExport() (tea.Cmd, error) {
 		}
 		recs = []agelib.Recipient{r}
 	}
-	v, write := b.v, b.write
+	v := b.v
 	b.doing = "exporting to " + path
 	return startJob(func(report func(done, want int64)) tea.Msg {
 		ctx := context.Background()
@@ -394,7 +389,7 @@ func (b *backupModel) startExport() (tea.Cmd, error) {
 			return exportedMsg{err: err}
 		}
 		want, versions := estimateSize(bk, armored)
-		err = write(path, func(w io.Writer) error {
+		err = backup.WriteFile(path, func(w io.Writer) error {
 			return backup.Encrypt(&countingWriter{w: w, report: func(n int64) { report(n, want) }}, bk, recs, armored)
 		})
 		bk.Wipe()
@@ -466,7 +461,7 @@ func (b *backupModel) startPlan() (tea.Cmd, error) {
 	v := b.v
 	b.doing = "decrypting " + path
 	return startJob(func(report func(done, want int64)) tea.Msg {
-		defer wipe(pass)
+		defer clear(pass)
 		raw, err := os.ReadFile(path)
 		if err != nil {
 			return plannedMsg{err: err}

@@ -11,13 +11,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
 
-	"locket/backup"
 	"locket/keyring"
 	"locket/vault"
 )
-
-// writeFile is what cmd sets as Config.WriteFile.
-var writeFile WriteFileFunc = backup.WriteFile
 
 // TestFlowExportImport exports prod/ to a passphrase backup from the
 // seeded vault, then imports it into a second, empty vault: the plan comes
@@ -26,7 +22,7 @@ func TestFlowExportImport(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "b.age")
 	const pass = "backup passphrase"
 
-	f := startFlow(t, Config{WriteFile: writeFile})
+	f := startFlow(t, Config{})
 	f.typ("X")
 	f.waitFor("export backup", "locket-2026-03-01.age")
 	f.key(tea.KeyCtrlU)
@@ -127,7 +123,7 @@ func TestFlowExportImport(t *testing.T) {
 
 // TestBackupReadOnly refuses export and import in a read-only session.
 func TestBackupReadOnly(t *testing.T) {
-	m := openModel(t, shared(t), Config{ReadOnly: true, WriteFile: writeFile}, 100, 30)
+	m := openModel(t, shared(t), Config{ReadOnly: true}, 100, 30)
 	defer func() { m.v = nil }()
 	for _, k := range []string{"X", "I"} {
 		press(t, m, k)

@@ -181,7 +181,7 @@ func (f *formModel) fill() {
 		return
 	}
 	f.value.SetValue(string(val))
-	wipe(val)
+	clear(val)
 	f.err = ""
 }
 
@@ -227,7 +227,7 @@ func (f *formModel) save() tea.Cmd {
 		what = "created "
 	}
 	return f.act(what+vault.Sanitize(name), name, func(ctx context.Context, v *vault.Vault) error {
-		defer wipe(value)
+		defer clear(value)
 		_, err := v.Put(ctx, name, value, opts)
 		return err
 	})

@@ -87,7 +87,7 @@ func TestGolden(t *testing.T) {
 			press(t, m, "enter", "enter")
 		}},
 		{"review", Config{Review: realReview}, func(t *testing.T, m *Model) { press(t, m, "R") }},
-		{"export", Config{WriteFile: writeFile}, func(t *testing.T, m *Model) {
+		{"export", Config{}, func(t *testing.T, m *Model) {
 			press(t, m, "X", "tab", "tab")
 			typeText(t, m, "tangerine")
 		}},

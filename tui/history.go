@@ -77,7 +77,7 @@ func (h *historyModel) move(n int) {
 }
 
 func (h *historyModel) hide() {
-	wipe(h.shown)
+	clear(h.shown)
 	h.shown, h.shownVer = nil, 0
 }
 

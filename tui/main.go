@@ -133,9 +133,9 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, km.Trash):
 		return m.open(stateTrash, newTrash(m.env, m.trashed))
 	case key.Matches(k, km.Export):
-		return m.open(stateBackup, newBackupScreen(m.env, true, m.cfg.WriteFile, m.now().Format("2006-01-02")))
+		return m.open(stateBackup, newBackupScreen(m.env, true, m.now().Format("2006-01-02")))
 	case key.Matches(k, km.Import):
-		return m.open(stateBackup, newBackupScreen(m.env, false, nil, ""))
+		return m.open(stateBackup, newBackupScreen(m.env, false, ""))
 	case key.Matches(k, km.Review):
 		if m.cfg.Review != nil && m.v != nil {
 			m.hide()
@@ -233,7 +233,7 @@ func (m *Model) onRevealed(msg RevealedMsg) {
 	}
 	cur := m.list.selected()
 	if m.state != stateMain || cur == nil || cur.Name != msg.Name {
-		wipe(msg.Value) // the user moved on meanwhile
+		clear(msg.Value) // the user moved on meanwhile
 		return
 	}
 	m.hide()
@@ -263,7 +263,7 @@ func (m *Model) copySelected() tea.Cmd {
 		if err != nil {
 			return CopiedMsg{Name: name, Err: err}
 		}
-		defer wipe(val)
+		defer clear(val)
 		if osc {
 			if _, err := io.WriteString(term, clip.OSC52(val)); err != nil {
 				return CopiedMsg{Name: name, Err: fmt.Errorf("copy through the terminal: %w", err)}

@@ -72,8 +72,6 @@ type Config struct {
 	Generate func() ([]byte, error)
 	// Review builds the rotation review; nil disables `R`.
 	Review ReviewFunc
-	// WriteFile writes backups (X) whole or not at all; nil disables X.
-	WriteFile WriteFileFunc
 	// Log receives diagnostics; it must not be the terminal. Nil discards.
 	Log *log.Logger
 	// Banner is an extra line for the unlock screen (the demo's passphrase).
@@ -170,9 +168,6 @@ func New(cfg Config) *Model {
 	if cfg.Generate == nil {
 		m.km.Generate.SetEnabled(false)
 	}
-	if cfg.WriteFile == nil {
-		m.km.Export.SetEnabled(false)
-	}
 	m.help.Styles.ShortKey = m.st.Title
 	m.help.Styles.FullKey = m.st.Title
 	m.help.Styles.ShortDesc = m.st.Help
@@ -245,7 +240,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	_, cmd := m.update(msg)
 	if m.state != stateMain && m.revealed != nil {
-		wipe(m.revealed)
+		clear(m.revealed)
 		m.revealed, m.revealedName = nil, ""
 	}
 	if tl := m.wantTimeline(); tl != nil {

@@ -116,7 +116,7 @@ func (m *Model) submitUnlock() tea.Cmd {
 	create := u.create
 	u.reset()
 	return func() tea.Msg {
-		defer wipe(pass)
+		defer clear(pass)
 		ctx := context.Background()
 		if create {
 			v, err := vault.Create(ctx, cfg.Dir, pass, cfg.KDF, vault.DefaultSettings(), opts)
@@ -124,12 +124,6 @@ func (m *Model) submitUnlock() tea.Cmd {
 		}
 		v, err := vault.Open(ctx, cfg.Dir, pass, opts)
 		return UnlockedMsg{Vault: v, Err: err}
-	}
-}
-
-func wipe(b []byte) {
-	for i := range b {
-		b[i] = 0
 	}
 }
 

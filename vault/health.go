@@ -169,7 +169,7 @@ func (v *Vault) Check(ctx context.Context, at time.Time) ([]Finding, error) {
 				if err != nil {
 					return err
 				}
-				defer wipeBytes(val)
+				defer clear(val)
 				mac.Reset()
 				mac.Write(val)
 				e.hash = string(mac.Sum(sum[:0]))
@@ -478,12 +478,6 @@ func span(d time.Duration) string {
 		return unit(int64(d/time.Minute), "minute")
 	}
 	return "less than a minute"
-}
-
-func wipeBytes(b []byte) {
-	for i := range b {
-		b[i] = 0
-	}
 }
 
 // Audit operations of the lifecycle calls below and of rotation review.

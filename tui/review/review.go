@@ -144,7 +144,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		if m.form != nil {
-			wipe(m.form.generated)
+			clear(m.form.generated)
 		}
 		m.decisions = append(m.decisions, msg.d)
 		return m, m.advance()
@@ -251,7 +251,7 @@ func (m *Model) formKey(k tea.KeyMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(k, m.keys.Back):
-		wipe(f.generated)
+		clear(f.generated)
 		m.form, m.screen, m.err = nil, screenQueue, ""
 		return nil
 	case key.Matches(k, m.keys.Generate) && f.op == vault.OpRotate:
@@ -260,7 +260,7 @@ func (m *Model) formKey(k tea.KeyMsg) tea.Cmd {
 			m.err = err.Error()
 			return nil
 		}
-		wipe(f.generated)
+		clear(f.generated)
 		f.generated = g
 		f.inputs[0].SetValue("")
 		m.focus(1)
@@ -285,7 +285,7 @@ func (m *Model) formKey(k tea.KeyMsg) tea.Cmd {
 	f.inputs[f.focus], cmd = f.inputs[f.focus].Update(k)
 	if f.op == vault.OpRotate && f.focus == 0 && f.inputs[0].Value() != "" {
 		// Typing a value replaces a generated one.
-		wipe(f.generated)
+		clear(f.generated)
 		f.generated = nil
 	}
 	return cmd
@@ -327,7 +327,7 @@ func (m *Model) submit() (tea.Cmd, error) {
 		}
 		value = append([]byte(nil), value...)
 		return func() tea.Msg {
-			defer wipe(value)
+			defer clear(value)
 			_, err := v.Rotate(ctx, name, value, o)
 			return decidedMsg{Decision{name, vault.OpRotate, o.Note}, err}
 		}, nil
@@ -564,9 +564,3 @@ func day(t time.Time) string {
 }
 
 func wrap(s string, w int) string { return lipgloss.NewStyle().Width(w).Render(s) }
-
-func wipe(b []byte) {
-	for i := range b {
-		b[i] = 0
-	}
-}
