@@ -1,11 +1,9 @@
 package cmd
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +15,7 @@ import (
 	"time"
 
 	"locket/tui/clip"
+	"locket/tui/e2e"
 )
 
 // TestClipCopy runs the built binary: `locket copy` against a real X server
@@ -26,19 +25,13 @@ func TestClipCopy(t *testing.T) {
 	if testing.Short() && os.Getenv("LOCKET_E2E") != "1" {
 		t.Skip("builds the binary")
 	}
-	bin := clipBuildLocket(t)
+	bin := e2e.Build(t)
 	dir := t.TempDir()
 	pass := filepath.Join(dir, "pass")
 	if err := os.WriteFile(pass, []byte("clip test passphrase\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"LOCKET_VAULT=" + filepath.Join(dir, "vault"), "LOCKET_PASSPHRASE_FILE=" + pass}
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(name, "LOCKET_") && name != "DISPLAY" && name != "WAYLAND_DISPLAY" {
-			env = append(env, kv)
-		}
-	}
+	env := e2e.Env("LOCKET_VAULT="+filepath.Join(dir, "vault"), "LOCKET_PASSPHRASE_FILE="+pass)
 	const (
 		name  = "prod/db/password"
 		value = "canary-clip-Q7vX2-value"
@@ -89,7 +82,7 @@ func TestClipCopy(t *testing.T) {
 	})
 
 	t.Run("OSC 52 without a display", func(t *testing.T) {
-		clipNeedTools(t, "script")
+		e2e.NeedTools(t, "script")
 		mustRun("", "config", "clipboard-osc52", "true")
 		defer mustRun("", "config", "clipboard-osc52", "false")
 		// script(1) gives locket a terminal, as an SSH session would.
@@ -107,19 +100,15 @@ func TestClipCopy(t *testing.T) {
 		}
 	})
 
-	clipNeedTools(t, "Xvfb", "xclip")
-	env = append(env, "DISPLAY="+clipStartXvfb(t))
-	board := clipXclip{t: t, env: env}
-	clearers := func() []int { return clipProcesses(t, bin) }
-	t.Cleanup(func() {
-		// Clearers this test started, by their pids, before the binary goes.
-		for _, pid := range clearers() {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-	})
+	e2e.NeedTools(t, "Xvfb", "xclip")
+	env = append(env, "DISPLAY="+e2e.StartXvfb(t))
+	board := e2e.Clipboard{Env: env}
+	clearers := func() []int { return e2e.Processes(t, bin, clip.ClearCommand) }
+	// Clearers this test started, by their pids, before the binary goes.
+	e2e.KillAtEnd(t, bin, clip.ClearCommand)
 	waitGone := func() {
 		t.Helper()
-		clipWaitFor(t, "the clearer to exit", func() bool { return len(clearers()) == 0 })
+		e2e.WaitFor(t, "the clearer to exit", func() bool { return len(clearers()) == 0 })
 	}
 
 	t.Run("cleared after the delay", func(t *testing.T) {
@@ -128,8 +117,8 @@ func TestClipCopy(t *testing.T) {
 			t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 		}
 		// locket copy has exited: the clearing below is the detached clearer's.
-		clipWaitFor(t, "the value on the clipboard", func() bool { return board.holds(value) })
-		clipWaitFor(t, "the clipboard to be cleared", func() bool { return board.holds("") })
+		e2e.WaitFor(t, "the value on the clipboard", func() bool { return board.Holds(value) })
+		e2e.WaitFor(t, "the clipboard to be cleared", func() bool { return board.Holds("") })
 		waitGone()
 	})
 
@@ -137,15 +126,15 @@ func TestClipCopy(t *testing.T) {
 		if _, stderr, code := run(env, "", "copy", name, "--clear-after", "8s"); code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		clipWaitFor(t, "the value on the clipboard", func() bool { return board.holds(value) })
+		e2e.WaitFor(t, "the value on the clipboard", func() bool { return board.Holds(value) })
 		const mine = "something the user copied"
-		board.write(mine)
-		clipWaitFor(t, "the user's copy on the clipboard", func() bool { return board.holds(mine) })
+		board.Write(t, mine)
+		e2e.WaitFor(t, "the user's copy on the clipboard", func() bool { return board.Holds(mine) })
 		if len(clearers()) == 0 {
 			t.Fatal("the clearer finished before the user's copy was in place; the check below would prove nothing")
 		}
 		waitGone()
-		if got, err := board.read(); err != nil || got != mine {
+		if got, err := board.Read(); err != nil || got != mine {
 			t.Fatalf("clipboard %q (%v) after the clearer ran; want the user's copy left alone", got, err)
 		}
 	})
@@ -155,7 +144,7 @@ func TestClipCopy(t *testing.T) {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
 		var pid int
-		clipWaitFor(t, "the clearer", func() bool {
+		e2e.WaitFor(t, "the clearer", func() bool {
 			if p := clearers(); len(p) == 1 {
 				pid = p[0]
 				return true
@@ -184,17 +173,17 @@ func TestClipCopy(t *testing.T) {
 		}
 		syscall.Kill(pid, syscall.SIGKILL)
 		waitGone()
-		board.write("after the argv check")
+		board.Write(t, "after the argv check")
 	})
 
 	t.Run("disabled secret", func(t *testing.T) {
-		board.write("before")
-		clipWaitFor(t, "the marker on the clipboard", func() bool { return board.holds("before") })
+		board.Write(t, "before")
+		e2e.WaitFor(t, "the marker on the clipboard", func() bool { return board.Holds("before") })
 		_, stderr, code := run(env, "", "copy", "off/token")
 		if code != ExitPolicy || !strings.Contains(stderr, "disabled") {
 			t.Fatalf("exit %d, %q; want exit 6 saying the secret is disabled", code, stderr)
 		}
-		if got, _ := board.read(); got != "before" {
+		if got, _ := board.Read(); got != "before" {
 			t.Fatalf("clipboard %q, want it untouched", got)
 		}
 		if len(clearers()) != 0 {
@@ -207,17 +196,6 @@ func TestClipCopy(t *testing.T) {
 			t.Fatalf("exit %d, %q; want 3", code, stderr)
 		}
 	})
-}
-
-// clipBuildLocket builds the locket binary into a temporary directory.
-func clipBuildLocket(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "locket")
-	out, err := exec.Command("go", "build", "-o", bin, "locket").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // clipRun runs bin and insists that it exits: a clipboard tool or the
@@ -244,132 +222,6 @@ func clipRun(t *testing.T, bin string, env []string, stdin string, args ...strin
 		t.Fatalf("locket %s: %v", strings.Join(args, " "), err)
 	}
 	return stdout.String(), stderr.String(), code
-}
-
-// clipNeedTools skips t when a tool is missing, or fails it under
-// LOCKET_E2E=1, where CI promises every tool.
-func clipNeedTools(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("LOCKET_E2E") == "1" {
-				t.Fatalf("LOCKET_E2E=1: %v", err)
-			}
-			t.Skip(err)
-		}
-	}
-}
-
-// clipStartXvfb starts an X server on a display it picks itself
-// (-displayfd), waits until it is ready and returns the DISPLAY value.
-func clipStartXvfb(t *testing.T) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	x := exec.Command("Xvfb", "-displayfd", "3", "-nolisten", "tcp", "-screen", "0", "320x240x24")
-	x.ExtraFiles = []*os.File{w}
-	var log bytes.Buffer
-	x.Stdout, x.Stderr = &log, &log
-	if err := x.Start(); err != nil {
-		w.Close()
-		t.Fatal(err)
-	}
-	w.Close()
-	t.Cleanup(func() {
-		x.Process.Signal(syscall.SIGTERM)
-		x.Wait()
-	})
-	got := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(r).ReadString('\n')
-		got <- strings.TrimSpace(line)
-	}()
-	select {
-	case n := <-got:
-		if n == "" {
-			t.Fatalf("Xvfb did not start: %s", log.String())
-		}
-		return ":" + n
-	case <-time.After(time.Minute):
-		t.Fatalf("Xvfb gave no display within a minute: %s", log.String())
-	}
-	return ""
-}
-
-// clipXclip reads and writes the CLIPBOARD selection with xclip, as a
-// user's other programs would.
-type clipXclip struct {
-	t   *testing.T
-	env []string
-}
-
-func (b clipXclip) read() (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c := exec.CommandContext(ctx, "xclip", "-o", "-selection", "clipboard")
-	c.Env = b.env
-	out, err := c.Output()
-	return string(out), err
-}
-
-// holds reports whether the clipboard can be read and holds want.
-func (b clipXclip) holds(want string) bool {
-	got, err := b.read()
-	return err == nil && got == want
-}
-
-// write puts s on the clipboard and waits until it is there: xclip -i
-// returns before its background child owns the selection, and a child that
-// is slow under load would otherwise overwrite a later write.
-func (b clipXclip) write(s string) {
-	b.t.Helper()
-	c := exec.Command("xclip", "-i", "-selection", "clipboard")
-	c.Env = b.env
-	c.Stdin = strings.NewReader(s)
-	if err := c.Run(); err != nil {
-		b.t.Fatalf("xclip -i: %v", err)
-	}
-	clipWaitFor(b.t, fmt.Sprintf("%q on the clipboard", s), func() bool { return b.holds(s) })
-}
-
-// clipProcesses lists the running processes of the binary bin: after
-// `locket copy` has exited, those are its clearers.
-func clipProcesses(t *testing.T, bin string) []int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		exe, err := os.Readlink("/proc/" + e.Name() + "/exe")
-		if err != nil || exe != bin {
-			continue
-		}
-		// A zombie is already done; its exe link is gone anyway.
-		pids = append(pids, pid)
-	}
-	return pids
-}
-
-// clipWaitFor polls cond with a generous timeout; it asserts that things
-// happen, not how fast.
-func clipWaitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 func clipWithout(env []string, name string) []string {

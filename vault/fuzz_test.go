@@ -151,3 +151,46 @@ func unixOrZero(ns int64) time.Time {
 	}
 	return time.Unix(0, ns).UTC()
 }
+
+func FuzzParseTag(f *testing.F) {
+	for _, s := range []string{"env=prod", "rotate-every=30d", "rotate-every=0d", "snooze-until=2027-01-31", "k=", "=v", "novalue", "a=b=c", "k\x1b=v"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k, v, err := ParseTag(s)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v is not ErrInvalid", err)
+			}
+			return
+		}
+		if k+"="+v != s {
+			t.Fatalf("ParseTag(%q) = %q, %q: does not rebuild the input", s, k, v)
+		}
+		if err := ValidateTags(map[string]string{k: v}); err != nil {
+			t.Fatalf("ParseTag accepted %q but ValidateTags refuses it: %v", s, err)
+		}
+	})
+}
+
+func FuzzParseGenerateSpec(f *testing.F) {
+	for _, s := range []string{"", "length=32,charset=alnum", "words=6,sep=.", "charset=lower+digits,no-lookalikes", "length=-1", "length=99999", "charset=nope", "no-lookalikes=1", ","} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		o, err := ParseGenerateSpec(s)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v is not ErrInvalid", err)
+			}
+			return
+		}
+		val, err := Generate(o)
+		if err != nil {
+			t.Fatalf("ParseGenerateSpec(%q) accepted options Generate refuses: %v", s, err)
+		}
+		if o.Words == 0 && len(val) != o.Length {
+			t.Fatalf("spec %q: got %d characters, want %d", s, len(val), o.Length)
+		}
+	})
+}

@@ -130,7 +130,7 @@ func (s Settings) Validate() error {
 	case s.MaxVersions < 0:
 		return fmt.Errorf("%w: max-versions cannot be negative", ErrInvalid)
 	case s.IdleLock < 10*time.Second && s.IdleLock != 0:
-		return fmt.Errorf("%w: idle-lock must be 0 (never) or at least 10s", ErrInvalid)
+		return fmt.Errorf("%w: idle-lock must be 0s (never) or at least 10s", ErrInvalid)
 	}
 	return nil
 }

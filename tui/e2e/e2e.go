@@ -1,0 +1,273 @@
+// Package e2e holds what the end-to-end tests of cmd and tui share: the
+// built binary, real tools (tmux, Xvfb, xclip) and polling. It lives under
+// tui, not in an internal directory, so that cmd's tests can import it too;
+// only tests import it, so it never reaches the locket binary.
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Timeout bounds every wait: generous, because these tests assert that
+// things happen, not how fast, on a machine that may be busy.
+const Timeout = 90 * time.Second
+
+// Build builds the locket binary into a temporary directory.
+func Build(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "locket")
+	out, err := exec.Command("go", "build", "-o", bin, "locket").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// NeedTools skips t when a tool is missing, or fails it under
+// LOCKET_E2E=1, where CI promises every tool.
+func NeedTools(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("LOCKET_E2E") == "1" {
+				t.Fatalf("LOCKET_E2E=1: %v", err)
+			}
+			t.Skip(err)
+		}
+	}
+}
+
+// Env is this process's environment without locket's variables and the
+// user's display, plus extra: a test's binary reaches only what the test
+// gives it.
+func Env(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "LOCKET_") && name != "DISPLAY" && name != "WAYLAND_DISPLAY" {
+			env = append(env, kv)
+		}
+	}
+	return append(env, extra...)
+}
+
+// WaitFor polls cond until it holds, failing t after Timeout.
+func WaitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(Timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// StartXvfb starts an X server on a display it picks itself (-displayfd),
+// waits until it is ready and returns the DISPLAY value. The server stops
+// when t ends.
+func StartXvfb(t *testing.T) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	x := exec.Command("Xvfb", "-displayfd", "3", "-nolisten", "tcp", "-screen", "0", "320x240x24")
+	x.ExtraFiles = []*os.File{w}
+	var log bytes.Buffer
+	x.Stdout, x.Stderr = &log, &log
+	if err := x.Start(); err != nil {
+		w.Close()
+		t.Fatal(err)
+	}
+	w.Close()
+	t.Cleanup(func() {
+		x.Process.Signal(syscall.SIGTERM)
+		x.Wait()
+	})
+	got := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(r).ReadString('\n')
+		got <- strings.TrimSpace(line)
+	}()
+	select {
+	case n := <-got:
+		if n == "" {
+			t.Fatalf("Xvfb did not start: %s", log.String())
+		}
+		return ":" + n
+	case <-time.After(Timeout):
+		t.Fatalf("Xvfb gave no display in time: %s", log.String())
+	}
+	return ""
+}
+
+// Clipboard reads and writes the CLIPBOARD selection of an X server with
+// xclip, as a user's other programs would. Env must set DISPLAY.
+type Clipboard struct {
+	Env []string
+}
+
+// Read returns what the clipboard holds.
+func (b Clipboard) Read() (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := exec.CommandContext(ctx, "xclip", "-o", "-selection", "clipboard")
+	c.Env = b.Env
+	out, err := c.Output()
+	return string(out), err
+}
+
+// Holds reports whether the clipboard can be read and holds want.
+func (b Clipboard) Holds(want string) bool {
+	got, err := b.Read()
+	return err == nil && got == want
+}
+
+// Write puts s on the clipboard and waits until it is there: xclip -i
+// returns before its background child owns the selection, and a child that
+// is slow under load would otherwise overwrite a later write.
+func (b Clipboard) Write(t *testing.T, s string) {
+	t.Helper()
+	c := exec.Command("xclip", "-i", "-selection", "clipboard")
+	c.Env = b.Env
+	c.Stdin = strings.NewReader(s)
+	if err := c.Run(); err != nil {
+		t.Fatalf("xclip -i: %v", err)
+	}
+	WaitFor(t, fmt.Sprintf("%q on the clipboard", s), func() bool { return b.Holds(s) })
+}
+
+// Processes lists the running processes of the binary bin whose arguments
+// start with args; with args such as the hidden clear command, those are
+// the clipboard clearers.
+func Processes(t *testing.T, bin string, args ...string) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		// A zombie is already done; its exe link is gone.
+		exe, err := os.Readlink("/proc/" + e.Name() + "/exe")
+		if err != nil || exe != bin {
+			continue
+		}
+		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		argv := strings.Split(strings.TrimSuffix(string(cmdline), "\x00"), "\x00")
+		if len(argv) > len(args) && slices.Equal(argv[1:1+len(args)], args) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// KillAtEnd kills, when t ends, the processes of bin that Processes lists
+// for args: a test's clearers must not outlive it or its binary.
+func KillAtEnd(t *testing.T, bin string, args ...string) {
+	t.Cleanup(func() {
+		for _, pid := range Processes(t, bin, args...) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+}
+
+// Tmux is a private tmux server, so that nothing of the user's is touched.
+// It is killed when the test ends.
+type Tmux struct {
+	t    *testing.T
+	sock string
+	env  []string
+}
+
+var servers atomic.Int64
+
+// NewTmux starts nothing yet: the server starts with the first pane, in
+// env (nil for this process's environment), which every pane inherits.
+func NewTmux(t *testing.T, env []string) *Tmux {
+	x := &Tmux{t: t, sock: fmt.Sprintf("locket-e2e-%d-%d", os.Getpid(), servers.Add(1)), env: env}
+	t.Cleanup(func() {
+		c := exec.Command("tmux", "-L", x.sock, "kill-server")
+		c.Env = env
+		c.Run()
+	})
+	return x
+}
+
+// Run runs a tmux command against the private server.
+func (x *Tmux) Run(args ...string) string {
+	x.t.Helper()
+	c := exec.Command("tmux", append([]string{"-L", x.sock}, args...)...)
+	c.Env = x.env
+	out, err := c.CombinedOutput()
+	if err != nil {
+		x.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// Start runs the shell command script in a new detached session of
+// 100×30 cells named name.
+func (x *Tmux) Start(name, script string) *Pane {
+	x.t.Helper()
+	x.Run("new-session", "-d", "-s", name, "-x", "100", "-y", "30", script)
+	return &Pane{x: x, name: name}
+}
+
+// Pane is a session's only pane: a terminal to type into and read.
+type Pane struct {
+	x    *Tmux
+	name string
+}
+
+// Screen is the pane's text.
+func (p *Pane) Screen() string { return p.x.Run("capture-pane", "-p", "-t", p.name) }
+
+// Colour is the pane's text with its escape sequences (colours).
+func (p *Pane) Colour() string { return p.x.Run("capture-pane", "-e", "-p", "-t", p.name) }
+
+// Keys types keys, with tmux send-keys syntax ("-l" for literal text).
+func (p *Pane) Keys(keys ...string) { p.x.Run(append([]string{"send-keys", "-t", p.name}, keys...)...) }
+
+// Wait polls until the screen shows every text and returns that screen.
+func (p *Pane) Wait(texts ...string) string {
+	p.x.t.Helper()
+	var s string
+	deadline := time.Now().Add(Timeout)
+	for {
+		s = p.Screen()
+		ok := true
+		for _, want := range texts {
+			ok = ok && strings.Contains(s, want)
+		}
+		if ok {
+			return s
+		}
+		if time.Now().After(deadline) {
+			p.x.t.Fatalf("screen never showed %q:\n%s", texts, s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
