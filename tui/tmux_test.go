@@ -23,7 +23,7 @@ func TestTmuxRealTerminal(t *testing.T) {
 	dir := filepath.Join(tmp, "vault")
 	seededVaultAt(t, dir, time.Now()) // the binary runs on the real clock
 
-	tmux := e2e.NewTmux(t, nil)
+	tmux := e2e.NewTmux(t, e2e.Env())
 	// Without a display the copy must fail with a clear line, not a value.
 	script := fmt.Sprintf("env -u NO_COLOR -u DISPLAY -u WAYLAND_DISPLAY LOCKET_VAULT=%s TERM=xterm-256color %s; echo EXITED $?; sleep 30", dir, bin)
 	p := tmux.Start("e2e", script)

@@ -50,14 +50,15 @@ func NeedTools(t *testing.T, tools ...string) {
 	}
 }
 
-// Env is this process's environment without locket's variables and the
-// user's display, plus extra: a test's binary reaches only what the test
-// gives it.
+// Env is this process's environment without locket's variables, the
+// user's display and CI, plus extra: a test's binary reaches only what the
+// test gives it. CI goes because termenv treats any CI variable as "not a
+// terminal" and drops colour, which a person at a terminal never sees.
 func Env(extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(name, "LOCKET_") && name != "DISPLAY" && name != "WAYLAND_DISPLAY" {
+		if !strings.HasPrefix(name, "LOCKET_") && name != "DISPLAY" && name != "WAYLAND_DISPLAY" && name != "CI" {
 			env = append(env, kv)
 		}
 	}
