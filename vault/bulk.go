@@ -497,7 +497,7 @@ func (p *importPlan) plan(tx *txn, sd *SecretData) error {
 // its versions (as many as max-versions keeps), and returns their number.
 func (p *importPlan) newSecret(sd *SecretData) int {
 	id := newID()
-	s := &Secret{Name: sd.Name, Created: utcOrZero(sd.Created), Enabled: sd.Enabled, Tags: maps.Clone(sd.Tags), Deleted: utcOrZero(sd.Deleted)}
+	s := &Secret{Name: sd.Name, Created: utcOrZero(sd.Created), Enabled: sd.Enabled, Tags: sd.Tags, Deleted: utcOrZero(sd.Deleted)}
 	if s.Created.IsZero() {
 		s.Created = p.t.now
 	}
@@ -810,7 +810,7 @@ func (v *Vault) dropJournal() error {
 // recoverImport finishes an import that a crash interrupted after it
 // committed, or drops the staged chunks of one that never committed. It
 // must run before any other write when the vault is opened for writing.
-func (v *Vault) recoverImport(ctx context.Context) error {
+func (v *Vault) recoverImport() error {
 	if v.readOnly {
 		return nil
 	}

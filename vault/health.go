@@ -151,7 +151,7 @@ func (v *Vault) Check(ctx context.Context, at time.Time) ([]Finding, error) {
 		}
 		// Values are keyed id ‖ version, the same order as the metadata, so
 		// one pass over them finds every current value without a lookup.
-		it := tx.tx.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 256, Prefix: []byte{kindValue}})
+		it := tx.tx.NewIterator(badger.IteratorOptions{Prefix: []byte{kindValue}})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			item := it.Item()
@@ -509,7 +509,7 @@ func (v *Vault) Rotate(ctx context.Context, name string, value []byte, o RotateO
 		return Version{}, err
 	}
 	var ver Version
-	err := v.update(func(tx *txn) error {
+	err := v.write(ctx, func(tx *txn) error {
 		id, s, err := tx.lookupLive(name)
 		if err != nil {
 			return err
@@ -534,7 +534,7 @@ func (v *Vault) Snooze(ctx context.Context, name string, until time.Time, note s
 	if !until.After(v.now()) {
 		return fmt.Errorf("%w: snooze until %s is not in the future", ErrInvalid, until.UTC().Format(time.RFC3339))
 	}
-	return v.modifyCtx(ctx, name, OpSnooze, note, func(s *Secret) error {
+	return v.modify(ctx, name, OpSnooze, note, func(s *Secret) error {
 		if s.Tags == nil {
 			s.Tags = map[string]string{}
 		}
@@ -558,7 +558,7 @@ func (v *Vault) SetRotateEvery(ctx context.Context, name string, every time.Dura
 	if note != "" {
 		what += ": " + note
 	}
-	return v.modifyCtx(ctx, name, OpPolicy, what, func(s *Secret) error {
+	return v.modify(ctx, name, OpPolicy, what, func(s *Secret) error {
 		if every == 0 {
 			delete(s.Tags, TagRotateEvery)
 			return nil
@@ -573,7 +573,7 @@ func (v *Vault) SetRotateEvery(ctx context.Context, name string, every time.Dura
 
 // Disable disables a secret, audited as "disable" with a note.
 func (v *Vault) Disable(ctx context.Context, name, note string) error {
-	return v.modifyCtx(ctx, name, OpDisable, note, func(s *Secret) error {
+	return v.modify(ctx, name, OpDisable, note, func(s *Secret) error {
 		s.Enabled = false
 		return nil
 	})

@@ -148,22 +148,16 @@ func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bo
 			// truncating, which Badger does only when it may write. Do
 			// that once, as a writer, then read as asked.
 			replayed = true
-			rw, err := badger.Open(opts.WithReadOnly(false))
-			if err != nil && emptyLog(err) {
-				// The kill also left an empty log. This failed attempt has
-				// sized it, or it is removed: the next one opens.
-				removeEmptyLogs(opts.Dir)
-				rw, err = badger.Open(opts.WithReadOnly(false))
-			}
+			// As a writer, with the same repair and back-off as any open.
+			rw, err := openBadger(ctx, dir, time.Until(deadline), false)
 			debugf("read-only open needs a replay; as a writer: %v", err)
-			if err == nil {
-				if err := rw.Close(); err != nil {
-					return nil, fmt.Errorf("open store: %w", err)
-				}
-				continue
-			} else if !strings.Contains(err.Error(), "Cannot acquire directory lock") {
+			if err != nil {
+				return nil, err
+			}
+			if err := rw.Close(); err != nil {
 				return nil, fmt.Errorf("open store: %w", err)
 			}
+			continue
 		}
 		if !strings.Contains(err.Error(), "Cannot acquire directory lock") {
 			return nil, fmt.Errorf("open store: %w", err)
@@ -195,35 +189,27 @@ func emptyLog(err error) bool {
 // which would lock the user out of an intact vault. An empty log holds no
 // write, so removing it loses nothing. It runs only while holding the directory
 // lock Badger uses, so it never touches a live process's file.
-func removeEmptyLogs(dbdir string) (int, error) {
+func removeEmptyLogs(dbdir string) {
 	d, err := os.Open(dbdir)
 	if err != nil {
-		return 0, err
+		return
 	}
 	defer d.Close()
 	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		return 0, err
+		return // a live process holds the store: its logs are not ours
 	}
 	defer syscall.Flock(int(d.Fd()), syscall.LOCK_UN)
 	var logs []string
 	for _, pattern := range []string{"*.mem", "*.vlog"} {
-		found, err := filepath.Glob(filepath.Join(dbdir, pattern))
-		if err != nil {
-			return 0, err
-		}
+		found, _ := filepath.Glob(filepath.Join(dbdir, pattern)) // the patterns are valid
 		logs = append(logs, found...)
 	}
-	n := 0
 	for _, l := range logs {
 		if fi, err := os.Stat(l); err == nil && fi.Size() == 0 {
-			if err := os.Remove(l); err != nil {
-				return n, err
-			}
-			debugf("removed empty log %s", l)
-			n++
+			err := os.Remove(l)
+			debugf("removed empty log %s: %v", l, err)
 		}
 	}
-	return n, nil
 }
 
 // lockHolder describes the process named in Badger's LOCK file. Readers

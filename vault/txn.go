@@ -262,10 +262,7 @@ func utcOrZero(tm time.Time) time.Time {
 
 // eachSecret calls fn for every secret, live and in the trash, in id order.
 func (t *txn) eachSecret(fn func(id []byte, s *Secret) error) error {
-	purged, err := t.pendingPurges()
-	if err != nil {
-		return err
-	}
+	purged := t.pendingPurges()
 	return t.each(kindMeta, func(k, pt []byte) error {
 		if purged[string(k[1:])] {
 			return nil
@@ -285,20 +282,8 @@ func (t *txn) eachSecret(fn func(id []byte, s *Secret) error) error {
 // large vault. keep must be safe for concurrent use.
 func (t *txn) secrets(ctx context.Context, keep func(*Secret) bool) ([]*Secret, error) {
 	workers := runtime.GOMAXPROCS(0)
-	if workers < 2 {
-		var out []*Secret
-		err := t.eachSecret(func(_ []byte, s *Secret) error {
-			if keep(s) {
-				out = append(out, s)
-			}
-			return ctx.Err()
-		})
-		return out, err
-	}
-	purged, err := t.pendingPurges()
-	if err != nil {
-		return nil, err
-	}
+	purged := t.pendingPurges()
+	var err error
 	type batch struct {
 		arena      []byte
 		keys, vals [][2]int // offsets into arena
@@ -459,7 +444,7 @@ func (t *txn) purge(id []byte, s *Secret) {
 
 // pendingPurges returns the ids whose purge is committed but not yet
 // scrubbed: their records are still in the store and must not be listed.
-func (t *txn) pendingPurges() (map[string]bool, error) {
+func (t *txn) pendingPurges() map[string]bool {
 	it := t.tx.NewIterator(badger.IteratorOptions{Prefix: []byte{kindScrub}})
 	defer it.Close()
 	var ids map[string]bool
@@ -469,7 +454,7 @@ func (t *txn) pendingPurges() (map[string]bool, error) {
 		}
 		ids[string(it.Item().Key()[1:])] = true
 	}
-	return ids, nil
+	return ids
 }
 
 // scrub drops, from every level of the store, the records of secrets whose

@@ -437,13 +437,8 @@ func (v *Vault) List(ctx context.Context, o ListOptions) ([]Secret, error) {
 	err := v.read(ctx, func(tx *txn) error {
 		var err error
 		found, err = tx.secrets(ctx, func(s *Secret) bool {
-			if s.InTrash() != o.Deleted || !strings.HasPrefix(s.Name, o.Prefix) {
+			if s.InTrash() != o.Deleted || !strings.HasPrefix(s.Name, o.Prefix) || !hasTags(s, o.Tags) {
 				return false
-			}
-			for k, val := range o.Tags {
-				if got, ok := s.Tags[k]; !ok || got != val {
-					return false
-				}
 			}
 			return len(o.Statuses) == 0 || slices.Contains(o.Statuses, s.Status(at, set))
 		})
@@ -476,7 +471,7 @@ func (v *Vault) Tag(ctx context.Context, name string, tags map[string]string, no
 	if err := ValidateTags(tags); err != nil {
 		return err
 	}
-	return v.modifyCtx(ctx, name, "tag", note, func(s *Secret) error {
+	return v.modify(ctx, name, "tag", note, func(s *Secret) error {
 		if s.Tags == nil {
 			s.Tags = map[string]string{}
 		}
@@ -490,7 +485,7 @@ func (v *Vault) Tag(ctx context.Context, name string, tags map[string]string, no
 // Untag removes tag keys from a secret. Removing a key it does not carry
 // is an error, so that a typo does not pass silently.
 func (v *Vault) Untag(ctx context.Context, name string, keys []string) error {
-	return v.modifyCtx(ctx, name, "untag", strings.Join(keys, ","), func(s *Secret) error {
+	return v.modify(ctx, name, "untag", strings.Join(keys, ","), func(s *Secret) error {
 		for _, k := range keys {
 			if _, ok := s.Tags[k]; !ok {
 				return fmt.Errorf("%w: %q has no tag %q", ErrNotFound, name, k)
@@ -522,7 +517,7 @@ func (v *Vault) Update(ctx context.Context, name string, a Attributes) error {
 	if a.Enabled != nil && a.ContentType == nil && a.Expires == nil && a.NotBefore == nil {
 		op = map[bool]string{true: "enable", false: "disable"}[*a.Enabled]
 	}
-	return v.modifyCtx(ctx, name, op, "", func(s *Secret) error {
+	return v.modify(ctx, name, op, "", func(s *Secret) error {
 		cur := &s.Versions[len(s.Versions)-1]
 		if a.ContentType != nil {
 			cur.ContentType = *a.ContentType
@@ -540,9 +535,9 @@ func (v *Vault) Update(ctx context.Context, name string, a Attributes) error {
 	})
 }
 
-// modifyCtx applies change to a live secret's metadata and audits it; it
+// modify applies change to a live secret's metadata and audits it; it
 // gives up when ctx is done.
-func (v *Vault) modifyCtx(ctx context.Context, name, op, note string, change func(*Secret) error) error {
+func (v *Vault) modify(ctx context.Context, name, op, note string, change func(*Secret) error) error {
 	return v.write(ctx, func(tx *txn) error {
 		id, s, err := tx.lookupLive(name)
 		if err != nil {
@@ -722,7 +717,7 @@ func (v *Vault) housekeeping(ctx context.Context) error {
 		}
 	}
 	// Finish an import a crash interrupted before anything else writes.
-	if err := v.recoverImport(ctx); err != nil {
+	if err := v.recoverImport(); err != nil {
 		return err
 	}
 	// Finish interrupted purges next, so that their trash records are not
