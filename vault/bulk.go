@@ -272,6 +272,13 @@ func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOption
 		p.set, _ = set.guard(*o.Settings)
 		p.report.Settings = true
 	}
+	// At most a value per version and a metadata, index and trash record
+	// per secret: sized once rather than grown through 400k appends.
+	capacity := 3*len(secrets) + 2
+	for i := range secrets {
+		capacity += len(secrets[i].Versions)
+	}
+	p.ops = make([]importOp, 0, capacity)
 	err := v.view(func(tx *txn) error {
 		for i := range secrets {
 			if err := p.plan(tx, &secrets[i]); err != nil {
@@ -605,11 +612,11 @@ func (v *Vault) applyImport(ctx context.Context, ops []importOp, size int, event
 	// 1. Stage. A failure here leaves chunks without a head: rolled back.
 	total := len(ops) * 2
 	var chunks [][]byte
-	var buf []byte
+	buf := make([]byte, 0, chunkLimit)
 	flush := func() {
 		if len(buf) > 0 {
 			chunks = append(chunks, buf)
-			buf = nil
+			buf = make([]byte, 0, chunkLimit)
 		}
 	}
 	for _, op := range ops {
@@ -651,9 +658,10 @@ func (v *Vault) applyImport(ctx context.Context, ops []importOp, size int, event
 	if importCrash != nil && importCrash("committed") {
 		return errSimulatedCrash
 	}
-	// 3. Apply. From here on the import has happened: a failure leaves the
-	// head for recoverImport to finish.
-	return v.applyJournal(func(done int) { progress(len(ops)+done, total) })
+	// 3. Apply the operations still in memory; the journal is only read
+	// back when a crash lost them. From here on the import has happened: a
+	// failure leaves the head for recoverImport to finish.
+	return v.finishImport(ops, func(done int) { progress(len(ops)+done, total) })
 }
 
 var errSimulatedCrash = errors.New("simulated crash")
@@ -737,9 +745,9 @@ func (v *Vault) batch(fn func(put func(k, val []byte) error) error) error {
 	return nil
 }
 
-// applyJournal writes the operations of a committed import to their real
-// keys, then removes the head and the chunks. The caller holds v.mu.
-func (v *Vault) applyJournal(progress func(done int)) error {
+// readJournal returns the operations of a committed import from its
+// journal, checking that no chunk is missing.
+func (v *Vault) readJournal() ([]importOp, error) {
 	var head journalHead
 	var chunks [][]byte
 	err := v.view(func(tx *txn) error {
@@ -759,29 +767,37 @@ func (v *Vault) applyJournal(progress func(done int)) error {
 		})
 	})
 	if err != nil {
-		return fmt.Errorf("finish import: %w", err)
+		return nil, err
 	}
 	if len(chunks) != head.Chunks {
-		return fmt.Errorf("finish import: %w: the journal has %d of %d chunks", ErrIntegrity, len(chunks), head.Chunks)
+		return nil, fmt.Errorf("%w: the journal has %d of %d chunks", ErrIntegrity, len(chunks), head.Chunks)
 	}
-	err = v.batch(func(put func(k, val []byte) error) error {
-		done := 0
-		for _, c := range chunks {
-			ops, err := decodeOps(c)
-			if err != nil {
+	var ops []importOp
+	for _, c := range chunks {
+		more, err := decodeOps(c)
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, more...)
+	}
+	return ops, nil
+}
+
+// finishImport writes the operations of a committed import to their real
+// keys, then removes the head and the chunks. The caller holds v.mu.
+func (v *Vault) finishImport(ops []importOp, progress func(done int)) error {
+	err := v.batch(func(put func(k, val []byte) error) error {
+		for i, op := range ops {
+			val := op.val
+			if op.del {
+				val = nil
+			}
+			if err := put(op.key, val); err != nil {
 				return err
 			}
-			for _, op := range ops {
-				val := op.val
-				if op.del {
-					val = nil
-				}
-				if err := put(op.key, val); err != nil {
-					return err
-				}
+			if (i+1)%1024 == 0 || i+1 == len(ops) {
+				progress(i + 1)
 			}
-			done += len(ops)
-			progress(done)
 		}
 		return nil
 	})
@@ -834,7 +850,11 @@ func (v *Vault) recoverImportLocked() error {
 	case err != nil:
 		return err
 	case committed:
-		return v.applyJournal(func(int) {})
+		ops, err := v.readJournal()
+		if err != nil {
+			return fmt.Errorf("finish import: %w", err)
+		}
+		return v.finishImport(ops, func(int) {})
 	case staged:
 		return v.dropJournal()
 	}

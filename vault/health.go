@@ -220,7 +220,7 @@ func (v *Vault) Check(ctx context.Context, at time.Time) ([]Finding, error) {
 		}
 	}
 	var out []Finding
-	var snoozed [][]byte
+	snoozed := map[string]string{} // id → name
 	for id, e := range live {
 		if e.judged && e.score < WeakScore {
 			e.health = append(e.health, weakIssue(e.score))
@@ -231,7 +231,7 @@ func (v *Vault) Check(ctx context.Context, at time.Time) ([]Finding, error) {
 		f, ok := finding(e.s, at, set, e.health)
 		if ok {
 			if f.Status == StatusSnoozed {
-				snoozed = append(snoozed, []byte(id))
+				snoozed[id] = e.s.Name
 			}
 			out = append(out, f)
 		}
@@ -313,25 +313,14 @@ func dueReason(cur Version, stale, at time.Time, set Settings, rotated string) (
 }
 
 // snoozeNotes adds to snoozed findings the note of the latest snooze
-// decision from the audit log.
-func (v *Vault) snoozeNotes(fs []Finding, ids [][]byte) error {
+// decision from the audit log; names maps the snoozed secrets' ids to
+// their names.
+func (v *Vault) snoozeNotes(fs []Finding, names map[string]string) error {
 	notes := map[string]string{}
-	want := map[string]bool{}
-	for _, id := range ids {
-		want[string(id)] = true
-	}
-	names := map[string]string{}
 	err := v.view(func(tx *txn) error {
-		for _, id := range ids {
-			s, err := tx.secretByID(id)
-			if err != nil {
-				return err
-			}
-			names[string(id)] = s.Name
-		}
 		return tx.eachEvent(func(e Event) error {
-			if e.Op == OpSnooze && want[string(e.id)] {
-				notes[names[string(e.id)]] = e.Note
+			if name, ok := names[string(e.id)]; ok && e.Op == OpSnooze {
+				notes[name] = e.Note
 			}
 			return nil
 		})
