@@ -40,11 +40,7 @@ func newHistoryCmd(a *app) *cobra.Command {
 					if i == 0 {
 						n += "*"
 					}
-					ct := ver.ContentType
-					if ct == "" {
-						ct = "-"
-					}
-					rows = append(rows, []string{n, humanTime(ver.Created), ver.Actor, ct, strconv.Itoa(ver.Size), humanTime(ver.Expires), humanTime(ver.NotBefore)})
+					rows = append(rows, []string{n, humanTime(ver.Created), ver.Actor, orDash(ver.ContentType), strconv.Itoa(ver.Size), humanTime(ver.Expires), humanTime(ver.NotBefore)})
 				}
 				return table(a.stdout, []string{"VERSION", "CREATED", "ACTOR", "CONTENT TYPE", "SIZE", "EXPIRES", "NOT BEFORE"}, rows)
 			})

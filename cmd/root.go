@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"locket/tui"
 	"locket/vault"
 )
 
@@ -68,9 +69,6 @@ var commands []func(*app) *cobra.Command
 
 func register(f func(*app) *cobra.Command) { commands = append(commands, f) }
 
-// defaultRun is what `locket` with no arguments does; the TUI sets it.
-var defaultRun func(a *app, cmd *cobra.Command) error
-
 // Execute runs locket with os.Args and returns the process exit code.
 func Execute() int {
 	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: time.Now}
@@ -87,10 +85,6 @@ func (a *app) run(ctx context.Context, args []string) int {
 	var silent errSilent
 	if errors.As(err, &silent) {
 		return silent.code
-	}
-	if strings.HasPrefix(err.Error(), "unknown command ") {
-		// Cobra reports a mistyped command with a plain error.
-		err = withCode(ExitUsage, err)
 	}
 	code := exitCode(err)
 	msg := vault.Sanitize(err.Error())
@@ -140,10 +134,10 @@ With no command and a terminal, locket opens the terminal UI.`,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if defaultRun == nil || !isTerminal(a.stdin) {
+			if !isTerminal(a.stdin) {
 				return usageError("no command given; run 'locket --help' for the commands")
 			}
-			return defaultRun(a, cmd)
+			return a.runUI(cmd.Context(), tui.Config{Dir: a.dir()})
 		},
 	}
 	root.SetIn(a.stdin)
@@ -161,9 +155,10 @@ With no command and a terminal, locket opens the terminal UI.`,
 		if c.Args == nil {
 			c.Args = cobra.NoArgs
 		}
-		wrapArgs(c)
 		root.AddCommand(c)
 	}
+	// A mistyped command is root's own argument error: exit 2 as well.
+	wrapArgs(root)
 	return root
 }
 

@@ -16,12 +16,7 @@ import (
 	"locket/vault"
 )
 
-func init() {
-	register(newUICmd)
-	defaultRun = func(a *app, cmd *cobra.Command) error {
-		return a.runUI(cmd.Context(), tui.Config{Dir: a.dir()})
-	}
-}
+func init() { register(newUICmd) }
 
 func newUICmd(a *app) *cobra.Command {
 	var readOnly bool
