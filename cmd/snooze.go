@@ -25,6 +25,9 @@ log. Rotating the secret ends the snooze.`,
 			"  locket snooze ci/token --until 14d --note 'vendor outage, ticket OPS-12'",
 		Args: exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkNames(args[0]); err != nil {
+				return err
+			}
 			if until == "" || strings.TrimSpace(note) == "" {
 				return usageError("snooze needs --until WHEN and --note TEXT")
 			}
