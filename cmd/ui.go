@@ -6,7 +6,6 @@ import (
 	"io"
 	"log"
 	"os"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
@@ -55,12 +54,10 @@ func (a *app) runUI(ctx context.Context, cfg tui.Config) error {
 		return withCode(ExitUsage, err)
 	}
 	cfg.ClearAfter = delay
-	cfg.Copy = func(ctx context.Context, value []byte, clearAfter time.Duration) error {
-		if err := clip.Available(); err != nil {
-			return err
-		}
-		return clip.Copy(ctx, value, clearAfter)
-	}
+	cfg.Copy = clip.Copy
+	// Availability depends only on the environment: ask once, so that `c`
+	// is refused before a value leaves the vault.
+	cfg.CopyUnavailable = clip.Available()
 	cfg.Generate = func() ([]byte, error) { return vault.Generate(vault.DefaultGenerateOptions()) }
 	cfg.Review = reviewScreen
 	logger, closeLog, err := uiLog()

@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -358,5 +359,34 @@ func TestFlowTagsToggleGenerateCopy(t *testing.T) {
 	}
 	if exp := s.Current().Expires; !exp.Equal(testNow.Add(30 * vault.Day)) {
 		t.Errorf("expires %v, want in 30 days", exp)
+	}
+}
+
+// TestFlowCopyUnavailable: without a clipboard `c` says why and the value
+// never leaves the vault, so no copy is audited.
+func TestFlowCopyUnavailable(t *testing.T) {
+	called := false
+	f := startFlow(t, Config{
+		Copy: func(context.Context, []byte, time.Duration) error {
+			called = true
+			return nil
+		},
+		CopyUnavailable: errors.New("clipboard unavailable: no display"),
+	})
+	f.filter("prod/db/password", "2 of 37 secrets")
+	f.typ("c")
+	f.waitFor("clipboard unavailable: no display")
+	f.quit()
+	if called {
+		t.Error("Copy was called although the clipboard is unavailable")
+	}
+	events, err := f.reopen().Audit(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events {
+		if e.Op == "copy" {
+			t.Errorf("a copy that could not happen was audited: %+v", e)
+		}
 	}
 }

@@ -257,6 +257,12 @@ func (m *Model) copySelected() tea.Cmd {
 		return nil
 	}
 	v, name, copyFn, after, now, term := m.v, s.Name, m.cfg.Copy, m.cfg.ClearAfter, m.now, m.cfg.OSC52
+	if unavailable := m.cfg.CopyUnavailable; unavailable != nil {
+		if !osc {
+			return func() tea.Msg { return CopiedMsg{Name: name, Err: unavailable} }
+		}
+		copyFn = nil // the terminal's clipboard alone
+	}
 	return func() tea.Msg {
 		ctx := context.Background()
 		val, _, err := v.Get(ctx, name, 0, "copy")

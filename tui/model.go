@@ -62,6 +62,10 @@ type Config struct {
 	// Copy puts a value on the clipboard; nil disables `c` unless OSC52
 	// is set.
 	Copy CopyFunc
+	// CopyUnavailable says why Copy cannot work here (no clipboard tool,
+	// no display); `c` then shows it without reading the value, unless it
+	// copies through OSC 52.
+	CopyUnavailable error
 	// OSC52 is the program's output (a clip.Terminal), where a copy also
 	// goes as an OSC 52 sequence when the vault setting clipboard-osc52
 	// is on; nil never writes one.
