@@ -6,15 +6,11 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"locket/tui/keys"
 	"locket/vault"
 )
-
-// inputModel is a single-line text input.
-type inputModel = textinput.Model
 
 // keyHelp is a binding used only to label help.
 func keyHelp(k, desc string) key.Binding {

@@ -77,9 +77,6 @@ func (l *listView) move(n int) {
 	l.clamp()
 }
 
-func (l *listView) top()    { l.cursor = 0; l.clamp() }
-func (l *listView) bottom() { l.cursor = len(l.rows) - 1; l.clamp() }
-
 func (l *listView) clamp() {
 	visible := l.height - 1 // the header row
 	if visible < 1 {

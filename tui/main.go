@@ -74,7 +74,6 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 		case m.detailFocus:
 			m.detailFocus = false
 			m.list.focus = true
-			m.hide()
 			m.resize()
 		case m.filter.Value() != "":
 			m.filter.Reset()

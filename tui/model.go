@@ -179,7 +179,6 @@ func New(cfg Config) *Model {
 	m.help.Styles.ShortSeparator = m.st.Dim
 	m.help.Styles.FullSeparator = m.st.Dim
 	m.filter = newInput("/ ", "filter: words, tag:k=v, status:stale")
-	m.filter.Prompt = "/ "
 	m.list.focus = true
 	m.unlock = newUnlock(!vault.Exists(cfg.Dir) && !cfg.ReadOnly, cfg.Banner)
 	m.width, m.height = 80, 24
@@ -429,9 +428,7 @@ func (m *Model) lock(why string) tea.Cmd {
 
 // hide drops a revealed value from memory.
 func (m *Model) hide() {
-	for i := range m.revealed {
-		m.revealed[i] = 0
-	}
+	clear(m.revealed)
 	m.revealed, m.revealedName = nil, ""
 	// Screens that hold values (history, the backup screens) drop them.
 	if h, ok := m.child.(interface{ hide() }); ok {

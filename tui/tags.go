@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"locket/tui/keys"
@@ -17,7 +18,7 @@ type tagsModel struct {
 	outbox
 	name   string
 	tags   map[string]string
-	input  inputModel
+	input  textinput.Model
 	err    string
 	width  int
 	height int

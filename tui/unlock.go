@@ -25,10 +25,14 @@ type unlockModel struct {
 	note   string
 	banner string
 	busy   bool
+	// score and word rate the new passphrase (score -1: nothing typed).
+	// They are computed when it changes, not per frame: zxcvbn is slow.
+	score int
+	word  string
 }
 
 func newUnlock(create bool, banner string) unlockModel {
-	u := unlockModel{create: create, banner: banner}
+	u := unlockModel{create: create, banner: banner, score: -1}
 	n := 1
 	if create {
 		n = 2
@@ -58,6 +62,7 @@ func (u *unlockModel) reset() {
 		u.inputs[i].Reset()
 	}
 	u.active = 0
+	u.score, u.word = -1, ""
 }
 
 // strength rates a new passphrase with zxcvbn.
@@ -97,6 +102,9 @@ func (m *Model) updateUnlock(msg tea.Msg) tea.Cmd {
 	}
 	var cmd tea.Cmd
 	u.inputs[u.active], cmd = u.inputs[u.active].Update(msg)
+	if u.create && u.active == 0 {
+		u.score, u.word = strength(u.inputs[0].Value())
+	}
 	return cmd
 }
 
@@ -146,7 +154,7 @@ func (u unlockModel) View(st *styles.Styles, w, h int, dir string) string {
 			}
 			b.WriteString(marker + st.Label.Render(labels[i]) + " " + typed + in.View() + "\n")
 		}
-		if score, word := strength(u.inputs[0].Value()); score >= 0 {
+		if score, word := u.score, u.word; score >= 0 {
 			style := st.Error
 			switch {
 			case score >= 4:

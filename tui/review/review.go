@@ -95,9 +95,6 @@ func New(v *vault.Vault, now func() time.Time, readOnly bool, st styles.Styles, 
 // SetSize tells the model the space it has.
 func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
 
-// Keys returns the review's bindings, for a help view.
-func (m *Model) Keys() keys.Bindings { return m.keys.ReviewHelp() }
-
 // Messages of the review's own commands.
 type (
 	loadedMsg struct {

@@ -12,27 +12,22 @@ import (
 // repeats what a word already says, so NO_COLOR (honoured by lipgloss
 // through termenv) loses no meaning.
 type Styles struct {
-	App       lipgloss.Style
-	Header    lipgloss.Style
-	Title     lipgloss.Style
-	Dim       lipgloss.Style
-	Label     lipgloss.Style
-	Value     lipgloss.Style
-	Selected  lipgloss.Style
-	Cursor    lipgloss.Style
-	Pane      lipgloss.Style
-	PaneFocus lipgloss.Style
-	Status    lipgloss.Style
-	Error     lipgloss.Style
-	Success   lipgloss.Style
-	Warning   lipgloss.Style
-	Masked    lipgloss.Style
-	Revealed  lipgloss.Style
-	Dialog    lipgloss.Style
-	Input     lipgloss.Style
-	Help      lipgloss.Style
-	Tag       lipgloss.Style
-	Column    lipgloss.Style
+	Header   lipgloss.Style
+	Title    lipgloss.Style
+	Dim      lipgloss.Style
+	Label    lipgloss.Style
+	Value    lipgloss.Style
+	Selected lipgloss.Style
+	Cursor   lipgloss.Style
+	Error    lipgloss.Style
+	Success  lipgloss.Style
+	Warning  lipgloss.Style
+	Masked   lipgloss.Style
+	Revealed lipgloss.Style
+	Dialog   lipgloss.Style
+	Help     lipgloss.Style
+	Tag      lipgloss.Style
+	Column   lipgloss.Style
 
 	statuses map[vault.Status]lipgloss.Style
 }
@@ -46,30 +41,24 @@ func Default() Styles {
 	yellow := lipgloss.AdaptiveColor{Light: "#8A6D00", Dark: "#F2D35B"}
 	green := lipgloss.AdaptiveColor{Light: "#1F7A3A", Dark: "#6BD68B"}
 	blue := lipgloss.AdaptiveColor{Light: "#1F5FA8", Dark: "#6CB6FF"}
-	border := lipgloss.AdaptiveColor{Light: "#B8B8B8", Dark: "#444444"}
 
 	s := Styles{
-		App:       lipgloss.NewStyle(),
-		Header:    lipgloss.NewStyle().Bold(true).Foreground(accent),
-		Title:     lipgloss.NewStyle().Bold(true),
-		Dim:       lipgloss.NewStyle().Foreground(subtle),
-		Label:     lipgloss.NewStyle().Foreground(subtle),
-		Value:     lipgloss.NewStyle(),
-		Selected:  lipgloss.NewStyle().Bold(true).Foreground(accent),
-		Cursor:    lipgloss.NewStyle().Bold(true).Foreground(accent),
-		Pane:      lipgloss.NewStyle().Border(lipgloss.NormalBorder()).BorderForeground(border),
-		PaneFocus: lipgloss.NewStyle().Border(lipgloss.NormalBorder()).BorderForeground(accent),
-		Status:    lipgloss.NewStyle().Foreground(subtle),
-		Error:     lipgloss.NewStyle().Bold(true).Foreground(red),
-		Success:   lipgloss.NewStyle().Foreground(green),
-		Warning:   lipgloss.NewStyle().Foreground(orange),
-		Masked:    lipgloss.NewStyle().Foreground(subtle),
-		Revealed:  lipgloss.NewStyle().Foreground(yellow),
-		Dialog:    lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(accent).Padding(0, 1),
-		Input:     lipgloss.NewStyle(),
-		Help:      lipgloss.NewStyle().Foreground(subtle),
-		Tag:       lipgloss.NewStyle().Foreground(blue),
-		Column:    lipgloss.NewStyle().Bold(true).Foreground(subtle),
+		Header:   lipgloss.NewStyle().Bold(true).Foreground(accent),
+		Title:    lipgloss.NewStyle().Bold(true),
+		Dim:      lipgloss.NewStyle().Foreground(subtle),
+		Label:    lipgloss.NewStyle().Foreground(subtle),
+		Value:    lipgloss.NewStyle(),
+		Selected: lipgloss.NewStyle().Bold(true).Foreground(accent),
+		Cursor:   lipgloss.NewStyle().Bold(true).Foreground(accent),
+		Error:    lipgloss.NewStyle().Bold(true).Foreground(red),
+		Success:  lipgloss.NewStyle().Foreground(green),
+		Warning:  lipgloss.NewStyle().Foreground(orange),
+		Masked:   lipgloss.NewStyle().Foreground(subtle),
+		Revealed: lipgloss.NewStyle().Foreground(yellow),
+		Dialog:   lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(accent).Padding(0, 1),
+		Help:     lipgloss.NewStyle().Foreground(subtle),
+		Tag:      lipgloss.NewStyle().Foreground(blue),
+		Column:   lipgloss.NewStyle().Bold(true).Foreground(subtle),
 	}
 	s.statuses = map[vault.Status]lipgloss.Style{
 		vault.StatusExpired:     lipgloss.NewStyle().Bold(true).Foreground(red),
