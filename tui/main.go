@@ -488,10 +488,11 @@ func statusReason(s *vault.Secret, st vault.Status, now time.Time, set vault.Set
 	case vault.StatusStale:
 		return " · not rotated for " + short(now.Sub(cur.Created))
 	case vault.StatusDue:
-		if !cur.Expires.IsZero() && cur.Expires.Sub(now) <= set.ExpiryWarning {
-			return " · expires in " + short(cur.Expires.Sub(now))
+		when, expiring := s.DueBy(now, set)
+		if expiring {
+			return " · expires in " + short(when.Sub(now))
 		}
-		return " · stale in " + short(s.StaleAt(set).Sub(now))
+		return " · stale in " + short(when.Sub(now))
 	case vault.StatusSnoozed:
 		return " · until " + s.SnoozedUntil().Local().Format("2006-01-02")
 	case vault.StatusNotYetValid:

@@ -269,7 +269,7 @@ func finding(s *Secret, at time.Time, set Settings, health []HealthIssue) (Findi
 		f.At = stale
 		f.Reason = rotated
 	case StatusDue:
-		f.At, f.Reason = dueReason(cur, stale, at, set, rotated)
+		f.At, f.Reason = dueReason(s, at, set, rotated)
 	case StatusNotYetValid:
 		f.At = cur.NotBefore
 		f.Reason = fmt.Sprintf("not valid until %s (in %s)", cur.NotBefore.Format(time.DateOnly), span(cur.NotBefore.Sub(at)))
@@ -283,7 +283,7 @@ func finding(s *Secret, at time.Time, set Settings, health []HealthIssue) (Findi
 		if at.After(stale) {
 			f.Reason += "; " + rotated
 		} else {
-			_, why := dueReason(cur, stale, at, set, rotated)
+			_, why := dueReason(s, at, set, rotated)
 			f.Reason += "; " + why
 		}
 	default:
@@ -302,14 +302,25 @@ func finding(s *Secret, at time.Time, set Settings, health []HealthIssue) (Findi
 	return f, true
 }
 
-// dueReason says why a due secret is due: the sooner of its expiry and the
-// moment it becomes stale.
-func dueReason(cur Version, stale, at time.Time, set Settings, rotated string) (time.Time, string) {
-	expiring := !cur.Expires.IsZero() && !cur.Expires.After(at.Add(set.ExpiryWarning))
-	if expiring && (cur.Expires.Before(stale) || stale.After(at.Add(set.DueWindow))) {
-		return cur.Expires, fmt.Sprintf("expires in %s", span(cur.Expires.Sub(at)))
+// DueBy says what makes a due secret due at at: its expiry (expiring
+// true) or the moment it becomes stale, whichever counts first. The CLI
+// and the TUI both word their reasons from it.
+func (s *Secret) DueBy(at time.Time, set Settings) (when time.Time, expiring bool) {
+	cur, stale := s.Current(), s.StaleAt(set)
+	soon := !cur.Expires.IsZero() && !cur.Expires.After(at.Add(set.ExpiryWarning))
+	if soon && (cur.Expires.Before(stale) || stale.After(at.Add(set.DueWindow))) {
+		return cur.Expires, true
 	}
-	return stale, fmt.Sprintf("stale in %s (%s)", span(stale.Sub(at)), rotated)
+	return stale, false
+}
+
+// dueReason says why a due secret is due, in words.
+func dueReason(s *Secret, at time.Time, set Settings, rotated string) (time.Time, string) {
+	when, expiring := s.DueBy(at, set)
+	if expiring {
+		return when, fmt.Sprintf("expires in %s", span(when.Sub(at)))
+	}
+	return when, fmt.Sprintf("stale in %s (%s)", span(when.Sub(at)), rotated)
 }
 
 // snoozeNotes adds to snoozed findings the note of the latest snooze

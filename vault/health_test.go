@@ -598,3 +598,32 @@ func TestCheckCancelled(t *testing.T) {
 		t.Fatalf("cancelled check: %v", err)
 	}
 }
+
+// TestDueBy: a due secret is due by whichever of its expiry and its
+// staleness counts first, the same answer for check and the TUI.
+func TestDueBy(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	set := DefaultSettings() // rotate 60d, due window 7d, expiry warning 30d
+	secret := func(age, expiresIn time.Duration) *Secret {
+		return &Secret{Name: "a", Enabled: true, Versions: []Version{{Number: 1, Created: now.Add(-age), Expires: now.Add(expiresIn)}}}
+	}
+	for _, c := range []struct {
+		name           string
+		age, expiresIn time.Duration
+		wantIn         time.Duration
+		wantExpiring   bool
+	}{
+		{"stale first", 58 * Day, 10 * Day, 2 * Day, false},
+		{"expiry first", 55 * Day, 3 * Day, 3 * Day, true},
+		{"expiry only", 10 * Day, 20 * Day, 20 * Day, true},
+	} {
+		s := secret(c.age, c.expiresIn)
+		if st := s.Status(now, set); st != StatusDue {
+			t.Fatalf("%s: status %s, want due", c.name, st)
+		}
+		when, expiring := s.DueBy(now, set)
+		if expiring != c.wantExpiring || !when.Equal(now.Add(c.wantIn)) {
+			t.Errorf("%s: DueBy = %v, %v; want in %v, expiring %v", c.name, when, expiring, c.wantIn, c.wantExpiring)
+		}
+	}
+}
