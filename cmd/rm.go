@@ -87,8 +87,8 @@ a secret can be purged only once its retention period has passed (exit 6).`,
 					if err != nil {
 						return err
 					}
-					if !s.InTrash() {
-						return fmt.Errorf("%w: %q is not in the trash; delete it first with locket rm", vault.ErrInvalid, name)
+					if err := v.Settings().CheckPurge(&s, v.Now()); err != nil {
+						return err
 					}
 					fmt.Fprintf(a.stderr, "Purge %s and all %d versions for good? This cannot be undone. [y/N] ", vault.Sanitize(name), len(s.Versions))
 					line, _ := bufio.NewReader(a.stdin).ReadString('\n')

@@ -96,7 +96,7 @@ func (t *trashModel) purge() tea.Cmd {
 		return nil
 	}
 	name := s.Name
-	if at := t.settings.PurgeAt(s.Deleted); t.settings.PurgeProtection && t.now().Before(at) {
+	if at, protected := t.settings.Protected(s.Deleted, t.now()); protected {
 		t.send(StatusMsg{Err: true, Text: fmt.Sprintf("purge protection is on: %s can be purged from %s; until then it can only be recovered",
 			vault.Sanitize(name), at.Local().Format("2006-01-02"))})
 		return nil

@@ -642,6 +642,25 @@ func (v *Vault) Recover(ctx context.Context, name string) error {
 // protection, and when it is purged automatically.
 func (set Settings) PurgeAt(deleted time.Time) time.Time { return deleted.Add(set.Retention) }
 
+// Protected reports whether purge protection forbids purging a secret
+// deleted at deleted, at now, and until when.
+func (set Settings) Protected(deleted, now time.Time) (until time.Time, protected bool) {
+	until = set.PurgeAt(deleted)
+	return until, set.PurgeProtection && now.Before(until)
+}
+
+// CheckPurge says why s may not be purged at now, or nil: it must be in
+// the trash, and purge protection must allow it.
+func (set Settings) CheckPurge(s *Secret, now time.Time) error {
+	if !s.InTrash() {
+		return fmt.Errorf("%w: %q is not in the trash; delete it first with locket rm", ErrInvalid, s.Name)
+	}
+	if until, protected := set.Protected(s.Deleted, now); protected {
+		return fmt.Errorf("%w: %q can be purged from %s", ErrPurgeProtected, s.Name, until.Format(time.DateOnly))
+	}
+	return nil
+}
+
 // Purge destroys a secret in the trash for good: its records are deleted
 // and the store compacted so that no sealed copy remains on disk.
 func (v *Vault) Purge(ctx context.Context, name string) error {
@@ -653,11 +672,8 @@ func (v *Vault) Purge(ctx context.Context, name string) error {
 		if err != nil {
 			return err
 		}
-		if !s.InTrash() {
-			return fmt.Errorf("%w: %q is not in the trash; delete it first with locket rm", ErrInvalid, name)
-		}
-		if set := v.settings; set.PurgeProtection && tx.now.Before(set.PurgeAt(s.Deleted)) {
-			return fmt.Errorf("%w: %q can be purged from %s", ErrPurgeProtected, name, set.PurgeAt(s.Deleted).Format(time.DateOnly))
+		if err := v.settings.CheckPurge(s, tx.now); err != nil {
+			return err
 		}
 		tx.purge(id, s)
 		return tx.audit(Event{Op: "purge", Secret: name, id: id, Outcome: "ok"})
