@@ -184,24 +184,36 @@ func (a *app) writeFile(path string, fn func(io.Writer) error) error {
 // importFlags are the flags every import shares.
 type importFlags struct {
 	dryRun     bool
-	onConflict string
+	onConflict conflictFlag
 	asJSON     bool
 }
 
 func (f *importFlags) add(cmd *cobra.Command) {
+	f.onConflict = conflictFlag(vault.ConflictNewVersion)
 	cmd.Flags().BoolVarP(&f.dryRun, "dry-run", "n", false, "show the plan and change nothing")
-	cmd.Flags().StringVar(&f.onConflict, "on-conflict", "new-version", "when a secret differs in the vault: new-version, skip or fail")
+	cmd.Flags().Var(&f.onConflict, "on-conflict", "when a secret differs in the vault: new-version, skip or fail")
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print the plan as JSON")
+}
+
+// conflictFlag is --on-conflict, checked when the flag is parsed: a bad
+// value is a usage error before any file is read or decrypted.
+type conflictFlag vault.OnConflict
+
+func (c *conflictFlag) String() string { return string(*c) }
+func (c *conflictFlag) Type() string   { return "policy" }
+func (c *conflictFlag) Set(s string) error {
+	policy, err := vault.ParseOnConflict(s)
+	if err != nil {
+		return errors.New("must be new-version, skip or fail") // cobra names the flag and value
+	}
+	*c = conflictFlag(policy)
+	return nil
 }
 
 // runImport applies secrets to the vault all-or-nothing and prints the
 // plan; skipped lists what the importer itself left out.
 func (a *app) runImport(cmd *cobra.Command, f importFlags, secrets []vault.SecretData, skipped []backup.Skipped, o vault.ImportOptions) error {
-	policy, err := vault.ParseOnConflict(f.onConflict)
-	if err != nil {
-		return withCode(ExitUsage, err)
-	}
-	o.OnConflict, o.DryRun = policy, f.dryRun
+	o.OnConflict, o.DryRun = vault.OnConflict(f.onConflict), f.dryRun
 	mode := readWrite
 	if f.dryRun {
 		mode = readOnly
@@ -361,9 +373,6 @@ settings with the backup's (purge protection stays on if it is on).`,
 		Example: "  locket backup import locket.age --dry-run\n  locket backup import team.age --identity ~/.ssh/id_ed25519 --on-conflict skip",
 		Args:    exactArgs("FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, err := vault.ParseOnConflict(flags.onConflict); err != nil {
-				return withCode(ExitUsage, err)
-			}
 			b, err := a.readBackup(args[0], open)
 			if err != nil {
 				return err
