@@ -99,7 +99,7 @@ comments.`,
 			if err := vault.ValidatePrefix(prefix); err != nil {
 				return err
 			}
-			tagSet, err := parseTags(tags)
+			tagSet, err := vault.ParseTags(tags)
 			if err != nil {
 				return err
 			}

@@ -36,7 +36,7 @@ func newListCmd(a *app) *cobra.Command {
 			if o.At, err = a.atFlag(at); err != nil {
 				return err
 			}
-			if o.Tags, err = parseTags(tags); err != nil {
+			if o.Tags, err = vault.ParseTags(tags); err != nil {
 				return err
 			}
 			for _, s := range statuses {

@@ -91,17 +91,6 @@ func formatTags(tags map[string]string) string {
 }
 
 // parseTags reads repeated k=v arguments.
-func parseTags(args []string) (map[string]string, error) {
-	tags := map[string]string{}
-	for _, a := range args {
-		k, v, err := vault.ParseTag(a)
-		if err != nil {
-			return nil, err
-		}
-		tags[k] = v
-	}
-	return tags, nil
-}
 
 // flagError reports a flag value locket cannot read. Like cobra's own
 // typed flags (--version abc), that is a usage error: exit 2. A value that

@@ -33,7 +33,7 @@ number is printed on stdout.`,
 			}
 			o := vault.PutOptions{ContentType: contentType}
 			var err error
-			if o.Tags, err = parseTags(tags); err != nil {
+			if o.Tags, err = vault.ParseTags(tags); err != nil {
 				return err
 			}
 			if o.Expires, o.NotBefore, err = life.parse(a); err != nil {

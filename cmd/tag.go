@@ -23,7 +23,7 @@ rotate-every (a duration such as 30d) and snooze-until (an RFC 3339 time).`,
 			if err := checkNames(args[0]); err != nil {
 				return err
 			}
-			tags, err := parseTags(args[1:])
+			tags, err := vault.ParseTags(args[1:])
 			if err != nil {
 				return err
 			}

@@ -207,7 +207,7 @@ func (f *formModel) save() tea.Cmd {
 		opts.Expires = t
 	}
 	if f.create {
-		tags, err := parseTags(f.tagsIn.Value())
+		tags, err := vault.ParseTags(strings.Fields(f.tagsIn.Value()))
 		if err != nil {
 			f.err = err.Error()
 			return nil
@@ -231,23 +231,6 @@ func (f *formModel) save() tea.Cmd {
 		_, err := v.Put(ctx, name, value, opts)
 		return err
 	})
-}
-
-// parseTags reads "k=v k=v".
-func parseTags(s string) (map[string]string, error) {
-	words := strings.Fields(s)
-	if len(words) == 0 {
-		return nil, nil
-	}
-	tags := map[string]string{}
-	for _, w := range words {
-		k, v, ok := strings.Cut(w, "=")
-		if !ok || k == "" {
-			return nil, fmt.Errorf("tags are key=value words, not %q", w)
-		}
-		tags[k] = v
-	}
-	return tags, vault.ValidateTags(tags)
 }
 
 // View draws the form.

@@ -86,7 +86,7 @@ func (t *tagsModel) apply() tea.Cmd {
 			addWords = append(addWords, w)
 		}
 	}
-	add, err := parseTags(strings.Join(addWords, " "))
+	add, err := vault.ParseTags(addWords)
 	if err != nil {
 		t.err = err.Error()
 		return nil

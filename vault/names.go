@@ -122,6 +122,23 @@ func ParseTag(s string) (key, value string, err error) {
 	return k, v, ValidateTag(k, v)
 }
 
+// ParseTags reads key=value words into a tag set, checking each tag and
+// the set's size. No words give a nil set.
+func ParseTags(words []string) (map[string]string, error) {
+	if len(words) == 0 {
+		return nil, nil
+	}
+	tags := make(map[string]string, len(words))
+	for _, w := range words {
+		k, v, err := ParseTag(w)
+		if err != nil {
+			return nil, err
+		}
+		tags[k] = v
+	}
+	return tags, ValidateTags(tags)
+}
+
 // ValidateValue checks a value's size.
 func ValidateValue(v []byte) error {
 	switch {
