@@ -65,14 +65,12 @@ func SeedDemo(ctx context.Context, v *vault.Vault, setNow func(time.Time), now t
 			if err != nil {
 				return err
 			}
-			until := now.Add(d).UTC().Format(time.RFC3339)
-			if err := v.Tag(ctx, s.Name, map[string]string{vault.TagSnoozeUntil: until}, "demo"); err != nil {
+			if err := v.Snooze(ctx, s.Name, now.Add(d), "waiting for the vendor (demo)"); err != nil {
 				return err
 			}
 		}
 		if s.Disabled {
-			off := false
-			if err := v.Update(ctx, s.Name, vault.Attributes{Enabled: &off}); err != nil {
+			if err := v.Disable(ctx, s.Name, "demo"); err != nil {
 				return err
 			}
 		}
