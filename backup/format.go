@@ -21,7 +21,6 @@ const FormatVersion = 1
 const (
 	maxSecrets  = 1 << 20
 	maxVersions = 1 << 14
-	maxActor    = 1024
 	maxSourceID = 128
 )
 
@@ -207,7 +206,7 @@ func unmarshalV1(doc []byte) (*Backup, error) {
 			if err := vault.ValidateContentType(ver.ContentType); err != nil {
 				return nil, bad("secret %q version %d: %v", s.Name, ver.Version, err)
 			}
-			if len(ver.Actor) > maxActor || vault.Sanitize(ver.Actor) != ver.Actor {
+			if !vault.ValidActor(ver.Actor) {
 				return nil, bad("secret %q version %d: actor is too long or holds control characters", s.Name, ver.Version)
 			}
 			sd.Versions = append(sd.Versions, vault.Version{

@@ -357,7 +357,7 @@ func validateImport(secrets []SecretData) error {
 			if err := ValidateContentType(ver.ContentType); err != nil {
 				return fmt.Errorf("%q: %w", sd.Name, err)
 			}
-			if len(ver.Actor) > 1024 || Sanitize(ver.Actor) != ver.Actor {
+			if !ValidActor(ver.Actor) {
 				return fmt.Errorf("%w: %q: actor is too long or holds control characters", ErrInvalid, sd.Name)
 			}
 		}

@@ -164,7 +164,7 @@ func decodeSecret(b []byte) (*Secret, error) {
 		v.Created = d.time()
 		v.Expires = d.time()
 		v.NotBefore = d.time()
-		v.Actor = d.string(1024)
+		v.Actor = d.string(MaxActorLen)
 		v.Size = int(d.uvarint(MaxValueLen))
 		s.Versions = append(s.Versions, v)
 	}

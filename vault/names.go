@@ -13,6 +13,7 @@ const (
 	MaxTags           = 32
 	MaxTagKeyLen      = 64
 	MaxTagValueLen    = 512
+	MaxActorLen       = 1024
 )
 
 func nameByte(c byte) bool {
@@ -137,6 +138,12 @@ func ParseTags(words []string) (map[string]string, error) {
 		tags[k] = v
 	}
 	return tags, ValidateTags(tags)
+}
+
+// ValidActor reports whether an actor (user@host) read from outside, such
+// as a backup, is short and printable.
+func ValidActor(actor string) bool {
+	return len(actor) <= MaxActorLen && Sanitize(actor) == actor
 }
 
 // ValidateValue checks a value's size.
