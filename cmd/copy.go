@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"locket/tui/clip"
+	"locket/internal/clip"
 	"locket/vault"
 )
 

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"locket/internal/clip"
+	"locket/internal/e2e"
 	"locket/keyring"
-	"locket/tui/clip"
-	"locket/tui/e2e"
 	"locket/vault"
 )
 

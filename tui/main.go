@@ -12,7 +12,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"locket/tui/clip"
+	"locket/internal/clip"
 	"locket/tui/keys"
 	"locket/vault"
 )

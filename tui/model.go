@@ -31,7 +31,7 @@ import (
 )
 
 // CopyFunc places value on the clipboard and arranges for it to be
-// cleared after clearAfter (package tui/clip provides it).
+// cleared after clearAfter (package internal/clip provides it).
 type CopyFunc func(ctx context.Context, value []byte, clearAfter time.Duration) error
 
 // SubModel is a screen another package provides, such as the rotation
