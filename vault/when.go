@@ -104,3 +104,29 @@ func ParseWhen(s string, now time.Time) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// span says a duration in words, in the largest whole unit: "74 days",
+// "1 day", "5 hours", "3 minutes".
+func span(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	// Seconds between writing a secret and checking it must not turn
+	// "6 days" into "5 days".
+	d = d.Round(time.Minute)
+	unit := func(n int64, word string) string {
+		if n == 1 {
+			return "1 " + word
+		}
+		return fmt.Sprintf("%d %ss", n, word)
+	}
+	switch {
+	case d >= Day:
+		return unit(int64(d/Day), "day")
+	case d >= time.Hour:
+		return unit(int64(d/time.Hour), "hour")
+	case d >= time.Minute:
+		return unit(int64(d/time.Minute), "minute")
+	}
+	return "less than a minute"
+}
