@@ -428,7 +428,7 @@ func (v *Vault) Put(ctx context.Context, name string, value []byte, o PutOptions
 		case err != nil:
 			return err
 		case s.InTrash() && o.Mode == PutExisting:
-			return fmt.Errorf("%w: %q is in the trash", ErrNotFound, name)
+			return fmt.Errorf("%w: %q", ErrDeleted, name)
 		case s.InTrash():
 			return fmt.Errorf("%w: %q was deleted; recover it or purge it before reusing the name", ErrInTrash, name)
 		case o.Mode == PutCreate:
@@ -779,7 +779,7 @@ func (set Settings) Protected(deleted, now time.Time) (until time.Time, protecte
 // the trash, and purge protection must allow it.
 func (set Settings) CheckPurge(s *Secret, now time.Time) error {
 	if !s.InTrash() {
-		return fmt.Errorf("%w: %q is not in the trash; delete it first with locket rm", ErrInvalid, s.Name)
+		return fmt.Errorf("%w: %q is not in the trash; delete it first", ErrInvalid, s.Name)
 	}
 	if until, protected := set.Protected(s.Deleted, now); protected {
 		return fmt.Errorf("%w: %q can be purged from %s", ErrPurgeProtected, s.Name, until.Format(time.DateOnly))
