@@ -1,5 +1,5 @@
 // Package cmd is locket's command line: one file per command, the
-// passphrase sources, output formats and exit codes of SPEC.md.
+// passphrase sources, output formats and exit codes of docs/cli.md.
 package cmd
 
 import (
@@ -17,7 +17,7 @@ import (
 	"locket/vault"
 )
 
-// Exit codes, stable for scripts (SPEC "Exit codes").
+// Exit codes, stable for scripts (docs/cli.md, "Exit codes").
 const (
 	ExitOK        = 0
 	ExitError     = 1
@@ -104,7 +104,7 @@ func commandPath(root *cobra.Command, args []string) string {
 	return strings.TrimPrefix(c.CommandPath(), "locket ")
 }
 
-// exitCode maps an error to SPEC's exit codes.
+// exitCode maps an error to an exit code.
 func exitCode(err error) int {
 	var ee *exitError
 	switch {
