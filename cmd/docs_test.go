@@ -284,8 +284,10 @@ func realTool(name string) string {
 var linkRE = regexp.MustCompile(`\]\(([^)\s]+)\)`)
 
 // TestDocLinks checks that every relative link in README.md and docs/
-// points at a file that exists and, with a #fragment, at a heading of it.
+// points at a file that exists and, with a #fragment, at a heading of it,
+// and that every page can be reached from README.md by following links.
 func TestDocLinks(t *testing.T) {
+	links := map[string][]string{} // page -> pages it links to, repository-relative
 	anchors := map[string][]string{}
 	headings := func(path string) []string {
 		if a, ok := anchors[path]; ok {
@@ -316,7 +318,24 @@ func TestDocLinks(t *testing.T) {
 				if frag != "" && strings.HasSuffix(path, ".md") && !slices.Contains(headings(path), frag) {
 					t.Errorf("%s: link %s: no heading #%s in %s", where, target, frag, file)
 				}
+				if rel, err := filepath.Rel("..", path); err == nil {
+					links[page] = append(links[page], filepath.ToSlash(rel))
+				}
 			}
+		}
+	}
+	reached := map[string]bool{"README.md": true}
+	for queue := []string{"README.md"}; len(queue) > 0; queue = queue[1:] {
+		for _, to := range links[queue[0]] {
+			if !reached[to] {
+				reached[to] = true
+				queue = append(queue, to)
+			}
+		}
+	}
+	for _, page := range docPages(t) {
+		if !reached[page] {
+			t.Errorf("%s cannot be reached from README.md", page)
 		}
 	}
 }
