@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench.sh: the benchmark numbers of the README.
+# bench.sh: the benchmark numbers of docs/benchmarks.md.
 #
 # 1. The in-process benchmarks of vault (unlock, get, put, list at 1k, 10k
 #    and 100k secrets; bulk insert of 100k), once, with -benchmem.

@@ -13,7 +13,7 @@ import (
 	"locket/vault"
 )
 
-// Targets (issue 5, on a 2-core machine): export of 100k secrets <= 2 s,
+// Targets (docs/benchmarks.md, on a 2-core machine): export of 100k secrets <= 2 s,
 // import <= 5 s. Run with
 //
 //	go test -run XXX -bench . -benchmem -benchtime 1x ./backup

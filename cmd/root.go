@@ -1,5 +1,5 @@
 // Package cmd is locket's command line: one file per command, the
-// passphrase sources, output formats and exit codes of SPEC.md.
+// passphrase sources, output formats and exit codes of docs/cli.md.
 package cmd
 
 import (
@@ -17,7 +17,7 @@ import (
 	"locket/vault"
 )
 
-// Exit codes, stable for scripts (SPEC "Exit codes").
+// Exit codes, stable for scripts (docs/cli.md, "Exit codes").
 const (
 	ExitOK        = 0
 	ExitError     = 1
@@ -118,7 +118,7 @@ func hint(err error) string {
 	return ""
 }
 
-// exitCode maps an error to the exit codes.
+// exitCode maps an error to an exit code.
 func exitCode(err error) int {
 	var ee *exitError
 	switch {

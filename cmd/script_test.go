@@ -23,9 +23,11 @@ import (
 // re-executes it under that name, so the scripts run the real command line
 // in a separate process, exit codes and all.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	cmds := map[string]func(){
 		"locket": func() { os.Exit(Execute()) },
-	})
+	}
+	docCommands(cmds)
+	testscript.Main(m, cmds)
 }
 
 // testPassphrase is what Setup writes to $WORK/pass.

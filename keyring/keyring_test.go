@@ -89,7 +89,7 @@ func TestUnlockAndWrongPassphrase(t *testing.T) {
 	if !errors.Is(err, ErrWrongPassphrase) {
 		t.Fatalf("wrong passphrase: %v", err)
 	}
-	// SPEC invariant 4 fixes the words the user sees.
+	// docs/security.md fixes the words the user sees.
 	if err.Error() != "wrong passphrase or damaged vault header" {
 		t.Fatalf("error text %q", err)
 	}
@@ -185,7 +185,7 @@ func mustMarshal(t *testing.T, edit func(*Header), h *Header) []byte {
 	return c.Marshal()
 }
 
-// TestAssociatedData checks SPEC invariant 3 at its root: a sealed record
+// TestAssociatedData checks record binding (docs/security.md) at its root: a sealed record
 // opens only as the kind, key and version of the vault it was sealed for.
 func TestAssociatedData(t *testing.T) {
 	_, k := testKeyring(t, "pw")
@@ -310,7 +310,7 @@ func TestVectors(t *testing.T) {
 }
 
 // TestPackageDoc keeps the package documentation explaining the key
-// hierarchy, as DESIGN.md asks.
+// hierarchy (docs/security.md, "Keys").
 func TestPackageDoc(t *testing.T) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "keyring.go", nil, parser.ParseComments|parser.PackageClauseOnly)

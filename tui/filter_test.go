@@ -116,7 +116,7 @@ func TestFilterStaleRunStops(t *testing.T) {
 
 // TestEscapesRenderInert plants escape sequences in tags, a content type
 // and a value, and checks that no screen passes them to the terminal
-// (SPEC invariant 6).
+// (docs/security.md: terminal output is inert).
 func TestEscapesRenderInert(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "vault")
 	v, err := vault.Create(context.Background(), dir, []byte(testPass), vault.MinKDF, vault.DefaultSettings(), vault.Options{Now: func() testTime { return testNow }})

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Limits from SPEC.
+// Limits of names, values and tags (docs/cli.md).
 const (
 	MaxNameLen        = 256
 	MaxValueLen       = 64 * 1024

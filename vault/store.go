@@ -54,8 +54,8 @@ func key(kind byte, parts ...[]byte) []byte {
 func badgerOptions(dir string) badger.Options {
 	return badger.DefaultOptions(dir).
 		WithLogger(badgerLogger{}).
-		// An acknowledged write must survive kill -9 and power loss (SPEC
-		// invariant 5): updateLocked and batch call Sync after each commit,
+		// An acknowledged write must survive kill -9 and power loss
+		// (docs/security.md): updateLocked and batch call Sync after each commit,
 		// except for the audit event of a read (see txn.lazy).
 		WithSyncWrites(false).
 		WithMemTableSize(8 << 20).
@@ -73,7 +73,7 @@ func badgerOptions(dir string) badger.Options {
 		// silently missing key.
 		WithChecksumVerificationMode(options.OnBlockRead).
 		// Keep every value in the LSM tree, so that purging a secret and
-		// compacting removes its records (SPEC invariant 7); a sealed value is
+		// compacting removes its records (docs/security.md); a sealed value is
 		// at most 64 KiB plus overhead. This must stay below the batch size,
 		// 15% of the memtable.
 		WithValueThreshold(256 << 10).

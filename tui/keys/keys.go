@@ -59,7 +59,7 @@ type KeyMap struct {
 	ForceQuit key.Binding
 }
 
-// DefaultKeyMap returns SPEC's keys.
+// DefaultKeyMap returns the keys docs/tui.md lists.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
