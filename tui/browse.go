@@ -114,8 +114,7 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, km.Delete):
 		if s := m.list.selected(); s != nil {
 			name := s.Name
-			days := int(m.settings.Retention / vault.Day)
-			return m.ask(fmt.Sprintf("Delete %s?\nIt goes to the trash and can be recovered for %d days.", vault.Sanitize(name), days),
+			return m.ask(fmt.Sprintf("Delete %s?\nIt goes to the trash and can be recovered for %s.", vault.Sanitize(name), vault.FormatWords(m.settings.Retention)),
 				m.act("deleted "+vault.Sanitize(name)+" (in the trash; T to see it)", "", func(ctx context.Context, v vault.Service) error {
 					return v.Delete(ctx, name)
 				}))
@@ -483,15 +482,15 @@ func statusReason(s *vault.Secret, st vault.Status, now time.Time, set vault.Set
 	cur := s.Current()
 	switch st {
 	case vault.StatusExpired:
-		return " · expired " + short(now.Sub(cur.Expires)) + " ago"
+		return " · expired " + vault.FormatShort(now.Sub(cur.Expires)) + " ago"
 	case vault.StatusStale:
-		return " · not rotated for " + short(now.Sub(cur.Created))
+		return " · not rotated for " + vault.FormatShort(now.Sub(cur.Created))
 	case vault.StatusDue:
 		when, expiring := s.DueBy(now, set)
 		if expiring {
-			return " · expires in " + short(when.Sub(now))
+			return " · expires in " + vault.FormatShort(when.Sub(now))
 		}
-		return " · stale in " + short(when.Sub(now))
+		return " · stale in " + vault.FormatShort(when.Sub(now))
 	case vault.StatusSnoozed:
 		return " · until " + s.SnoozedUntil().Local().Format("2006-01-02")
 	case vault.StatusNotYetValid:
