@@ -74,6 +74,7 @@ func fillSource(t *testing.T, c *clock) *Vault {
 }
 
 func TestSnapshot(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := newClock()
 	v := fillSource(t, c)
@@ -159,16 +160,19 @@ func sameData(t *testing.T, got, want []SecretData) {
 }
 
 func TestImportRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, journal := range []bool{false, true} {
 		t.Run(fmt.Sprintf("journal=%v", journal), func(t *testing.T) {
+			t.Parallel()
+			var o Options
 			if journal {
-				lowerLimits(t)
+				o.limits = journalled()
 			}
 			ctx := context.Background()
 			c := newClock()
 			src := snapshot(t, fillSource(t, c))
 			c.Advance(Day)
-			dst := newVault(t, DefaultSettings(), c)
+			dst := newVaultWith(t, DefaultSettings(), c, o)
 			var done, total int
 			progress := make(chan ImportProgress)
 			read := make(chan struct{})
@@ -218,11 +222,10 @@ func TestImportRoundTrip(t *testing.T) {
 	}
 }
 
-// lowerLimits makes every import go through the journal in small chunks.
-func lowerLimits(t *testing.T) {
-	s, c := singleTxnLimit, chunkLimit
-	singleTxnLimit, chunkLimit = 0, 200
-	t.Cleanup(func() { singleTxnLimit, chunkLimit = s, c })
+// journalled are import limits that send every import through the
+// journal in small chunks.
+func journalled() *importLimits {
+	return &importLimits{singleTxn: 0, chunk: 200}
 }
 
 func data(name string, values ...string) SecretData {
@@ -245,6 +248,7 @@ func values(t *testing.T, v *Vault, name string) string {
 }
 
 func TestImportPlan(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	setup := func(t *testing.T) *Vault {
 		v := newVault(t, DefaultSettings(), newClock())
@@ -338,6 +342,7 @@ func TestImportPlan(t *testing.T) {
 }
 
 func TestImportRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v := newVault(t, DefaultSettings(), newClock())
 	mustPut(t, v, "keep", "k", PutOptions{})
@@ -369,6 +374,7 @@ func TestImportRejectsBadInput(t *testing.T) {
 }
 
 func TestImportSettingsAndPruning(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	set := DefaultSettings()
 	set.PurgeProtection = true
@@ -418,17 +424,21 @@ func TestImportSettingsAndPruning(t *testing.T) {
 // TestImportCrash stops a journalled import where a crash could stop it
 // and checks that the next writable open leaves all or nothing.
 func TestImportCrash(t *testing.T) {
+	t.Parallel()
 	for _, step := range []string{"staged", "committed"} {
 		t.Run(step, func(t *testing.T) {
-			lowerLimits(t)
+			t.Parallel()
+			limits := journalled()
+			crash := false
+			limits.crash = func(s string) bool { return crash && s == step }
 			ctx := context.Background()
-			v := newVault(t, DefaultSettings(), newClock())
+			v := newVaultWith(t, DefaultSettings(), newClock(), Options{limits: limits})
 			mustPut(t, v, "existing", "a", PutOptions{})
 			before := snapshot(t, v)
-			importCrash = func(s string) bool { return s == step }
+			crash = true
 			in := []SecretData{data("existing", "a", "b"), data("new/one", "1"), data("new/two", "2", "3")}
 			_, err := v.Import(ctx, in, ImportOptions{})
-			importCrash = nil
+			crash = false
 			if !errors.Is(err, errSimulatedCrash) {
 				t.Fatalf("err %v", err)
 			}
@@ -464,6 +474,7 @@ func TestImportCrash(t *testing.T) {
 }
 
 func TestJournalOpsRoundTrip(t *testing.T) {
+	t.Parallel()
 	ops := []importOp{{key: []byte("k1"), val: []byte("v1")}, {del: true, key: []byte("k2")}}
 	var b []byte
 	for _, op := range ops {

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Limits of names, values and tags (docs/cli.md).
+// The documented limits.
 const (
 	MaxNameLen        = 256
 	MaxValueLen       = 64 * 1024

@@ -1,6 +1,6 @@
 package vault
 
-// Tests of the security guarantees of docs/security.md, against the real files on
+// Tests of the security invariants 1-5 and 7, against the real files on
 // disk and against real processes killed with SIGKILL.
 
 import (
@@ -72,6 +72,7 @@ func assertNoCanary(t *testing.T, dir string, canaries []canary) {
 
 // TestScannerFindsCanaries proves that the scan used below can fail.
 func TestScannerFindsCanaries(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	c := makeCanary("feedbeef", 7)
 	os.WriteFile(filepath.Join(dir, "plain"), []byte("xx\x00\x00"+c.value[5:20]+"\x00yy"), 0o600)
@@ -80,9 +81,11 @@ func TestScannerFindsCanaries(t *testing.T) {
 	}
 }
 
-// TestCanaryCleanCloseAndCycles checks "no plaintext on disk" after a clean close
+// TestCanaryCleanCloseAndCycles is security invariant 1 after a clean close
 // and after update, rename, delete, recover and purge cycles.
 func TestCanaryCleanCloseAndCycles(t *testing.T) {
+	t.Parallel()
+	skipShort(t)
 	const n = 1000
 	token := newToken(t)
 	v := newVault(t, DefaultSettings(), nil)
@@ -288,9 +291,11 @@ func (w *writer) waitAcks(t *testing.T, n int) {
 	}
 }
 
-// TestCanaryKill9 checks "no plaintext on disk" after kill -9 of a writer:
+// TestCanaryKill9 is security invariant 1 after kill -9 of a writing process:
 // the directory is scanned as the killed process left it.
 func TestCanaryKill9(t *testing.T) {
+	t.Parallel()
+	skipShort(t)
 	token := newToken(t)
 	v := newVault(t, DefaultSettings(), nil)
 	dir := v.dir
@@ -357,9 +362,21 @@ func checkAcked(t *testing.T, dir, token string, w *writer) {
 	}
 }
 
-// TestCrashAcknowledgedWrites checks durability: a writer is killed at
+// TestCrashAcknowledgedWrites is security invariant 5: a writer is killed at
 // random moments, 20 times, and every write it acknowledged survives.
+// skipShort skips the crash and canary tests, which kill and restart
+// processes many times, under -short: CI runs them in its full pass, and
+// its -race pass (-short) is about calls racing in one process.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("crash and canary tests run in the full pass")
+	}
+}
+
 func TestCrashAcknowledgedWrites(t *testing.T) {
+	t.Parallel()
+	skipShort(t)
 	token := newToken(t)
 	v := newVault(t, DefaultSettings(), nil)
 	dir := v.dir
@@ -440,8 +457,9 @@ func readAll(dir string, names []string) (map[string]string, error) {
 }
 
 // TestTamper flips bytes in the store files: every read either fails or
-// returns the true value, never other data.
+// returns the true value, never other data (security invariant 3).
 func TestTamper(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	want := map[string]string{}
 	var names []string
@@ -535,8 +553,9 @@ func TestTamper(t *testing.T) {
 }
 
 // TestSwap copies sealed records over other records' keys: each copy is
-// detected.
+// detected (security invariant 3).
 func TestSwap(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "a", "value-a", PutOptions{})
 	mustPut(t, v, "a", "value-a2", PutOptions{})
@@ -591,7 +610,7 @@ func (v *Vault) indexKeyOf(name string) []byte {
 }
 
 // sealedRecords returns every stored version of every record of a secret:
-// the sealed bytes that purge must destroy.
+// the sealed bytes that security invariant 7 says purge destroys.
 func (v *Vault) sealedRecords(t *testing.T, name string) [][]byte {
 	t.Helper()
 	id := v.secretID(t, name)
@@ -620,9 +639,10 @@ func (v *Vault) sealedRecords(t *testing.T, name string) [][]byte {
 	return out
 }
 
-// TestPurgeLeavesNoSealedCopy checks "purge destroys", for records still in
+// TestPurgeLeavesNoSealedCopy is security invariant 7, for records still in
 // the memtable's log and for records already in tables.
 func TestPurgeLeavesNoSealedCopy(t *testing.T) {
+	t.Parallel()
 	for _, flushed := range []bool{false, true} {
 		t.Run(fmt.Sprintf("flushed=%v", flushed), func(t *testing.T) {
 			v := newVault(t, DefaultSettings(), nil)
@@ -689,6 +709,7 @@ func findSealed(files map[string][]byte, sealed []byte) string {
 // TestNewVaultSize is the size target: a new empty vault takes at most
 // 64 MiB on disk, counting allocated blocks and apparent sizes.
 func TestNewVaultSize(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	dir := v.dir
 	var apparent, allocated int64
@@ -717,7 +738,8 @@ func TestNewVaultSize(t *testing.T) {
 }
 
 func TestBadgerOptions(t *testing.T) {
-	o := badgerOptions(t.TempDir())
+	t.Parallel()
+	o := badgerOptions(t.TempDir(), debugLog{})
 	batch := o.MemTableSize * 15 / 100
 	// SyncWrites stays off: updateLocked syncs every change itself so that
 	// the audit event of a read needs no fsync. TestCrashAcknowledgedWrites covers kill -9.
@@ -736,6 +758,7 @@ func TestBadgerOptions(t *testing.T) {
 // TestEmptyMemtableLog: a kill between Badger creating a memtable log and
 // sizing it leaves an empty file, which Badger alone refuses to open.
 func TestEmptyMemtableLog(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "k", "v", PutOptions{})
 	dir := v.dir
@@ -764,6 +787,7 @@ const (
 // empty, alone or beside a write-ahead log that needs replaying. Readers
 // and writers must still open the vault and read every write.
 func TestEmptyValueLog(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		readOnly bool
@@ -812,6 +836,7 @@ func TestHelperPasswd(t *testing.T) {
 		fmt.Println("error", err)
 		os.Exit(1)
 	}
+	fmt.Println("ready")
 	for i := from + 1; ; i++ {
 		if err := v.ChangePassphrase(ctx, fmt.Appendf(nil, "pass-%d", i%2), MinKDF); err != nil {
 			fmt.Println("error", err)
@@ -825,6 +850,8 @@ func TestHelperPasswd(t *testing.T) {
 // the vault always opens with the last acknowledged passphrase or the one
 // being set, never neither.
 func TestPasswdCrash(t *testing.T) {
+	t.Parallel()
+	skipShort(t)
 	dir := filepath.Join(t.TempDir(), "vault")
 	v, err := Create(ctx, dir, []byte("pass-0"), MinKDF, DefaultSettings(), Options{})
 	if err != nil {
@@ -836,24 +863,56 @@ func TestPasswdCrash(t *testing.T) {
 	for round := range 5 {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperPasswd$", "-test.count=1")
 		cmd.Env = append(os.Environ(), envPasswdDir+"="+dir, envPasswdFrom+"="+strconv.Itoa(current))
-		var out bytes.Buffer
-		cmd.Stdout = &out
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		d, _ := rand.Int(rand.Reader, big.NewInt(700))
-		time.Sleep(time.Duration(200+d.Int64()) * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
+		lines := make(chan string)
+		go func() {
+			defer close(lines)
+			sc := bufio.NewScanner(stdout)
+			for sc.Scan() {
+				lines <- sc.Text()
+			}
+		}()
 		acked := current
-		for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		read := func(line string) {
 			if n, ok := strings.CutPrefix(line, "passwd "); ok {
 				acked, _ = strconv.Atoi(n)
 				changes++
-			} else if line != "" {
-				t.Fatalf("helper: %s", line)
+			} else if line != "ready" {
+				t.Fatalf("round %d: helper: %s", round, line)
 			}
 		}
+		// The kill must land while a change is under way, whatever the
+		// machine's load: wait until the helper has opened the vault and
+		// finished one change, which also times a change here and now,
+		// then kill it at a random moment within about two more.
+		next := func(what string) string {
+			select {
+			case line, ok := <-lines:
+				if !ok {
+					t.Fatalf("round %d: the helper ended before %s", round, what)
+				}
+				return line
+			case <-time.After(2 * time.Minute):
+				t.Fatalf("round %d: no %s from the helper", round, what)
+			}
+			return ""
+		}
+		read(next("readiness"))
+		start := time.Now()
+		read(next("first change"))
+		d, _ := rand.Int(rand.Reader, big.NewInt(2*int64(time.Since(start))+1))
+		time.Sleep(time.Duration(d.Int64()))
+		cmd.Process.Signal(syscall.SIGKILL)
+		for line := range lines {
+			read(line)
+		}
+		cmd.Wait()
 		var opened *Vault
 		for _, p := range []int{acked, 1 - acked} {
 			if opened, err = Open(ctx, dir, fmt.Appendf(nil, "pass-%d", p), Options{}); err == nil {

@@ -14,6 +14,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/user"
@@ -41,6 +42,7 @@ type Vault struct {
 	// mu serialises writers: the audit chain needs one writer at a time.
 	mu       sync.Mutex
 	settings Settings
+	limits   importLimits
 
 	// The gate lets Close end a session under running calls: every call
 	// enters it, and Close shuts it, cancels the calls in flight through
@@ -55,7 +57,10 @@ type Vault struct {
 }
 
 func newSession(dir string, db *badger.DB, kr *keyring.Keyring, hdr *keyring.Header, readOnly bool, opts Options) *Vault {
-	v := &Vault{dir: dir, db: db, kr: kr, header: hdr, readOnly: readOnly, now: opts.Now, actor: opts.Actor}
+	v := &Vault{dir: dir, db: db, kr: kr, header: hdr, readOnly: readOnly, now: opts.Now, actor: opts.Actor, limits: defaultImportLimits}
+	if opts.limits != nil {
+		v.limits = *opts.limits
+	}
 	v.closing, v.stop = context.WithCancel(context.Background())
 	return v
 }
@@ -96,6 +101,12 @@ type Options struct {
 	Now func() time.Time
 	// Actor names who acts in versions and audit events (default user@host).
 	Actor string
+	// Log receives the store's diagnostics (Badger's warnings, repairs);
+	// nil discards them. It must not be a terminal the TUI draws on.
+	Log io.Writer
+
+	// limits replace the import limits in this package's tests.
+	limits *importLimits
 }
 
 func (o *Options) fill() {
@@ -139,7 +150,6 @@ var (
 // Create makes a new vault in dir, which must not hold one already. The
 // directory is created with mode 0700 if it does not exist.
 func Create(ctx context.Context, dir string, passphrase []byte, kdf KDFParams, set Settings, opts Options) (*Vault, error) {
-	privateFiles()
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
@@ -167,7 +177,7 @@ func Create(ctx context.Context, dir string, passphrase []byte, kdf KDFParams, s
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	opts.fill()
-	db, err := openBadger(ctx, dir, opts.Wait, false)
+	db, err := openBadger(ctx, dir, opts.Wait, false, debugLog{opts.Log})
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +222,6 @@ func ReadHeader(dir string) (*keyring.Header, error) {
 // first finishes any purge a crash interrupted and purges trash past its
 // retention.
 func Open(ctx context.Context, dir string, passphrase []byte, opts Options) (*Vault, error) {
-	privateFiles()
 	hdr, err := ReadHeader(dir)
 	if err != nil {
 		return nil, err
@@ -226,7 +235,7 @@ func Open(ctx context.Context, dir string, passphrase []byte, opts Options) (*Va
 
 func openUnlocked(ctx context.Context, dir string, hdr *keyring.Header, kr *keyring.Keyring, opts Options) (*Vault, error) {
 	opts.fill()
-	db, err := openBadger(ctx, dir, opts.Wait, opts.ReadOnly)
+	db, err := openBadger(ctx, dir, opts.Wait, opts.ReadOnly, debugLog{opts.Log})
 	if err != nil {
 		kr.Wipe()
 		return nil, err
@@ -263,6 +272,9 @@ func (v *Vault) Close() error {
 		v.closeErr = v.db.Close()
 		v.db = nil
 		v.kr.Wipe()
+		if !v.readOnly {
+			tightenFiles(filepath.Join(v.dir, dbDir))
+		}
 	})
 	return v.closeErr
 }
@@ -606,8 +618,8 @@ type Attributes struct {
 }
 
 // Update changes the current version's attributes or the enabled flag.
-// Attributes describe how a value may be used, not the value, so they
-// change in place like Key Vault's "update secret properties".
+// Attributes describe how a value may be used, not the value, so the contract
+// lets them change in place like Key Vault's "update secret properties".
 func (v *Vault) Update(ctx context.Context, name string, a Attributes) (err error) {
 	ctx, done, err := v.enter(ctx)
 	if err != nil {
