@@ -114,7 +114,7 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 			close(tasks)
 			judging.Wait()
 		}()
-		err := tx.eachSecret(func(id []byte, s *Secret) error {
+		err := v.eachSecret(ctx, tx, func(id []byte, s *Secret) error {
 			if !s.InTrash() && s.Enabled {
 				live[string(id)] = &entry{s: s}
 			}

@@ -35,13 +35,13 @@ func TestGetLeavesNoTable(t *testing.T) {
 	for i := range 300 {
 		mustPut(t, v, fmt.Sprintf("svc%d/key", i), "value", PutOptions{})
 	}
-	dir := v.Dir()
+	dir := v.dir
 	v = reopen(t, v, Options{})
 	v.Close()
 	before := tables(t, dir)
 	for range 20 {
 		v := reopen(t, v, Options{})
-		if _, _, err := v.Get(ctx, "svc7/key", 0, "get"); err != nil {
+		if _, _, err := v.Get(ctx, "svc7/key", 0, OpGet); err != nil {
 			t.Fatal(err)
 		}
 		if err := v.Close(); err != nil {

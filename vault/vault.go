@@ -52,6 +52,11 @@ type Vault struct {
 	stop      context.CancelFunc
 	closeOnce sync.Once
 	closeErr  error
+
+	// watchers receive the committed changes (Changes).
+	watchers watchers
+	// cache holds decoded metadata when Options.Cache asks for it.
+	cache *metaCache
 }
 
 func newSession(dir string, db *badger.DB, kr *keyring.Keyring, hdr *keyring.Header, readOnly bool, opts Options) *Vault {
@@ -96,6 +101,10 @@ type Options struct {
 	Now func() time.Time
 	// Actor names who acts in versions and audit events (default user@host).
 	Actor string
+	// Cache keeps every secret's decoded metadata (never a value) in
+	// memory, so that lists and checks do not decrypt the whole vault each
+	// time. For a long-lived process that owns the vault: the agent.
+	Cache bool
 }
 
 func (o *Options) fill() {
@@ -232,6 +241,9 @@ func openUnlocked(ctx context.Context, dir string, hdr *keyring.Header, kr *keyr
 		return nil, err
 	}
 	v := newSession(dir, db, kr, hdr, opts.ReadOnly, opts)
+	if opts.Cache {
+		v.cache = &metaCache{}
+	}
 	err = v.read(ctx, func(tx *txn) error {
 		var err error
 		v.settings, err = tx.getSettings()
@@ -263,8 +275,16 @@ func (v *Vault) Close() error {
 		v.closeErr = v.db.Close()
 		v.db = nil
 		v.kr.Wipe()
+		v.watchers.close()
 	})
 	return v.closeErr
+}
+
+// Changes reports the changes this session commits. A vault is written
+// only through its one open session (the directory lock), so that is
+// every change while it is open.
+func (v *Vault) Changes(ctx context.Context) (<-chan Change, error) {
+	return v.watchers.add(ctx)
 }
 
 // Info describes the open vault.
@@ -521,6 +541,15 @@ func (v *Vault) Secret(ctx context.Context, name string) (_ Secret, err error) {
 		return Secret{}, err
 	}
 	defer done(&err)
+	if v.cache != nil {
+		if err := v.cache.ensure(ctx, v); err != nil {
+			return Secret{}, err
+		}
+		if s, ok := v.cache.secret(name); ok {
+			return *s, nil
+		}
+		return Secret{}, errNoSecret(name)
+	}
 	var s *Secret
 	err = v.read(ctx, func(tx *txn) error {
 		var err error
@@ -562,15 +591,22 @@ func (v *Vault) List(ctx context.Context, o ListOptions) (_ []Secret, err error)
 		at = v.now()
 	}
 	set := v.currentSettings()
+	keep := func(s *Secret) bool {
+		if s.InTrash() != o.Deleted || !strings.HasPrefix(s.Name, o.Prefix) || !hasTags(s, o.Tags) {
+			return false
+		}
+		return len(o.Statuses) == 0 || slices.Contains(o.Statuses, s.Status(at, set))
+	}
+	if v.cache != nil {
+		if err := v.cache.ensure(ctx, v); err != nil {
+			return nil, err
+		}
+		return v.cache.list(o.Prefix, keep), nil
+	}
 	var found []*Secret
 	err = v.read(ctx, func(tx *txn) error {
 		var err error
-		found, err = tx.secrets(ctx, func(s *Secret) bool {
-			if s.InTrash() != o.Deleted || !strings.HasPrefix(s.Name, o.Prefix) || !hasTags(s, o.Tags) {
-				return false
-			}
-			return len(o.Statuses) == 0 || slices.Contains(o.Statuses, s.Status(at, set))
-		})
+		found, err = tx.secrets(ctx, keep)
 		return err
 	})
 	if err != nil {
