@@ -41,14 +41,15 @@ type Config struct {
 // Server is an agent: it holds one unlocked vault and serves it to the
 // processes of its user over a Unix socket.
 type Server struct {
-	cfg      Config
-	started  time.Time
-	listener *peerListener
-	sockInfo os.FileInfo
-	http     *http.Server
-	done     chan struct{}
-	stopOnce sync.Once
-	unlockMu sync.Mutex
+	cfg       Config
+	started   time.Time
+	listener  *peerListener
+	sockInfo  os.FileInfo
+	http      *http.Server
+	done      chan struct{}
+	stopOnce  sync.Once
+	closeOnce sync.Once
+	unlockMu  sync.Mutex
 
 	mu       sync.Mutex
 	svc      vault.Service // nil while locked
@@ -133,26 +134,30 @@ loop:
 			break loop
 		}
 	}
+	s.closeListener()
 	s.lock("agent stopping")
-	// Give a stop request's answer a moment to leave; an event stream
-	// never ends by itself, so the wait is bounded.
+	// Give answers in flight a moment to leave; the wait is bounded
+	// because a client may hold its connection open.
 	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	s.http.Shutdown(sctx)
 	cancel()
 	s.http.Close()
-	s.removeSocket()
-	if errors.Is(err, http.ErrServerClosed) {
+	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
 		err = nil
 	}
 	return err
 }
 
-// removeSocket removes the socket file if it is still the one this agent
-// bound: a newer agent may have replaced it.
-func (s *Server) removeSocket() {
-	if fi, err := os.Stat(s.cfg.Socket); err == nil && os.SameFile(fi, s.sockInfo) {
-		os.Remove(s.cfg.Socket)
-	}
+// closeListener stops taking connections and removes the socket file if
+// it is still the one this agent bound (a newer agent may have replaced
+// it): from then on clients find no agent.
+func (s *Server) closeListener() {
+	s.closeOnce.Do(func() {
+		s.listener.Close()
+		if fi, err := os.Stat(s.cfg.Socket); err == nil && os.SameFile(fi, s.sockInfo) {
+			os.Remove(s.cfg.Socket)
+		}
+	})
 }
 
 // Stop makes Serve return.
@@ -380,9 +385,13 @@ func (s *Server) handleLock(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, s.Status())
 }
 
+// handleStop answers once no new client can reach this agent, so that
+// whoever asked sees it gone when the answer arrives.
 func (s *Server) handleStop(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, s.Status())
 	s.cfg.Log.Printf("stop request")
+	st := s.Status()
+	s.closeListener()
+	writeJSON(w, st)
 	s.Stop()
 }
 
