@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"locket/internal/agent"
 	"locket/tui"
 	"locket/vault"
 )
@@ -60,6 +61,7 @@ type app struct {
 
 	vaultDir       string
 	passphraseFile string
+	noAgent        bool
 }
 
 // commands lists the constructors of every subcommand. Each command's file
@@ -120,7 +122,8 @@ func exitCode(err error) int {
 	switch {
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.Is(err, vault.ErrWrongPassphrase), errors.Is(err, vault.ErrBadHeader), errors.Is(err, errNoPassphrase):
+	case errors.Is(err, vault.ErrWrongPassphrase), errors.Is(err, vault.ErrBadHeader), errors.Is(err, errNoPassphrase),
+		errors.Is(err, agent.ErrLocked):
 		return ExitUnlock
 	case errors.Is(err, vault.ErrBusy):
 		return ExitBusy
@@ -160,6 +163,7 @@ With no command and a terminal, locket opens the terminal UI.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.vaultDir, "vault", "", "vault directory (default $LOCKET_VAULT or $XDG_DATA_HOME/locket/vault)")
 	pf.StringVar(&a.passphraseFile, "passphrase-file", "", "read the vault passphrase from this file")
+	pf.BoolVar(&a.noAgent, "no-agent", false, "open the vault directly, not through its agent (also LOCKET_AGENT=off)")
 	for _, f := range commands {
 		c := f(a)
 		if c.Args == nil {
