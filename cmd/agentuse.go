@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"locket/internal/agent"
+	"locket/tui"
 	"locket/vault"
 )
 
@@ -160,4 +161,58 @@ func canPrompt() bool {
 	}
 	defer tty.Close()
 	return isTerminal(tty)
+}
+
+// uiConfig is the TUI's configuration for this vault: through its agent
+// unless the agent is turned off.
+func (a *app) uiConfig(readOnly bool) tui.Config {
+	cfg := tui.Config{Dir: a.dir(), ReadOnly: readOnly}
+	if !a.agentAllowed() {
+		return cfg
+	}
+	dir, err := a.absDir()
+	if err != nil {
+		return cfg
+	}
+	c, err := a.agentClient()
+	if err != nil {
+		return cfg
+	}
+	cfg.Agent = uiAgent{a: a, c: c, dir: dir}
+	return cfg
+}
+
+// uiAgent is tui.Agent over this vault's agent. Each session is a client
+// of its own, since the TUI closes a session when it locks.
+type uiAgent struct {
+	a   *app
+	c   *agent.Client
+	dir string
+}
+
+func (u uiAgent) Session(ctx context.Context) (vault.Service, error) {
+	st, err := u.c.Status(ctx)
+	if err != nil || st.Locked {
+		return nil, nil
+	}
+	return agent.NewClient(u.c.Socket()), nil
+}
+
+func (u uiAgent) Unlock(ctx context.Context, passphrase []byte) (vault.Service, error) {
+	_, err := u.a.startAndUnlock(ctx, u.c, u.dir, passphrase, 0)
+	switch {
+	case errors.Is(err, agent.ErrAgentOff):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return agent.NewClient(u.c.Socket()), nil
+}
+
+func (u uiAgent) Lock(ctx context.Context) error {
+	_, err := u.c.Lock(ctx)
+	if errors.Is(err, agent.ErrNoAgent) {
+		return nil
+	}
+	return err
 }

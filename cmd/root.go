@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"locket/internal/agent"
-	"locket/tui"
 	"locket/vault"
 )
 
@@ -150,7 +149,7 @@ With no command and a terminal, locket opens the terminal UI.`,
 			if !isTerminal(a.stdin) {
 				return usageError("no command given; run 'locket --help' for the commands")
 			}
-			return a.runUI(cmd.Context(), tui.Config{Dir: a.dir()})
+			return a.runUI(cmd.Context(), a.uiConfig(false))
 		},
 	}
 	root.SetIn(a.stdin)
