@@ -220,12 +220,13 @@ func errNoSecret(name string) error { return fmt.Errorf("%w: no secret %q", ErrN
 
 func (t *txn) putSecret(id []byte, s *Secret) {
 	k := key(kindMeta, id)
-	t.set(k, t.seal(kindMeta, k, encodeSecret(s)))
+	enc := encodeSecret(s)
+	t.set(k, t.seal(kindMeta, k, enc))
 	if c := t.v.cache; c != nil {
 		// The cache gets its own copy, taken now: the caller may change s
 		// later in the transaction, and the cache's copies never change.
 		id, s := slices.Clone(id), s.Clone()
-		t.onCommit(func() { c.put(id, &s) })
+		t.onCommit(func() { c.put(id, &s, enc) })
 	}
 }
 

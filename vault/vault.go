@@ -577,58 +577,70 @@ type ListOptions struct {
 }
 
 // List returns the matching secrets' metadata, sorted by name.
-func (v *Vault) List(ctx context.Context, o ListOptions) (_ []Secret, err error) {
-	ctx, done, err := v.enter(ctx)
+func (v *Vault) List(ctx context.Context, o ListOptions) (out []Secret, err error) {
+	err = v.list(ctx, o, func(ctx context.Context, keep func(*Secret) bool) error {
+		if v.cache != nil {
+			if err := v.cache.ensure(ctx, v); err != nil {
+				return err
+			}
+			out = v.cache.list(o.Prefix, keep)
+			return nil
+		}
+		var found []*Secret
+		err := v.read(ctx, func(tx *txn) error {
+			var err error
+			found, err = tx.secrets(ctx, keep)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		// Sort small (name, index) pairs, contiguous in memory, rather than
+		// the large structs or pointers to them: at 100k secrets this halves
+		// the sort.
+		type byName struct {
+			name string
+			i    int
+		}
+		keys := make([]byName, len(found))
+		for i, s := range found {
+			keys[i] = byName{s.Name, i}
+		}
+		slices.SortFunc(keys, func(a, b byName) int { return strings.Compare(a.name, b.name) })
+		out = make([]Secret, len(found))
+		for i, k := range keys {
+			out[i] = *found[k.i]
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// list admits a call that lists what o selects (List, ListPacked) and
+// runs fn with the call's context and o's filter.
+func (v *Vault) list(ctx context.Context, o ListOptions, fn func(ctx context.Context, keep func(*Secret) bool) error) (err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return err
+	}
 	defer done(&err)
 	if err := ValidatePrefix(o.Prefix); err != nil {
-		return nil, err
+		return err
 	}
 	at := o.At
 	if at.IsZero() {
 		at = v.now()
 	}
 	set := v.currentSettings()
-	keep := func(s *Secret) bool {
+	return fn(ctx, func(s *Secret) bool {
 		if s.InTrash() != o.Deleted || !strings.HasPrefix(s.Name, o.Prefix) || !hasTags(s, o.Tags) {
 			return false
 		}
 		return len(o.Statuses) == 0 || slices.Contains(o.Statuses, s.Status(at, set))
-	}
-	if v.cache != nil {
-		if err := v.cache.ensure(ctx, v); err != nil {
-			return nil, err
-		}
-		return v.cache.list(o.Prefix, keep), nil
-	}
-	var found []*Secret
-	err = v.read(ctx, func(tx *txn) error {
-		var err error
-		found, err = tx.secrets(ctx, keep)
-		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	// Sort small (name, index) pairs, contiguous in memory, rather than
-	// the large structs or pointers to them: at 100k secrets this halves
-	// the sort.
-	type byName struct {
-		name string
-		i    int
-	}
-	keys := make([]byName, len(found))
-	for i, s := range found {
-		keys[i] = byName{s.Name, i}
-	}
-	slices.SortFunc(keys, func(a, b byName) int { return strings.Compare(a.name, b.name) })
-	out := make([]Secret, len(found))
-	for i, k := range keys {
-		out[i] = *found[k.i]
-	}
-	return out, nil
 }
 
 // Attributes change a secret without adding a version. Nil fields stay.
