@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -76,6 +77,18 @@ type errorBody struct {
 // callResponse holds a call's results, without its error.
 type callResponse struct {
 	Results []jsonRaw `json:"results"`
+}
+
+// List is the one call whose answer is not JSON: the secrets travel as
+// vault.EncodeSecrets packs them (application/octet-stream). As JSON,
+// 100k secrets are 30 MB that take a client seconds to read, which would
+// make `locket list` through the agent slower than opening the vault.
+const packedMethod = "List"
+
+// packedLister is a vault that packs lists itself (vault.ListPacked): the
+// vault with the metadata cache sends its stored records as they are.
+type packedLister interface {
+	ListPacked(ctx context.Context, o vault.ListOptions) ([]byte, error)
 }
 
 // errorCode is err's code on the wire.

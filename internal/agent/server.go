@@ -436,6 +436,10 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
+	if name == packedMethod {
+		s.handleList(w, r, svc, in[1].Interface().(vault.ListOptions), start)
+		return
+	}
 	out := reflect.ValueOf(svc).MethodByName(name).Call(in)
 	if e, _ := out[len(out)-1].Interface().(error); e != nil {
 		s.cfg.Log.Printf("%s: %s (%s)", name, errorCode(e), time.Since(start).Round(time.Microsecond))
@@ -453,6 +457,28 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	}
 	s.cfg.Log.Printf("%s: ok (%s)", name, time.Since(start).Round(time.Microsecond))
 	writeJSON(w, resp)
+}
+
+// handleList answers List with the packed secrets (see packedMethod).
+func (s *Server) handleList(w http.ResponseWriter, r *http.Request, svc vault.Service, o vault.ListOptions, start time.Time) {
+	var packed []byte
+	var err error
+	if pl, ok := svc.(packedLister); ok {
+		packed, err = pl.ListPacked(r.Context(), o)
+	} else {
+		var list []vault.Secret
+		if list, err = svc.List(r.Context(), o); err == nil {
+			packed = vault.EncodeSecrets(list)
+		}
+	}
+	if err != nil {
+		s.cfg.Log.Printf("List: %s (%s)", errorCode(err), time.Since(start).Round(time.Microsecond))
+		writeError(w, err)
+		return
+	}
+	s.cfg.Log.Printf("List: ok (%s)", time.Since(start).Round(time.Microsecond))
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Write(packed)
 }
 
 // handleEvents streams the vault's changes, one JSON object a line, until

@@ -2,6 +2,9 @@ package agent
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net/http"
 	"time"
 
 	"locket/vault"
@@ -43,9 +46,18 @@ func (c *Client) Secret(ctx context.Context, name string) (s vault.Secret, err e
 	return s, err
 }
 
-func (c *Client) List(ctx context.Context, o vault.ListOptions) (s []vault.Secret, err error) {
-	err = c.call(ctx, "List", []any{o}, &s)
-	return s, err
+// List's answer is packed, not JSON (see packedMethod).
+func (c *Client) List(ctx context.Context, o vault.ListOptions) ([]vault.Secret, error) {
+	resp, err := c.send(ctx, http.MethodPost, "call/"+packedMethod, []any{o})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	packed, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("agent: read answer: %w", err)
+	}
+	return vault.DecodeSecrets(packed)
 }
 
 func (c *Client) Tag(ctx context.Context, name string, ch vault.TagChange) error {
