@@ -1,5 +1,5 @@
 // Package cmd is locket's command line: one file per command, the
-// passphrase sources, output formats and exit codes of SPEC.md.
+// passphrase sources, output formats and exit codes of the README.
 package cmd
 
 import (
@@ -17,7 +17,7 @@ import (
 	"locket/vault"
 )
 
-// Exit codes, stable for scripts (SPEC "Exit codes").
+// Exit codes, stable for scripts (documented in the README).
 const (
 	ExitOK        = 0
 	ExitError     = 1
@@ -111,6 +111,10 @@ func hint(err error) string {
 	switch {
 	case errors.Is(err, vault.ErrDisabled):
 		return "; enable it with locket update --enable"
+	case errors.Is(err, vault.ErrDeleted):
+		return "; locket recover brings it back"
+	case errors.Is(err, vault.ErrConflict):
+		return "; choose --on-conflict new-version or skip"
 	}
 	return ""
 }

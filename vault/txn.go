@@ -97,7 +97,7 @@ func (v *Vault) updateLocked(fn func(*txn) error) error {
 	if err := t.tx.Commit(); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
-	// A change is acknowledged only once it is on disk (SPEC invariant 5).
+	// A change is acknowledged only once it is on disk (security invariant 5).
 	// The audit event of a read is not a change: it reaches the page cache,
 	// which survives kill -9, and is synced with the next write, so a get
 	// costs no fsync.
@@ -189,7 +189,7 @@ func (t *txn) lookup(name string) ([]byte, *Secret, error) {
 func (t *txn) lookupLive(name string) ([]byte, *Secret, error) {
 	id, s, err := t.lookup(name)
 	if err == nil && s.InTrash() {
-		return nil, nil, fmt.Errorf("%w: %q is in the trash (locket recover %s)", ErrNotFound, name, Sanitize(name))
+		return nil, nil, fmt.Errorf("%w: %q", ErrDeleted, name)
 	}
 	return id, s, err
 }
@@ -479,7 +479,7 @@ func (t *txn) pendingPurges() map[string]bool {
 // scrub drops, from every level of the store, the records of secrets whose
 // purge is committed, then clears the markers. Badger's DropPrefix flushes
 // the memtables and rewrites the tables that hold those keys, so no sealed
-// copy of them stays in the vault directory (SPEC invariant 7).
+// copy of them stays in the vault directory (security invariant 7).
 func (v *Vault) scrub() error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
