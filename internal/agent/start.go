@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -58,6 +59,7 @@ func Start(ctx context.Context, exe, dir, socket string) error {
 	c.Stdout, c.Stderr = w, logf
 	c.Dir = "/"
 	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	inheritNothing()
 	err = c.Start()
 	w.Close()
 	if err != nil {
@@ -79,6 +81,27 @@ func Start(ctx context.Context, exe, dir, socket string) error {
 	case <-ctx.Done():
 		c.Process.Kill()
 		return fmt.Errorf("start agent: %w", ctx.Err())
+	}
+}
+
+// inheritNothing marks every descriptor above stderr close-on-exec. The
+// agent outlives whoever started it: a descriptor that process inherited
+// without the flag (a terminal, the write end of a $(...) pipe) would stay
+// open in the agent and keep its reader waiting for an end that never
+// comes. Go sets the flag on what it opens itself; this covers the rest.
+func inheritNothing() {
+	dir := "/proc/self/fd"
+	if _, err := os.Stat(dir); err != nil {
+		dir = "/dev/fd"
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
 	}
 }
 
