@@ -54,7 +54,8 @@ and restarts its ttl.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stderr, "locket: unlocked until %s (agent pid %d)\n", st.LocksAt.Local().Format(time.DateTime), st.PID)
+			fmt.Fprintf(a.stderr, "locket: unlocked (agent pid %d); locks after %s without use, at %s at the latest\n",
+				st.PID, vault.FormatDuration(st.Idle), st.Since.Add(st.TTL).Local().Format(time.DateTime))
 			return nil
 		},
 	}
