@@ -66,3 +66,5 @@ require (
 	golang.org/x/tools v0.52.0 // indirect
 	google.golang.org/protobuf v1.36.7 // indirect
 )
+
+replace github.com/trustelem/zxcvbn => ./internal/third_party/zxcvbn

@@ -21,6 +21,8 @@ type eventJSON struct {
 	Actor   string `json:"actor"`
 	Outcome string `json:"outcome"`
 	Note    string `json:"note,omitempty"`
+	// Client is the process an agent served: pid and command line.
+	Client *vault.Client `json:"client,omitempty"`
 }
 
 func newAuditCmd(a *app) *cobra.Command {
@@ -49,7 +51,7 @@ renames. 'locket audit verify' checks the hash chain.`,
 				if asJSON {
 					out := make([]eventJSON, 0, len(events))
 					for _, e := range events {
-						out = append(out, eventJSON{e.Seq, jsonTime(e.Time), string(e.Op), e.Secret, e.Version, e.Actor, e.Outcome, e.Note})
+						out = append(out, eventJSON{e.Seq, jsonTime(e.Time), string(e.Op), e.Secret, e.Version, e.Actor, e.Outcome, e.Note, e.Client})
 					}
 					return writeJSON(a.stdout, out)
 				}

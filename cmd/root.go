@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"locket/tui"
+	"locket/internal/agent"
 	"locket/vault"
 )
 
@@ -60,6 +60,7 @@ type app struct {
 
 	vaultDir       string
 	passphraseFile string
+	noAgent        bool
 }
 
 // commands lists the constructors of every subcommand. Each command's file
@@ -124,7 +125,8 @@ func exitCode(err error) int {
 	switch {
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.Is(err, vault.ErrWrongPassphrase), errors.Is(err, vault.ErrBadHeader), errors.Is(err, errNoPassphrase):
+	case errors.Is(err, vault.ErrWrongPassphrase), errors.Is(err, vault.ErrBadHeader), errors.Is(err, errNoPassphrase),
+		errors.Is(err, agent.ErrLocked):
 		return ExitUnlock
 	case errors.Is(err, vault.ErrBusy):
 		return ExitBusy
@@ -151,7 +153,7 @@ With no command and a terminal, locket opens the terminal UI.`,
 			if !isTerminal(a.stdin) {
 				return usageError("no command given; run 'locket --help' for the commands")
 			}
-			return a.runUI(cmd.Context(), tui.Config{Dir: a.dir()})
+			return a.runUI(cmd.Context(), a.uiConfig(false))
 		},
 	}
 	root.SetIn(a.stdin)
@@ -164,6 +166,7 @@ With no command and a terminal, locket opens the terminal UI.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.vaultDir, "vault", "", "vault directory (default $LOCKET_VAULT or $XDG_DATA_HOME/locket/vault)")
 	pf.StringVar(&a.passphraseFile, "passphrase-file", "", "read the vault passphrase from this file")
+	pf.BoolVar(&a.noAgent, "no-agent", false, "open the vault directly, not through its agent (also LOCKET_AGENT=off)")
 	for _, f := range commands {
 		c := f(a)
 		if c.Args == nil {

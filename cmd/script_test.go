@@ -78,6 +78,9 @@ func setupScript(e *testscript.Env) error {
 	e.Setenv("LOCKET_PASSPHRASE", "")
 	e.Setenv("LOCKET_PASSPHRASE_COMMAND", "")
 	e.Setenv("NO_COLOR", "1")
+	// An agent started by a script would outlive it; the agent has its
+	// own end-to-end tests (agent_test.go).
+	e.Setenv("LOCKET_AGENT", "off")
 	return nil
 }
 

@@ -31,7 +31,7 @@ With --read-only the vault is opened with a shared lock and the UI offers
 no action that changes it. Set LOCKET_LOG=FILE to write diagnostics to FILE.`,
 		Example: "  locket ui\n  locket ui --read-only",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runUI(cmd.Context(), tui.Config{Dir: a.dir(), ReadOnly: readOnly})
+			return a.runUI(cmd.Context(), a.uiConfig(readOnly))
 		},
 	}
 	c.Flags().BoolVar(&readOnly, "read-only", false, "offer no action that changes the vault")

@@ -132,18 +132,27 @@ const (
 	readWrite               // changes, or hands out values (audited)
 )
 
-// open unlocks the vault for a command.
+// open unlocks the vault for a command: this is the one place that
+// chooses between the vault's agent and opening the vault in this process
+// (docs/agent.md says when which).
 func (a *app) open(ctx context.Context, mode access) (vault.Service, error) {
+	var pass []byte
+	if a.agentAllowed() {
+		svc, p, err := a.openAgent(ctx)
+		if svc != nil || err != nil {
+			return svc, err
+		}
+		pass = p
+	}
 	dir := a.dir()
 	if _, err := vault.ReadHeader(dir); err != nil {
-		if errors.Is(err, vault.ErrNoVault) {
-			return nil, fmt.Errorf("no vault at %s; create one with 'locket init'", dir)
-		}
-		return nil, err
+		return nil, a.noVault(dir, err)
 	}
-	pass, err := a.passphrase("Passphrase for " + vault.Sanitize(dir) + ": ")
-	if err != nil {
-		return nil, err
+	if pass == nil {
+		var err error
+		if pass, err = a.passphrase("Passphrase for " + vault.Sanitize(dir) + ": "); err != nil {
+			return nil, err
+		}
 	}
 	defer clear(pass)
 	return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: mode == readOnly, Now: a.now, Log: debugOutput(a.stderr)})

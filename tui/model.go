@@ -79,6 +79,9 @@ type Config struct {
 	Log *log.Logger
 	// Banner is an extra line for the unlock screen (the demo's passphrase).
 	Banner string
+	// Agent, when set, is the vault's agent: the UI opens on it when it
+	// is unlocked, and its unlock screen unlocks it (see Agent).
+	Agent Agent
 }
 
 type state int
@@ -149,6 +152,8 @@ type Model struct {
 	// ran because the program ended first.
 	endSession context.CancelFunc
 	opened     []vault.Service
+	// agentSession says m.v is the agent's.
+	agentSession bool
 }
 
 // New builds the root model. The vault is unlocked inside the UI.
@@ -235,7 +240,7 @@ func closeVault(v vault.Service) tea.Cmd {
 
 // Init starts the clock.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(tick(), m.unlock.focus())
+	return tea.Batch(tick(), m.unlock.focus(), m.resume())
 }
 
 // setStatus shows a one-line outcome.
@@ -292,6 +297,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.quit()
 		}
 		if m.state != stateLocked && key.Matches(msg, m.km.Lock) {
+			if m.agentSession {
+				return m, tea.Batch(m.lock("locked"), m.lockAgent())
+			}
 			return m, m.lock("locked")
 		}
 	case tea.MouseMsg:
@@ -299,6 +307,15 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onMouse(msg)
 	case UnlockedMsg:
 		return m, m.onUnlocked(msg)
+	case changeMsg:
+		if msg.v != m.v {
+			return m, nil
+		}
+		return m, tea.Batch(m.load(), waitChange(msg.v, msg.ch))
+	case changesEndedMsg:
+		return m, m.onChangesEnded(msg)
+	case agentCheckedMsg:
+		return m, m.onAgentChecked(msg)
 	case LoadedMsg:
 		return m, m.onLoaded(msg)
 	case FilteredMsg:
@@ -433,7 +450,7 @@ func (m *Model) lock(why string) tea.Cmd {
 	m.hide()
 	m.endSessionNow()
 	v := m.v
-	m.v = nil
+	m.v, m.agentSession = nil, false
 	if sel := m.list.selected(); sel != nil {
 		m.selectAfter = sel.Name
 	}
@@ -504,7 +521,13 @@ func (m *Model) onUnlocked(msg UnlockedMsg) tea.Cmd {
 		m.unlock.reset()
 		return m.unlock.focus()
 	}
+	if m.v != nil {
+		// The agent's session and one the user unlocked meanwhile: keep
+		// the first.
+		return closeVault(msg.Vault)
+	}
 	m.v = msg.Vault
+	m.agentSession = msg.Agent
 	m.opened = append(m.opened, msg.Vault)
 	m.ctx, m.endSession = context.WithCancel(context.Background())
 	m.settings = msg.Settings
@@ -512,6 +535,9 @@ func (m *Model) onUnlocked(msg UnlockedMsg) tea.Cmd {
 	m.lastInput = m.now()
 	m.unlock = unlockModel{}
 	m.setStatus("unlocked", false)
+	if m.agentSession {
+		return tea.Batch(m.load(), m.watch())
+	}
 	return m.load()
 }
 

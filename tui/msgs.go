@@ -17,6 +17,9 @@ type UnlockedMsg struct {
 	Vault    vault.Service
 	Settings vault.Settings
 	Err      error
+	// Agent says the vault is the agent's: ctrl+l locks the agent, and
+	// the UI follows the changes other clients make.
+	Agent bool
 }
 
 // LoadedMsg carries the secrets and the trash after unlocking or a change.

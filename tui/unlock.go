@@ -126,6 +126,11 @@ func (m *Model) submitUnlock() tea.Cmd {
 	return func() tea.Msg {
 		defer clear(pass)
 		ctx := context.Background()
+		if !create && cfg.Agent != nil {
+			if msg, ok := unlockAgent(ctx, cfg.Agent, pass); ok {
+				return msg
+			}
+		}
 		var v *vault.Vault
 		var err error
 		if create {

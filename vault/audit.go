@@ -21,6 +21,9 @@ type Event struct {
 	Actor   string    `json:"actor"`
 	Outcome string    `json:"outcome"`
 	Note    string    `json:"note,omitempty"`
+	// Client is the process that asked, when the call came through an
+	// agent: which program a value was handed to.
+	Client *Client `json:"client,omitempty"`
 
 	id []byte // the secret's id: events follow a secret across renames
 }
@@ -77,6 +80,12 @@ func (t *txn) audit(e Event) error {
 	e.Seq = h.Seq + 1
 	e.Time = t.now
 	e.Actor = t.v.actor
+	if e.Client == nil {
+		e.Client = t.client
+	}
+	if !e.Op.Read() {
+		t.changes = append(t.changes, Change{Op: e.Op, Secret: e.Secret})
+	}
 	e.Secret = Sanitize(e.Secret)
 	b, err := json.Marshal(storedEvent{Event: e, ID: e.id, Prev: h.Hash})
 	if err != nil {

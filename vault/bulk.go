@@ -174,7 +174,7 @@ type ImportOptions struct {
 	// Progress, when set, receives how far the import is written, ending
 	// with Done == Total. The caller must read it until Import returns (a
 	// send waits for the reader or for ctx); Import does not close it.
-	Progress chan<- ImportProgress
+	Progress chan<- ImportProgress `json:"-"`
 }
 
 // ImportProgress is how many of Total steps of an import are written.
@@ -346,7 +346,15 @@ func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOption
 	}
 	v.sealAll(p.ops)
 	event := Event{Op: OpImport, Note: importNote(o.Note, p.report), Outcome: "ok"}
-	if err := v.applyImport(ctx, p.ops, p.size, event, progressFunc(ctx, o.Progress)); err != nil {
+	err = v.applyImport(ctx, p.ops, p.size, event, progressFunc(ctx, o.Progress))
+	if v.cache != nil {
+		// An import writes records as raw operations, which the cache does
+		// not follow one by one: it loads again on its next use, and the
+		// watchers, told once at the commit, hear again that it is done.
+		v.cache.reset()
+		v.watchers.publish([]Change{{Op: OpImport}})
+	}
+	if err != nil {
 		return ImportReport{}, err
 	}
 	if p.report.Settings {

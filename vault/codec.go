@@ -134,8 +134,12 @@ func (d *decoder) time() time.Time {
 // secret, far below what could exhaust memory.
 const maxVersionsPerRecord = 1 << 20
 
-func decodeSecret(b []byte) (*Secret, error) {
-	d := &decoder{b: b, src: string(b)}
+func decodeSecret(b []byte) (*Secret, error) { return decodeSecretIn(b, string(b)) }
+
+// decodeSecretIn decodes b, whose bytes src holds as a string: the
+// strings decoded are substrings of src.
+func decodeSecretIn(b []byte, src string) (*Secret, error) {
+	d := &decoder{b: b, src: src}
 	if d.byte() != secretCodecVersion {
 		return nil, errCodec
 	}

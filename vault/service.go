@@ -66,6 +66,12 @@ type Service interface {
 	// Import adds secrets all-or-nothing.
 	Import(ctx context.Context, secrets []SecretData, o ImportOptions) (ImportReport, error)
 
+	// Changes reports every committed change of the vault (not reads)
+	// until ctx ends or the session does; the channel is then closed. A
+	// watcher that falls far behind has its channel closed early, and
+	// should reload what it shows.
+	Changes(ctx context.Context) (<-chan Change, error)
+
 	// Close ends the session (see above).
 	Close() error
 }

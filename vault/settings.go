@@ -26,6 +26,32 @@ type Settings struct {
 	IdleLock time.Duration `json:"idle_lock"`
 	// ClipboardOSC52 also copies through the terminal (OSC 52), for SSH.
 	ClipboardOSC52 bool `json:"clipboard_osc52"`
+	// AgentOff keeps every use of the vault direct: no agent serves it.
+	AgentOff bool `json:"agent_off,omitempty"`
+	// AgentIdle locks the agent after this long without a request, and
+	// AgentTTL this long after it was unlocked. Zero means the default:
+	// vaults made before the agent have neither (see AgentLimits).
+	AgentIdle time.Duration `json:"agent_idle,omitempty"`
+	AgentTTL  time.Duration `json:"agent_ttl,omitempty"`
+}
+
+// The agent's default limits, as 1Password's CLI session has them: an idle
+// lock of 10 minutes, and a hard cap of a working day.
+const (
+	DefaultAgentIdle = 10 * time.Minute
+	DefaultAgentTTL  = 8 * time.Hour
+)
+
+// AgentLimits are the agent's idle and ttl limits, defaults filled in.
+func (s Settings) AgentLimits() (idle, ttl time.Duration) {
+	idle, ttl = s.AgentIdle, s.AgentTTL
+	if idle <= 0 {
+		idle = DefaultAgentIdle
+	}
+	if ttl <= 0 {
+		ttl = DefaultAgentTTL
+	}
+	return idle, ttl
 }
 
 // Day is 24 hours; locket's durations count days this way.
@@ -39,11 +65,13 @@ func DefaultSettings() Settings {
 		DueWindow:     7 * Day,
 		ExpiryWarning: 30 * Day,
 		IdleLock:      5 * time.Minute,
+		AgentIdle:     DefaultAgentIdle,
+		AgentTTL:      DefaultAgentTTL,
 	}
 }
 
 // SettingKeys are the names `locket config` accepts, in display order.
-var SettingKeys = []string{"retention", "purge-protection", "rotate-every", "due-window", "expiry-warning", "max-versions", "idle-lock", "clipboard-osc52"}
+var SettingKeys = []string{"retention", "purge-protection", "rotate-every", "due-window", "expiry-warning", "max-versions", "idle-lock", "clipboard-osc52", "agent", "agent-idle", "agent-ttl"}
 
 // Get returns the setting key formatted for display.
 func (s Settings) Get(key string) (string, error) {
@@ -64,6 +92,14 @@ func (s Settings) Get(key string) (string, error) {
 		return FormatDuration(s.IdleLock), nil
 	case "clipboard-osc52":
 		return strconv.FormatBool(s.ClipboardOSC52), nil
+	case "agent":
+		return map[bool]string{false: "on", true: "off"}[s.AgentOff], nil
+	case "agent-idle":
+		idle, _ := s.AgentLimits()
+		return FormatDuration(idle), nil
+	case "agent-ttl":
+		_, ttl := s.AgentLimits()
+		return FormatDuration(ttl), nil
 	}
 	return "", fmt.Errorf("%w: unknown setting %q (known: %v)", ErrInvalid, key, SettingKeys)
 }
@@ -109,6 +145,17 @@ func (s Settings) With(key, value string) (Settings, error) {
 		parseDur(&s.IdleLock)
 	case "clipboard-osc52":
 		parseBool(&s.ClipboardOSC52)
+	case "agent":
+		switch value {
+		case "on", "off":
+			s.AgentOff = value == "off"
+		default:
+			err = fmt.Errorf("%w: agent must be on or off, not %q", ErrInvalid, value)
+		}
+	case "agent-idle":
+		parseDur(&s.AgentIdle)
+	case "agent-ttl":
+		parseDur(&s.AgentTTL)
 	default:
 		_, err = s.Get(key)
 	}
@@ -131,6 +178,12 @@ func (s Settings) Validate() error {
 		return fmt.Errorf("%w: max-versions cannot be negative", ErrInvalid)
 	case s.IdleLock < 10*time.Second && s.IdleLock != 0:
 		return fmt.Errorf("%w: idle-lock must be 0s (never) or at least 10s", ErrInvalid)
+	case s.AgentIdle < 0 || s.AgentIdle > 0 && s.AgentIdle < 10*time.Second:
+		return fmt.Errorf("%w: agent-idle must be at least 10s", ErrInvalid)
+	case s.AgentTTL < 0 || s.AgentTTL > 0 && s.AgentTTL < time.Minute:
+		return fmt.Errorf("%w: agent-ttl must be at least 1m", ErrInvalid)
+	case s.AgentIdle > 0 && s.AgentTTL > 0 && s.AgentIdle > s.AgentTTL:
+		return fmt.Errorf("%w: agent-idle cannot be longer than agent-ttl", ErrInvalid)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,6 +28,10 @@ type txn struct {
 	// lazy marks a transaction whose only write is the audit event of a
 	// read; it is committed without an fsync.
 	lazy bool
+	// client is who asked, for the audit events (see WithClient).
+	client *Client
+	// changes are published to the watchers once committed.
+	changes []Change
 }
 
 func (v *Vault) newTxn(update bool) *txn {
@@ -58,6 +63,7 @@ func (v *Vault) write(ctx context.Context, fn func(*txn) error) error {
 		return err
 	}
 	return v.update(func(t *txn) error {
+		t.client = clientFrom(ctx)
 		if err := fn(t); err != nil {
 			return err
 		}
@@ -103,6 +109,7 @@ func (v *Vault) updateLocked(fn func(*txn) error) error {
 	for _, f := range t.commits {
 		f()
 	}
+	v.watchers.publish(t.changes)
 	return nil
 }
 
@@ -155,14 +162,14 @@ func (t *txn) setIndex(name string, id []byte) {
 func (t *txn) lookup(name string) ([]byte, *Secret, error) {
 	id, err := t.get(kindIndex, t.indexKey(name), 0)
 	if errors.Is(err, ErrNotFound) {
-		return nil, nil, fmt.Errorf("%w: no secret %q", ErrNotFound, name)
+		return nil, nil, errNoSecret(name)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(id) == 0 {
 		// The secret was purged; its records await the scrub.
-		return nil, nil, fmt.Errorf("%w: no secret %q", ErrNotFound, name)
+		return nil, nil, errNoSecret(name)
 	}
 	if len(id) != idSize {
 		return nil, nil, ErrIntegrity
@@ -208,9 +215,19 @@ func openSecret(pt []byte) (*Secret, error) {
 	return s, nil
 }
 
+// errNoSecret is the one error for a name that names no secret.
+func errNoSecret(name string) error { return fmt.Errorf("%w: no secret %q", ErrNotFound, name) }
+
 func (t *txn) putSecret(id []byte, s *Secret) {
 	k := key(kindMeta, id)
-	t.set(k, t.seal(kindMeta, k, encodeSecret(s)))
+	enc := encodeSecret(s)
+	t.set(k, t.seal(kindMeta, k, enc))
+	if c := t.v.cache; c != nil {
+		// The cache gets its own copy, taken now: the caller may change s
+		// later in the transaction, and the cache's copies never change.
+		id, s := slices.Clone(id), s.Clone()
+		t.onCommit(func() { c.put(id, &s, enc) })
+	}
 }
 
 func valueKey(id []byte, version int) []byte {
@@ -438,6 +455,10 @@ func (t *txn) purge(id []byte, s *Secret) {
 	ik := t.indexKey(s.Name)
 	t.setIndex(s.Name, nil)
 	t.set(key(kindScrub, id), ik)
+	if c := t.v.cache; c != nil {
+		id := slices.Clone(id)
+		t.onCommit(func() { c.remove(id) })
+	}
 }
 
 // pendingPurges returns the ids whose purge is committed but not yet

@@ -54,6 +54,11 @@ type Vault struct {
 	stop      context.CancelFunc
 	closeOnce sync.Once
 	closeErr  error
+
+	// watchers receive the committed changes (Changes).
+	watchers watchers
+	// cache holds decoded metadata when Options.Cache asks for it.
+	cache *metaCache
 }
 
 func newSession(dir string, db *badger.DB, kr *keyring.Keyring, hdr *keyring.Header, readOnly bool, opts Options) *Vault {
@@ -101,6 +106,10 @@ type Options struct {
 	Now func() time.Time
 	// Actor names who acts in versions and audit events (default user@host).
 	Actor string
+	// Cache keeps every secret's decoded metadata (never a value) in
+	// memory, so that lists and checks do not decrypt the whole vault each
+	// time. For a long-lived process that owns the vault: the agent.
+	Cache bool
 	// Log receives the store's diagnostics (Badger's warnings, repairs);
 	// nil discards them. It must not be a terminal the TUI draws on.
 	Log io.Writer
@@ -241,6 +250,9 @@ func openUnlocked(ctx context.Context, dir string, hdr *keyring.Header, kr *keyr
 		return nil, err
 	}
 	v := newSession(dir, db, kr, hdr, opts.ReadOnly, opts)
+	if opts.Cache {
+		v.cache = &metaCache{}
+	}
 	err = v.read(ctx, func(tx *txn) error {
 		var err error
 		v.settings, err = tx.getSettings()
@@ -272,11 +284,19 @@ func (v *Vault) Close() error {
 		v.closeErr = v.db.Close()
 		v.db = nil
 		v.kr.Wipe()
+		v.watchers.close()
 		if !v.readOnly {
 			tightenFiles(filepath.Join(v.dir, dbDir))
 		}
 	})
 	return v.closeErr
+}
+
+// Changes reports the changes this session commits. A vault is written
+// only through its one open session (the directory lock), so that is
+// every change while it is open.
+func (v *Vault) Changes(ctx context.Context) (<-chan Change, error) {
+	return v.watchers.add(ctx)
 }
 
 // Info describes the open vault.
@@ -533,6 +553,15 @@ func (v *Vault) Secret(ctx context.Context, name string) (_ Secret, err error) {
 		return Secret{}, err
 	}
 	defer done(&err)
+	if v.cache != nil {
+		if err := v.cache.ensure(ctx, v); err != nil {
+			return Secret{}, err
+		}
+		if s, ok := v.cache.secret(name); ok {
+			return *s, nil
+		}
+		return Secret{}, errNoSecret(name)
+	}
 	var s *Secret
 	err = v.read(ctx, func(tx *txn) error {
 		var err error
@@ -560,51 +589,70 @@ type ListOptions struct {
 }
 
 // List returns the matching secrets' metadata, sorted by name.
-func (v *Vault) List(ctx context.Context, o ListOptions) (_ []Secret, err error) {
-	ctx, done, err := v.enter(ctx)
+func (v *Vault) List(ctx context.Context, o ListOptions) (out []Secret, err error) {
+	err = v.list(ctx, o, func(ctx context.Context, keep func(*Secret) bool) error {
+		if v.cache != nil {
+			if err := v.cache.ensure(ctx, v); err != nil {
+				return err
+			}
+			out = v.cache.list(o.Prefix, keep)
+			return nil
+		}
+		var found []*Secret
+		err := v.read(ctx, func(tx *txn) error {
+			var err error
+			found, err = tx.secrets(ctx, keep)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		// Sort small (name, index) pairs, contiguous in memory, rather than
+		// the large structs or pointers to them: at 100k secrets this halves
+		// the sort.
+		type byName struct {
+			name string
+			i    int
+		}
+		keys := make([]byName, len(found))
+		for i, s := range found {
+			keys[i] = byName{s.Name, i}
+		}
+		slices.SortFunc(keys, func(a, b byName) int { return strings.Compare(a.name, b.name) })
+		out = make([]Secret, len(found))
+		for i, k := range keys {
+			out[i] = *found[k.i]
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// list admits a call that lists what o selects (List, ListPacked) and
+// runs fn with the call's context and o's filter.
+func (v *Vault) list(ctx context.Context, o ListOptions, fn func(ctx context.Context, keep func(*Secret) bool) error) (err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return err
+	}
 	defer done(&err)
 	if err := ValidatePrefix(o.Prefix); err != nil {
-		return nil, err
+		return err
 	}
 	at := o.At
 	if at.IsZero() {
 		at = v.now()
 	}
 	set := v.currentSettings()
-	var found []*Secret
-	err = v.read(ctx, func(tx *txn) error {
-		var err error
-		found, err = tx.secrets(ctx, func(s *Secret) bool {
-			if s.InTrash() != o.Deleted || !strings.HasPrefix(s.Name, o.Prefix) || !hasTags(s, o.Tags) {
-				return false
-			}
-			return len(o.Statuses) == 0 || slices.Contains(o.Statuses, s.Status(at, set))
-		})
-		return err
+	return fn(ctx, func(s *Secret) bool {
+		if s.InTrash() != o.Deleted || !strings.HasPrefix(s.Name, o.Prefix) || !hasTags(s, o.Tags) {
+			return false
+		}
+		return len(o.Statuses) == 0 || slices.Contains(o.Statuses, s.Status(at, set))
 	})
-	if err != nil {
-		return nil, err
-	}
-	// Sort small (name, index) pairs, contiguous in memory, rather than
-	// the large structs or pointers to them: at 100k secrets this halves
-	// the sort.
-	type byName struct {
-		name string
-		i    int
-	}
-	keys := make([]byName, len(found))
-	for i, s := range found {
-		keys[i] = byName{s.Name, i}
-	}
-	slices.SortFunc(keys, func(a, b byName) int { return strings.Compare(a.name, b.name) })
-	out := make([]Secret, len(found))
-	for i, k := range keys {
-		out[i] = *found[k.i]
-	}
-	return out, nil
 }
 
 // Attributes change a secret without adding a version. Nil fields stay.

@@ -51,7 +51,7 @@ func NeedTools(t *testing.T, tools ...string) {
 }
 
 // Env is this process's environment without locket's variables, the
-// user's display and CI, plus extra: a test's binary reaches only what the
+// user's display and CI, with the agent off, plus extra: a test's binary reaches only what the
 // test gives it. CI goes because termenv treats any CI variable as "not a
 // terminal" and drops colour, which a person at a terminal never sees.
 func Env(extra ...string) []string {
@@ -62,6 +62,9 @@ func Env(extra ...string) []string {
 			env = append(env, kv)
 		}
 	}
+	// No test starts an agent unless it asks for one (LOCKET_AGENT=on in
+	// extra, which comes later and so wins): an agent outlives the test.
+	env = append(env, "LOCKET_AGENT=off")
 	return append(env, extra...)
 }
 

@@ -1,0 +1,218 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+	"time"
+
+	"locket/internal/agent"
+	"locket/tui"
+	"locket/vault"
+)
+
+// agentAllowed reports whether this command may use an agent: not with
+// --no-agent or LOCKET_AGENT=off.
+func (a *app) agentAllowed() bool {
+	return !a.noAgent && os.Getenv("LOCKET_AGENT") != "off"
+}
+
+// absDir is the vault directory as an absolute path: the agent's socket
+// is named after it, and the agent runs from /.
+func (a *app) absDir() (string, error) {
+	d, err := filepath.Abs(a.dir())
+	if err != nil {
+		return "", fmt.Errorf("vault directory: %w", err)
+	}
+	return d, nil
+}
+
+// noVault turns ReadHeader's error into the message every command gives.
+func (a *app) noVault(dir string, err error) error {
+	if errors.Is(err, vault.ErrNoVault) {
+		return fmt.Errorf("no vault at %s; create one with 'locket init'", dir)
+	}
+	return err
+}
+
+// agentClient is a client of this vault's agent socket; it does not
+// connect yet.
+func (a *app) agentClient() (*agent.Client, error) {
+	dir, err := a.absDir()
+	if err != nil {
+		return nil, err
+	}
+	sock, err := agent.SocketPath(dir)
+	if err != nil {
+		return nil, err
+	}
+	return agent.NewClient(sock), nil
+}
+
+// passphraseSource reports whether a passphrase comes from somewhere other
+// than a prompt: a script's. Such a command opens the vault directly when
+// no agent runs, rather than leave a process behind.
+func (a *app) passphraseSource() bool {
+	return a.passphraseFile != "" || os.Getenv("LOCKET_PASSPHRASE_FILE") != "" ||
+		os.Getenv("LOCKET_PASSPHRASE_COMMAND") != "" || os.Getenv("LOCKET_PASSPHRASE") != ""
+}
+
+// unlockAgent starts this vault's agent if none answers and unlocks it.
+func (a *app) unlockAgent(ctx context.Context, ttl time.Duration) (agent.Status, error) {
+	dir, err := a.absDir()
+	if err != nil {
+		return agent.Status{}, err
+	}
+	if _, err := vault.ReadHeader(dir); err != nil {
+		return agent.Status{}, a.noVault(dir, err)
+	}
+	c, err := a.agentClient()
+	if err != nil {
+		return agent.Status{}, err
+	}
+	pass, err := a.passphrase("Passphrase for " + vault.Sanitize(dir) + ": ")
+	if err != nil {
+		return agent.Status{}, err
+	}
+	defer clear(pass)
+	return a.startAndUnlock(ctx, c, dir, pass, ttl)
+}
+
+// startAndUnlock unlocks the agent behind c with pass, starting it first
+// when none answers.
+func (a *app) startAndUnlock(ctx context.Context, c *agent.Client, dir string, pass []byte, ttl time.Duration) (agent.Status, error) {
+	if _, err := c.Status(ctx); errors.Is(err, agent.ErrNoAgent) {
+		exe, err := os.Executable()
+		if err != nil {
+			return agent.Status{}, fmt.Errorf("start agent: %w", err)
+		}
+		sctx, cancel := context.WithTimeout(ctx, startWait)
+		err = agent.Start(sctx, exe, dir, c.Socket())
+		cancel()
+		if err != nil {
+			return agent.Status{}, err
+		}
+	} else if err != nil {
+		return agent.Status{}, err
+	}
+	return c.Unlock(ctx, pass, ttl)
+}
+
+// newAgentLog is the agent's logger: time-stamped lines on w.
+func newAgentLog(w io.Writer) *log.Logger {
+	return log.New(w, "locket-agent ", log.LstdFlags|log.Lmicroseconds)
+}
+
+// openAgent returns this vault's agent as the command's vault, or nil when
+// the command opens the vault itself (see docs/agent.md, "What it does").
+// pass is set when it asked for the passphrase and the agent then refused
+// (agent off): the direct open uses it rather than ask again.
+func (a *app) openAgent(ctx context.Context) (svc vault.Service, pass []byte, err error) {
+	c, err := a.agentClient()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := c.Status(ctx)
+	switch {
+	case errors.Is(err, agent.ErrNoAgent):
+		// A script gets what it always got; so does a command that could
+		// not ask anyway (it fails with the usual exit 4 below).
+		if a.passphraseSource() || !canPrompt() {
+			return nil, nil, nil
+		}
+	case err != nil:
+		return nil, nil, err
+	case !st.Locked:
+		return c, nil, nil
+	}
+	dir, err := a.absDir()
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := vault.ReadHeader(dir); err != nil {
+		return nil, nil, a.noVault(dir, err)
+	}
+	pass, err = a.passphrase("Passphrase for " + vault.Sanitize(dir) + ": ")
+	if err != nil {
+		return nil, nil, err
+	}
+	_, err = a.startAndUnlock(ctx, c, dir, pass, 0)
+	switch {
+	case errors.Is(err, agent.ErrAgentOff):
+		return nil, pass, nil
+	case err != nil:
+		clear(pass)
+		return nil, nil, err
+	}
+	clear(pass)
+	return c, nil, nil
+}
+
+// canPrompt reports whether a passphrase could be asked for on the
+// controlling terminal.
+func canPrompt() bool {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	defer tty.Close()
+	return isTerminal(tty)
+}
+
+// uiConfig is the TUI's configuration for this vault: through its agent
+// unless the agent is turned off.
+func (a *app) uiConfig(readOnly bool) tui.Config {
+	cfg := tui.Config{Dir: a.dir(), ReadOnly: readOnly}
+	if !a.agentAllowed() {
+		return cfg
+	}
+	dir, err := a.absDir()
+	if err != nil {
+		return cfg
+	}
+	c, err := a.agentClient()
+	if err != nil {
+		return cfg
+	}
+	cfg.Agent = uiAgent{a: a, c: c, dir: dir}
+	return cfg
+}
+
+// uiAgent is tui.Agent over this vault's agent. Each session is a client
+// of its own, since the TUI closes a session when it locks.
+type uiAgent struct {
+	a   *app
+	c   *agent.Client
+	dir string
+}
+
+func (u uiAgent) Session(ctx context.Context) (vault.Service, error) {
+	st, err := u.c.Status(ctx)
+	if err != nil || st.Locked {
+		return nil, nil
+	}
+	return agent.NewClient(u.c.Socket()), nil
+}
+
+func (u uiAgent) Unlock(ctx context.Context, passphrase []byte) (vault.Service, error) {
+	_, err := u.a.startAndUnlock(ctx, u.c, u.dir, passphrase, 0)
+	switch {
+	case errors.Is(err, agent.ErrAgentOff):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return agent.NewClient(u.c.Socket()), nil
+}
+
+func (u uiAgent) Lock(ctx context.Context) error {
+	_, err := u.c.Lock(ctx)
+	if errors.Is(err, agent.ErrNoAgent) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,114 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"locket/vault"
+)
+
+// The protocol is HTTP/1.1 with JSON bodies over the Unix socket; every
+// path starts with its version, so that a later /v2 can live beside it.
+//
+//	GET  /v1/status           Status
+//	POST /v1/unlock           UnlockRequest → Status
+//	POST /v1/lock             → Status
+//	POST /v1/stop             → (the agent exits after answering)
+//	POST /v1/call/{Method}    JSON array of the arguments after ctx →
+//	                          callResponse (the results before the error)
+//	GET  /v1/events           NDJSON stream of vault.Change, one a line
+//
+// A failed request answers with a non-2xx status and an errorBody whose
+// code is vault.Code's (or "locked"), so the client rebuilds an error that
+// matches the same sentinel as a direct call's.
+const apiPrefix = "/v1/"
+
+// ErrLocked: the agent runs but holds no unlocked vault.
+var ErrLocked = errors.New("the agent is locked; unlock it with locket unlock")
+
+// The agent's own error codes on the wire.
+const (
+	codeLocked   = "locked"
+	codeAgentOff = "agent_off"
+)
+
+// Status is what an agent reports about itself.
+type Status struct {
+	// Dir is the vault directory the agent serves.
+	Dir string `json:"vault"`
+	// Socket is the path the agent listens on.
+	Socket string `json:"socket"`
+	// PID is the agent's process id.
+	PID int `json:"pid"`
+	// Started is when the agent started.
+	Started time.Time `json:"started"`
+	// Locked is true when the agent holds no keys.
+	Locked bool `json:"locked"`
+	// Since is when the vault was unlocked (zero while locked).
+	Since time.Time `json:"since,omitzero"`
+	// LocksAt is when the agent locks itself if nothing happens: the
+	// earlier of the idle and the ttl deadline (zero while locked).
+	LocksAt time.Time `json:"locks_at,omitzero"`
+	// Idle and TTL are the limits in force.
+	Idle time.Duration `json:"idle"`
+	TTL  time.Duration `json:"ttl"`
+	// Clients is how many connections the agent has accepted.
+	Clients int64 `json:"clients"`
+	// Now is the agent's clock when it answered.
+	Now time.Time `json:"now"`
+}
+
+// UnlockRequest unlocks the agent.
+type UnlockRequest struct {
+	Passphrase []byte `json:"passphrase"`
+	// TTL replaces the vault's agent-ttl for this unlock (0: the setting).
+	TTL time.Duration `json:"ttl,omitempty"`
+}
+
+// errorBody is a failed request's answer.
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// callResponse holds a call's results, without its error.
+type callResponse struct {
+	Results []jsonRaw `json:"results"`
+}
+
+// List is the one call whose answer is not JSON: the secrets travel as
+// vault.EncodeSecrets packs them (application/octet-stream). As JSON,
+// 100k secrets are 30 MB that take a client seconds to read, which would
+// make `locket list` through the agent slower than opening the vault.
+const packedMethod = "List"
+
+// packedLister is a vault that packs lists itself (vault.ListPacked): the
+// vault with the metadata cache sends its stored records as they are.
+type packedLister interface {
+	ListPacked(ctx context.Context, o vault.ListOptions) ([]byte, error)
+}
+
+// errorCode is err's code on the wire.
+func errorCode(err error) string {
+	switch {
+	case errors.Is(err, ErrLocked):
+		return codeLocked
+	case errors.Is(err, ErrAgentOff):
+		return codeAgentOff
+	}
+	return vault.Code(err)
+}
+
+// errorFrom rebuilds an error from its wire code and message.
+func errorFrom(code, msg string) error {
+	switch code {
+	case codeLocked:
+		return ErrLocked
+	case codeAgentOff:
+		return ErrAgentOff
+	}
+	return vault.ErrorFromCode(code, msg)
+}
