@@ -238,7 +238,7 @@ func ExportDotenv(w io.Writer, secrets []vault.SecretData, prefix string) (writt
 		skip := func(format string, a ...any) {
 			skipped = append(skipped, Skipped{Source: sd.Name, Reason: fmt.Sprintf(format, a...)})
 		}
-		key := envKey(strings.TrimPrefix(strings.TrimPrefix(sd.Name, prefix), "/"))
+		key := EnvKey(strings.TrimPrefix(strings.TrimPrefix(sd.Name, prefix), "/"))
 		val := string(sd.Values[len(sd.Values)-1])
 		switch {
 		case sd.InTrash():
@@ -260,8 +260,9 @@ func ExportDotenv(w io.Writer, secrets []vault.SecretData, prefix string) (writt
 	return written, skipped, nil
 }
 
-// envKey turns a name's tail into a variable name.
-func envKey(s string) string {
+// EnvKey turns a name's tail into a variable name: every character a
+// variable cannot hold becomes "_", and a leading digit gets one before it.
+func EnvKey(s string) string {
 	b := []byte(s)
 	for i, c := range b {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {

@@ -2,9 +2,10 @@
 //
 // A program's output arrives in writes of any size, so a value may be
 // split across two or more of them. The Writer therefore holds back the
-// last len(longest value)-1 bytes of what it has seen: those could be the
-// start of a value whose end has not arrived yet. Everything before that
-// is final and is written out, with every stretch of bytes covered by an
+// longest end of what it has seen that could be the start of a value
+// whose end has not arrived yet (at most len(longest value)-1 bytes, and
+// usually none, so that a prompt reaches its reader at once). Everything
+// before that is final and is written out, with every stretch of bytes covered by an
 // occurrence of a value replaced by the Replacement. Overlapping or
 // adjacent occurrences, of one value or several, become one Replacement,
 // so that no fragment of a value survives between two replacements.
@@ -59,7 +60,7 @@ func (m *Writer) Write(p []byte) (int, error) {
 		return 0, m.err
 	}
 	m.buf = append(m.buf, p...)
-	m.err = m.flush(len(m.buf) - m.hold)
+	m.err = m.flush(len(m.buf) - m.pending())
 	if m.err != nil {
 		return 0, m.err
 	}
@@ -82,11 +83,25 @@ func (m *Writer) Close() error {
 	return m.err
 }
 
+// pending is the length of the longest end of buf that a value starts
+// with: the bytes that cannot be judged before more arrive.
+func (m *Writer) pending() int {
+	for k := min(m.hold, len(m.buf)); k > 0; k-- {
+		tail := m.buf[len(m.buf)-k:]
+		for _, v := range m.values {
+			if bytes.HasPrefix(v, tail) {
+				return k
+			}
+		}
+	}
+	return 0
+}
+
 type span struct{ start, end int }
 
 // flush writes buf[:cut] out, concealed, and keeps buf[cut:]. Every
-// occurrence that starts before cut lies wholly inside buf, because cut
-// leaves the longest value minus one byte behind it.
+// occurrence that starts before cut lies wholly inside buf, because a
+// value's start that runs past the end of buf is pending.
 func (m *Writer) flush(cut int) error {
 	if cut <= 0 {
 		return nil

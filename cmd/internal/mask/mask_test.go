@@ -77,3 +77,22 @@ func FuzzConceal(f *testing.F) {
 		}
 	})
 }
+
+// What cannot start a value is written at once: a prompt is not held.
+func TestNoNeedlessHold(t *testing.T) {
+	var out bytes.Buffer
+	w := NewWriter(&out, [][]byte{[]byte("secret-value")})
+	w.Write([]byte("ready\n"))
+	if out.String() != "ready\n" {
+		t.Fatalf("after a write that cannot start a value, %q went out", out.String())
+	}
+	w.Write([]byte("a secr"))
+	if out.String() != "ready\na " {
+		t.Fatalf("a possible start of a value went out: %q", out.String())
+	}
+	w.Write([]byte("et-value!"))
+	w.Close()
+	if want := "ready\na " + R + "!"; out.String() != want {
+		t.Fatalf("got %q, want %q", out.String(), want)
+	}
+}

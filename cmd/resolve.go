@@ -1,0 +1,82 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"locket/internal/ref"
+	"locket/vault"
+)
+
+// handoutVault is what run, inject and git-credential need of the vault.
+type handoutVault interface {
+	Secret(ctx context.Context, name string) (vault.Secret, error)
+	Get(ctx context.Context, name string, version int, op string) ([]byte, vault.Version, error)
+	List(ctx context.Context, o vault.ListOptions) ([]vault.Secret, error)
+}
+
+// wanted is one reference and where it was written, for the error that
+// names both.
+type wanted struct {
+	ref   ref.Ref
+	where string
+}
+
+// handout resolves references for one operation (run, inject) handing
+// values to one target (a command, a file).
+type handout struct {
+	v  handoutVault
+	op string
+	to string
+}
+
+// check makes sure every reference can be resolved before any value is
+// handed out: a missing secret or version is exit 3, a disabled secret
+// exit 6, naming where the reference was written. Checking metadata first
+// means a failed run hands out (and audits) nothing.
+func (h *handout) check(ctx context.Context, refs []wanted) error {
+	seen := map[string]vault.Secret{}
+	for _, w := range refs {
+		s, ok := seen[w.ref.Name]
+		if !ok {
+			var err error
+			s, err = h.v.Secret(ctx, w.ref.Name)
+			if err != nil && !errors.Is(err, vault.ErrNotFound) {
+				return err
+			}
+			if err != nil || s.InTrash() {
+				return withCode(ExitNotFound, fmt.Errorf("%s: %s: no secret named %s", w.where, w.ref, w.ref.Name))
+			}
+			seen[w.ref.Name] = s
+		}
+		if !s.Enabled {
+			return withCode(ExitPolicy, fmt.Errorf("%s: %s: %s is disabled; enable it with 'locket update %s --enable'", w.where, w.ref, w.ref.Name, w.ref.Name))
+		}
+		if _, ok := s.Version(w.ref.Version); w.ref.Version != 0 && !ok {
+			return withCode(ExitNotFound, fmt.Errorf("%s: %s: %s has no version %d", w.where, w.ref, w.ref.Name, w.ref.Version))
+		}
+	}
+	return nil
+}
+
+// values checks every reference and then resolves each distinct one
+// once: one audited hand-out per secret version.
+func (h *handout) values(ctx context.Context, refs []wanted) (map[ref.Ref][]byte, error) {
+	if err := h.check(ctx, refs); err != nil {
+		return nil, err
+	}
+	out := map[ref.Ref][]byte{}
+	for _, w := range refs {
+		if _, ok := out[w.ref]; ok {
+			continue
+		}
+		val, _, err := h.v.Get(ctx, w.ref.Name, w.ref.Version, h.op)
+		if err != nil {
+			// Changed since check (another client): the same message.
+			return nil, fmt.Errorf("%s: %s: %w", w.where, w.ref, err)
+		}
+		out[w.ref] = val
+	}
+	return out, nil
+}
