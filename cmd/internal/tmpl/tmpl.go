@@ -19,7 +19,17 @@ import (
 )
 
 // ErrSyntax is wrapped by every template error.
-var ErrSyntax = errors.New("template")
+var ErrSyntax = errors.New("template syntax")
+
+// Error is a template error on a line. Callers that know the template's
+// name print it as NAME:LINE: Err.
+type Error struct {
+	Line int
+	Err  error
+}
+
+func (e *Error) Error() string   { return fmt.Sprintf("template line %d: %v", e.Line, e.Err) }
+func (e *Error) Unwrap() []error { return []error{ErrSyntax, e.Err} }
 
 // Tag is one reference in a template.
 type Tag struct {
@@ -41,7 +51,7 @@ func Parse(src []byte) ([]Tag, error) {
 		line := 1 + bytes.Count(src[:open], []byte("\n"))
 		j := bytes.Index(src[open+2:], []byte("}}"))
 		if j < 0 {
-			return nil, fmt.Errorf("%w line %d: {{ is never closed with }}", ErrSyntax, line)
+			return nil, &Error{Line: line, Err: errors.New("{{ is never closed with }}")}
 		}
 		inner := src[open+2 : open+2+j]
 		// "{{ {{ locket://a }}": the first {{ holds no tag of its own;
@@ -58,7 +68,7 @@ func Parse(src []byte) ([]Tag, error) {
 		}
 		r, err := ref.Parse(text)
 		if err != nil {
-			return nil, fmt.Errorf("%w line %d: %w", ErrSyntax, line, err)
+			return nil, &Error{Line: line, Err: err}
 		}
 		tags = append(tags, Tag{Ref: r, Line: line, start: open, end: end})
 	}
