@@ -132,7 +132,7 @@ const (
 )
 
 // open unlocks the vault for a command.
-func (a *app) open(ctx context.Context, mode access) (*vault.Vault, error) {
+func (a *app) open(ctx context.Context, mode access) (vault.Service, error) {
 	dir := a.dir()
 	if _, err := vault.ReadHeader(dir); err != nil {
 		if errors.Is(err, vault.ErrNoVault) {
@@ -149,7 +149,7 @@ func (a *app) open(ctx context.Context, mode access) (*vault.Vault, error) {
 }
 
 // withVault opens the vault, runs fn and closes it, keeping fn's error.
-func (a *app) withVault(ctx context.Context, mode access, fn func(*vault.Vault) error) error {
+func (a *app) withVault(ctx context.Context, mode access, fn func(vault.Service) error) error {
 	v, err := a.open(ctx, mode)
 	if err != nil {
 		return err
