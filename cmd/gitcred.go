@@ -98,7 +98,7 @@ func (c credential) secretNames() []string {
 }
 
 // findSecret returns the first of names that is a live secret.
-func findSecret(ctx context.Context, v handoutVault, names []string) (vault.Secret, bool, error) {
+func findSecret(ctx context.Context, v vault.Service, names []string) (vault.Secret, bool, error) {
 	for _, n := range names {
 		s, err := v.Secret(ctx, n)
 		if errors.Is(err, vault.ErrNotFound) || err == nil && s.InTrash() {
@@ -124,7 +124,7 @@ func (a *app) credentialGet(ctx context.Context, c credential) error {
 	if len(names) == 0 {
 		return nil
 	}
-	return a.withVault(ctx, readWrite, func(v *vault.Vault) error {
+	return a.withVault(ctx, readWrite, func(v vault.Service) error {
 		s, ok, err := findSecret(ctx, v, names)
 		if err != nil || !ok {
 			return err
@@ -139,8 +139,8 @@ func (a *app) credentialGet(ctx context.Context, c credential) error {
 			fmt.Fprintf(a.stderr, "locket: %s is disabled; git will ask elsewhere\n", vault.Sanitize(s.Name))
 			return nil
 		}
-		h := &handout{v: v, op: "git-credential", to: c["host"]}
-		val, _, err := h.v.Get(ctx, s.Name, 0, h.op)
+		h := &handout{v: v, op: vault.OpGitCredential, to: c["host"]}
+		val, err := h.get(ctx, s.Name, 0)
 		if err != nil {
 			return err
 		}
@@ -167,7 +167,7 @@ func (a *app) credentialStore(ctx context.Context, c credential) error {
 	}
 	pw := []byte(c["password"])
 	defer clear(pw)
-	return a.withVault(ctx, readWrite, func(v *vault.Vault) error {
+	return a.withVault(ctx, readWrite, func(v vault.Service) error {
 		s, ok, err := findSecret(ctx, v, names)
 		if err != nil {
 			return err
@@ -179,7 +179,7 @@ func (a *app) credentialStore(ctx context.Context, c credential) error {
 		}
 		if ok {
 			name = s.Name
-			cur, _, err := v.Get(ctx, name, 0, "git-credential")
+			cur, _, err := v.GetFor(ctx, name, 0, vault.OpGitCredential, c["host"])
 			if err != nil {
 				return err
 			}
@@ -189,7 +189,7 @@ func (a *app) credentialStore(ctx context.Context, c credential) error {
 			if same {
 				// Nothing new to keep; a changed user name is a tag.
 				if c["username"] != "" && s.Tags["username"] != c["username"] {
-					return v.Tag(ctx, name, tags, "git-credential "+c["host"])
+					return v.Tag(ctx, name, vault.TagChange{Set: tags, Note: "git-credential " + c["host"]})
 				}
 				return nil
 			}
@@ -204,7 +204,7 @@ func (a *app) credentialErase(ctx context.Context, c credential) error {
 	if len(names) == 0 {
 		return nil
 	}
-	return a.withVault(ctx, readWrite, func(v *vault.Vault) error {
+	return a.withVault(ctx, readWrite, func(v vault.Service) error {
 		s, ok, err := findSecret(ctx, v, names)
 		if err != nil || !ok {
 			return err
@@ -215,7 +215,7 @@ func (a *app) credentialErase(ctx context.Context, c credential) error {
 		// git erases the credential it was refused with. When the vault
 		// already holds another one, that one has not been refused.
 		if c["password"] != "" && s.Enabled {
-			cur, _, err := v.Get(ctx, s.Name, 0, "git-credential")
+			cur, _, err := v.GetFor(ctx, s.Name, 0, vault.OpGitCredential, c["host"])
 			if err != nil {
 				return err
 			}

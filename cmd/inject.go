@@ -78,12 +78,12 @@ func (a *app) inject(ctx context.Context, f injectFlags) error {
 	if len(tags) == 0 {
 		out = src
 	} else {
-		err = a.withVault(ctx, readWrite, func(v *vault.Vault) error {
+		err = a.withVault(ctx, readWrite, func(v vault.Service) error {
 			refs := make([]wanted, len(tags))
 			for i, t := range tags {
 				refs[i] = wanted{ref: t.Ref, where: fmt.Sprintf("%s:%d", name, t.Line)}
 			}
-			h := &handout{v: v, op: "inject", to: to}
+			h := &handout{v: v, op: vault.OpInject, to: to}
 			values, err := h.values(ctx, refs)
 			if err != nil {
 				return err

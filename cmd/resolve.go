@@ -9,13 +9,6 @@ import (
 	"locket/vault"
 )
 
-// handoutVault is what run, inject and git-credential need of the vault.
-type handoutVault interface {
-	Secret(ctx context.Context, name string) (vault.Secret, error)
-	Get(ctx context.Context, name string, version int, op string) ([]byte, vault.Version, error)
-	List(ctx context.Context, o vault.ListOptions) ([]vault.Secret, error)
-}
-
 // wanted is one reference and where it was written, for the error that
 // names both.
 type wanted struct {
@@ -26,8 +19,8 @@ type wanted struct {
 // handout resolves references for one operation (run, inject) handing
 // values to one target (a command, a file).
 type handout struct {
-	v  handoutVault
-	op string
+	v  vault.Service
+	op vault.Op
 	to string
 }
 
@@ -71,7 +64,7 @@ func (h *handout) values(ctx context.Context, refs []wanted) (map[ref.Ref][]byte
 		if _, ok := out[w.ref]; ok {
 			continue
 		}
-		val, _, err := h.v.Get(ctx, w.ref.Name, w.ref.Version, h.op)
+		val, err := h.get(ctx, w.ref.Name, w.ref.Version)
 		if err != nil {
 			// Changed since check (another client): the same message.
 			return nil, fmt.Errorf("%s: %s: %w", w.where, w.ref, err)
@@ -79,4 +72,10 @@ func (h *handout) values(ctx context.Context, refs []wanted) (map[ref.Ref][]byte
 		out[w.ref] = val
 	}
 	return out, nil
+}
+
+// get hands out one value, audited with the operation and the recipient.
+func (h *handout) get(ctx context.Context, name string, version int) ([]byte, error) {
+	val, _, err := h.v.GetFor(ctx, name, version, h.op, h.to)
+	return val, err
 }

@@ -139,7 +139,7 @@ func (a *app) resolveEnv(ctx context.Context, vars []envVar, prefix, to string) 
 	if !hasRef && prefix == "" {
 		return childEnv(os.Environ(), vars, nil), nil, nil
 	}
-	err = a.withVault(ctx, readWrite, func(v *vault.Vault) error {
+	err = a.withVault(ctx, readWrite, func(v vault.Service) error {
 		if prefix != "" {
 			fromPrefix, err := a.prefixEnv(ctx, v, prefix)
 			if err != nil {
@@ -154,7 +154,7 @@ func (a *app) resolveEnv(ctx context.Context, vars []envVar, prefix, to string) 
 				refs = append(refs, wanted{ref: *ev.ref, where: ev.where})
 			}
 		}
-		h := &handout{v: v, op: "run", to: to}
+		h := &handout{v: v, op: vault.OpRun, to: to}
 		resolved, err := h.values(ctx, refs)
 		if err != nil {
 			return err
@@ -221,7 +221,7 @@ func envFile(name string) ([]envVar, error) {
 // prefixEnv names every enabled secret under prefix as a variable. Two
 // secrets that would give the same variable are an error: neither may
 // silently win.
-func (a *app) prefixEnv(ctx context.Context, v handoutVault, prefix string) ([]envVar, error) {
+func (a *app) prefixEnv(ctx context.Context, v vault.Service, prefix string) ([]envVar, error) {
 	secrets, err := v.List(ctx, vault.ListOptions{Prefix: prefix})
 	if err != nil {
 		return nil, err

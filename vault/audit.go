@@ -21,6 +21,9 @@ type Event struct {
 	Actor   string    `json:"actor"`
 	Outcome string    `json:"outcome"`
 	Note    string    `json:"note,omitempty"`
+	// To is who a value was handed to: the command of run, the output of
+	// inject, the host of git-credential.
+	To string `json:"to,omitempty"`
 
 	id []byte // the secret's id: events follow a secret across renames
 }
@@ -78,6 +81,7 @@ func (t *txn) audit(e Event) error {
 	e.Time = t.now
 	e.Actor = t.v.actor
 	e.Secret = Sanitize(e.Secret)
+	e.To = Sanitize(e.To)
 	b, err := json.Marshal(storedEvent{Event: e, ID: e.id, Prev: h.Hash})
 	if err != nil {
 		return err
