@@ -157,7 +157,7 @@ func ParseOnConflict(s string) (OnConflict, error) {
 	case ConflictNewVersion, ConflictSkip, ConflictFail:
 		return c, nil
 	}
-	return "", fmt.Errorf("%w: --on-conflict must be new-version, skip or fail, not %q", ErrInvalid, s)
+	return "", fmt.Errorf("%w: the conflict policy must be new-version, skip or fail, not %q", ErrInvalid, s)
 }
 
 // ImportOptions tune Import.
@@ -331,7 +331,7 @@ func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOption
 	}
 	slices.SortFunc(p.report.Items, func(a, b ImportItem) int { return strings.Compare(a.Name, b.Name) })
 	if p.conflicts > 0 && o.OnConflict == ConflictFail {
-		return p.report, fmt.Errorf("%w: %d secrets differ between the vault and the import (first: %s); nothing was imported; choose --on-conflict new-version or skip",
+		return p.report, fmt.Errorf("%w: %d secrets differ between the vault and the import (first: %s); nothing was imported",
 			ErrConflict, p.conflicts, Sanitize(p.firstConflict))
 	}
 	if o.DryRun {

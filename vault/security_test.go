@@ -717,7 +717,7 @@ func TestNewVaultSize(t *testing.T) {
 }
 
 func TestBadgerOptions(t *testing.T) {
-	o := badgerOptions(t.TempDir())
+	o := badgerOptions(t.TempDir(), debugLog{})
 	batch := o.MemTableSize * 15 / 100
 	// SyncWrites stays off: updateLocked syncs every change itself so that
 	// the audit event of a read needs no fsync. TestCrashAcknowledgedWrites covers kill -9.
