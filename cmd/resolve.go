@@ -35,19 +35,21 @@ func (h *handout) check(ctx context.Context, refs []wanted) error {
 		if !ok {
 			var err error
 			s, err = h.v.Secret(ctx, w.ref.Name)
-			if err != nil && !errors.Is(err, vault.ErrNotFound) {
+			switch {
+			case errors.Is(err, vault.ErrNotFound):
+				return fmt.Errorf("%s: %s: %w", w.where, w.ref, vault.ErrNotFound)
+			case err != nil:
 				return err
-			}
-			if err != nil || s.InTrash() {
-				return withCode(ExitNotFound, fmt.Errorf("%s: %s: no secret named %s", w.where, w.ref, w.ref.Name))
+			case s.InTrash():
+				return fmt.Errorf("%s: %s: %w", w.where, w.ref, vault.ErrDeleted)
 			}
 			seen[w.ref.Name] = s
 		}
 		if !s.Enabled {
-			return withCode(ExitPolicy, fmt.Errorf("%s: %s: %s is disabled; enable it with 'locket update %s --enable'", w.where, w.ref, w.ref.Name, w.ref.Name))
+			return fmt.Errorf("%s: %s: %w", w.where, w.ref, vault.ErrDisabled)
 		}
 		if _, ok := s.Version(w.ref.Version); w.ref.Version != 0 && !ok {
-			return withCode(ExitNotFound, fmt.Errorf("%s: %s: %s has no version %d", w.where, w.ref, w.ref.Name, w.ref.Version))
+			return fmt.Errorf("%s: %s: %w: no version %d", w.where, w.ref, vault.ErrNotFound, w.ref.Version)
 		}
 	}
 	return nil
