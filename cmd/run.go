@@ -148,9 +148,15 @@ func (a *app) resolveEnv(ctx context.Context, vars []envVar, prefix, to string) 
 			// Lines written out explicitly win over the prefix.
 			vars = append(fromPrefix, vars...)
 		}
+		// Only the definition of a variable that wins is resolved: a value
+		// CMD never sees is not handed out.
+		last := map[string]int{}
+		for i, ev := range vars {
+			last[ev.key] = i
+		}
 		var refs []wanted
-		for _, ev := range vars {
-			if ev.ref != nil {
+		for i, ev := range vars {
+			if ev.ref != nil && last[ev.key] == i {
 				refs = append(refs, wanted{ref: *ev.ref, where: ev.where})
 			}
 		}
