@@ -254,7 +254,7 @@ func (a *app) prefixEnv(ctx context.Context, v vault.Service, prefix string) ([]
 }
 
 // childEnv is environ with vars set, later ones winning. The passphrase is
-// never passed on (SPEC invariant 10).
+// never passed on: no locket process hands it to a child.
 func childEnv(environ []string, vars []envVar, values map[ref.Ref][]byte) []string {
 	env := slices.DeleteFunc(slices.Clone(environ), func(kv string) bool {
 		return strings.HasPrefix(kv, "LOCKET_PASSPHRASE=")
