@@ -42,6 +42,7 @@ type Vault struct {
 	// mu serialises writers: the audit chain needs one writer at a time.
 	mu       sync.Mutex
 	settings Settings
+	limits   importLimits
 
 	// The gate lets Close end a session under running calls: every call
 	// enters it, and Close shuts it, cancels the calls in flight through
@@ -56,7 +57,10 @@ type Vault struct {
 }
 
 func newSession(dir string, db *badger.DB, kr *keyring.Keyring, hdr *keyring.Header, readOnly bool, opts Options) *Vault {
-	v := &Vault{dir: dir, db: db, kr: kr, header: hdr, readOnly: readOnly, now: opts.Now, actor: opts.Actor}
+	v := &Vault{dir: dir, db: db, kr: kr, header: hdr, readOnly: readOnly, now: opts.Now, actor: opts.Actor, limits: defaultImportLimits}
+	if opts.limits != nil {
+		v.limits = *opts.limits
+	}
 	v.closing, v.stop = context.WithCancel(context.Background())
 	return v
 }
@@ -100,6 +104,9 @@ type Options struct {
 	// Log receives the store's diagnostics (Badger's warnings, repairs);
 	// nil discards them. It must not be a terminal the TUI draws on.
 	Log io.Writer
+
+	// limits replace the import limits in this package's tests.
+	limits *importLimits
 }
 
 func (o *Options) fill() {
@@ -616,7 +623,7 @@ type Attributes struct {
 }
 
 // Update changes the current version's attributes or the enabled flag.
-// Attributes describe how a value may be used, not the value, so SPEC
+// Attributes describe how a value may be used, not the value, so the contract
 // lets them change in place like Key Vault's "update secret properties".
 func (v *Vault) Update(ctx context.Context, name string, a Attributes) (err error) {
 	ctx, done, err := v.enter(ctx)
