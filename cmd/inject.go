@@ -31,6 +31,8 @@ func newInjectCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "inject [-i TEMPLATE] [-o FILE] [--force]",
 		Short: "render {{ locket://NAME }} references in a template",
+		// The flags are in Use already.
+		DisableFlagsInUseLine: true,
 		Long: `Copy a template (TEMPLATE, or stdin) to stdout or FILE with every
 {{ locket://NAME }} or {{ locket://NAME?version=N }} replaced by the value.
 Other {{ ... }} are copied as they are, for templates of other tools.

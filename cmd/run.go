@@ -42,14 +42,17 @@ func newRunCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run [--env-file F]... [--prefix P] [--no-masking|--mask] -- CMD [ARGS...]",
 		Short: "run a command with secrets in its environment",
+		// The flags are in Use already; cobra would add [flags] after CMD.
+		DisableFlagsInUseLine: true,
 		Long: `Start CMD with its environment plus secrets, resolved from references:
   - every variable of the environment whose value is locket://NAME or
     locket://NAME?version=N;
-  - every line of each --env-file (dotenv syntax); plain values pass
-    through, references are resolved; later files win;
   - with --prefix P, every enabled secret under P as a variable named
     after the rest of its name in UPPER_SNAKE case (P/db/password is
-    DB_PASSWORD).
+    DB_PASSWORD);
+  - every line of each --env-file (dotenv syntax); plain values pass
+    through, references are resolved.
+Later entries of this list win, and later env files over earlier ones.
 CMD starts only when every reference resolves: a missing secret is exit 3,
 a disabled one exit 6. When CMD's output is not a terminal, every resolved
 value in it is replaced by <concealed by locket>; --mask does so on a
