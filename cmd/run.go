@@ -100,16 +100,17 @@ func (a *app) runCommand(ctx context.Context, f runFlags, argv []string) error {
 		}
 		return withCode(exitNoCommand, fmt.Errorf("%s: command not found", argv[0]))
 	}
-	vars, err := referencedEnv(os.Environ())
+	fromEnv, err := referencedEnv(os.Environ())
 	if err != nil {
 		return err
 	}
+	var fromFiles []envVar
 	for _, name := range f.envFiles {
-		fromFile, err := envFile(name)
+		vars, err := envFile(name)
 		if err != nil {
 			return err
 		}
-		vars = append(vars, fromFile...)
+		fromFiles = append(fromFiles, vars...)
 	}
 	prefix := ""
 	if f.prefix != "" {
@@ -119,7 +120,7 @@ func (a *app) runCommand(ctx context.Context, f runFlags, argv []string) error {
 		prefix = strings.TrimSuffix(f.prefix, "/") + "/"
 	}
 
-	env, values, err := a.resolveEnv(ctx, vars, prefix, argv[0])
+	env, values, err := a.resolveEnv(ctx, fromEnv, fromFiles, prefix, argv[0])
 	if err != nil {
 		return err
 	}
@@ -133,11 +134,13 @@ func (a *app) runCommand(ctx context.Context, f runFlags, argv []string) error {
 	return nil
 }
 
-// resolveEnv resolves the references of vars and of prefix and returns
-// CMD's environment and the values handed out. The vault is opened only
-// when there is something to resolve, and closed before CMD starts: a
-// long-running CMD must not keep it busy for every other locket.
-func (a *app) resolveEnv(ctx context.Context, vars []envVar, prefix, to string) (env []string, values [][]byte, err error) {
+// resolveEnv resolves the references of the environment, of prefix and of
+// the env files, later ones winning, and returns CMD's environment and the
+// values handed out. The vault is opened only when there is something to
+// resolve, and closed before CMD starts: a long-running CMD must not keep
+// it busy for every other locket.
+func (a *app) resolveEnv(ctx context.Context, fromEnv, fromFiles []envVar, prefix, to string) (env []string, values [][]byte, err error) {
+	vars := slices.Concat(fromEnv, fromFiles)
 	hasRef := slices.ContainsFunc(vars, func(ev envVar) bool { return ev.ref != nil })
 	if !hasRef && prefix == "" {
 		return childEnv(os.Environ(), vars, nil), nil, nil
@@ -148,8 +151,9 @@ func (a *app) resolveEnv(ctx context.Context, vars []envVar, prefix, to string) 
 			if err != nil {
 				return err
 			}
-			// Lines written out explicitly win over the prefix.
-			vars = append(fromPrefix, vars...)
+			// A line written out in an env file wins over the prefix,
+			// which wins over the environment.
+			vars = slices.Concat(fromEnv, fromPrefix, fromFiles)
 		}
 		// Only the definition of a variable that wins is resolved: a value
 		// CMD never sees is not handed out.
