@@ -317,10 +317,12 @@ func (a *app) startChild(path string, argv, env []string, values [][]byte, f run
 	signal.Notify(sigs, forwarded...)
 	defer signal.Stop(sigs)
 	if err := c.Start(); err != nil {
-		if errors.Is(err, fs.ErrPermission) {
-			return 0, withCode(exitCannotExec, fmt.Errorf("%s: permission denied", argv[0]))
+		// As a shell: gone since the lookup is 127, any other reason
+		// (permissions, a file that is no program) 126.
+		if errors.Is(err, fs.ErrNotExist) {
+			return 0, withCode(exitNoCommand, fmt.Errorf("%s: command not found", argv[0]))
 		}
-		return 0, withCode(exitNoCommand, fmt.Errorf("%s: %w", argv[0], err))
+		return 0, withCode(exitCannotExec, fmt.Errorf("%s: %w", argv[0], errors.Unwrap(err)))
 	}
 	done := make(chan struct{})
 	go func() {
@@ -335,11 +337,12 @@ func (a *app) startChild(path string, argv, env []string, values [][]byte, f run
 			}
 		}
 	}()
-	err := c.Wait()
+	waitErr := c.Wait()
 	close(done)
+	var outErr error
 	for _, m := range closers {
-		if cerr := m.Close(); err == nil {
-			err = cerr
+		if err := m.Close(); outErr == nil {
+			outErr = err
 		}
 	}
 	for _, v := range values {
@@ -347,16 +350,19 @@ func (a *app) startChild(path string, argv, env []string, values [][]byte, f run
 	}
 	ws, ok := c.ProcessState.Sys().(syscall.WaitStatus)
 	switch {
-	case ok && ws.Signaled():
+	case !ok:
+		return 0, waitErr
+	case ws.Signaled():
 		return 128 + int(ws.Signal()), nil
-	case ok:
+	case ws.ExitStatus() != 0:
 		return ws.ExitStatus(), nil
 	}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitCode(), nil
+	// CMD succeeded, but what it wrote may not have reached our output
+	// whole (a closed pipe, a full disk): that is not a success.
+	if outErr != nil {
+		return 0, fmt.Errorf("write CMD's output: %w", outErr)
 	}
-	return 0, err
+	return 0, nil
 }
 
 // fromTerminal reports whether the terminal has sent s to CMD already: the

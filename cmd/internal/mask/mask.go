@@ -13,6 +13,7 @@ package mask
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"slices"
 	"sync"
@@ -20,6 +21,9 @@ import (
 
 // Replacement is written in place of each concealed stretch.
 const Replacement = "<concealed by locket>"
+
+// errClosed is what a Write after Close returns.
+var errClosed = errors.New("mask: write after close")
 
 // Writer conceals values in what is written to it. Close flushes what it
 // holds back; it does not close the underlying writer.
@@ -75,12 +79,14 @@ func (m *Writer) Close() error {
 	if m.err != nil {
 		return m.err
 	}
-	m.err = m.flush(len(m.buf))
-	if m.err == nil {
-		clear(m.buf)
-		m.buf = nil
+	err := m.flush(len(m.buf))
+	// The writer's copies of the values go with it.
+	clear(m.buf)
+	for _, v := range m.values {
+		clear(v)
 	}
-	return m.err
+	m.buf, m.values, m.err = nil, nil, errClosed
+	return err
 }
 
 // pending is the length of the longest end of buf that a value starts

@@ -96,3 +96,15 @@ func TestNoNeedlessHold(t *testing.T) {
 		t.Fatalf("got %q, want %q", out.String(), want)
 	}
 }
+
+func TestWriteAfterClose(t *testing.T) {
+	var out bytes.Buffer
+	w := NewWriter(&out, [][]byte{[]byte("secret")})
+	w.Write([]byte("secr"))
+	if err := w.Close(); err != nil || out.String() != "secr" {
+		t.Fatalf("Close: %v, wrote %q", err, out.String())
+	}
+	if _, err := w.Write([]byte("x")); err == nil {
+		t.Fatal("a write after Close succeeded")
+	}
+}
