@@ -10,8 +10,20 @@ import (
 	"locket/vault"
 )
 
+var errUnterminated = errors.New("unterminated")
+
 // maxDotenv bounds a .env file; far above any real one.
 const maxDotenv = 16 << 20
+
+// DotenvError is a syntax error on a line of a .env file. Callers that
+// know the file's name print it as NAME:LINE: Err.
+type DotenvError struct {
+	Line int
+	Err  error
+}
+
+func (e *DotenvError) Error() string { return fmt.Sprintf(".env line %d: %v", e.Line, e.Err) }
+func (e *DotenvError) Unwrap() error { return e.Err }
 
 // DotenvEntry is one KEY=VALUE of a .env file.
 type DotenvEntry struct {
@@ -39,9 +51,16 @@ func ParseDotenv(r io.Reader) ([]DotenvEntry, error) {
 	p := &envParser{s: strings.ReplaceAll(string(b), "\r\n", "\n"), line: 1}
 	var out []DotenvEntry
 	for p.pos < len(p.s) {
+		start := p.line
 		e, ok, err := p.entry()
 		if err != nil {
-			return nil, fmt.Errorf(".env line %d: %w", p.line, err)
+			// An unterminated quote ran to the end of the file: the line
+			// it opened on is the one to fix.
+			line := p.line
+			if errors.Is(err, errUnterminated) {
+				line = start
+			}
+			return nil, &DotenvError{Line: line, Err: err}
 		}
 		if ok {
 			out = append(out, e)
@@ -165,7 +184,7 @@ func (p *envParser) quoted(q byte) (string, error) {
 			b.WriteByte(c)
 		}
 	}
-	return "", fmt.Errorf("unterminated %c quote", q)
+	return "", fmt.Errorf("%w %c quote", errUnterminated, q)
 }
 
 func envKeyOK(k string) bool {
@@ -219,7 +238,7 @@ func ExportDotenv(w io.Writer, secrets []vault.SecretData, prefix string) (writt
 		skip := func(format string, a ...any) {
 			skipped = append(skipped, Skipped{Source: sd.Name, Reason: fmt.Sprintf(format, a...)})
 		}
-		key := envKey(strings.TrimPrefix(strings.TrimPrefix(sd.Name, prefix), "/"))
+		key := EnvKey(strings.TrimPrefix(strings.TrimPrefix(sd.Name, prefix), "/"))
 		val := string(sd.Values[len(sd.Values)-1])
 		switch {
 		case sd.InTrash():
@@ -241,8 +260,9 @@ func ExportDotenv(w io.Writer, secrets []vault.SecretData, prefix string) (writt
 	return written, skipped, nil
 }
 
-// envKey turns a name's tail into a variable name.
-func envKey(s string) string {
+// EnvKey turns a name's tail into a variable name: every character a
+// variable cannot hold becomes "_", and a leading digit gets one before it.
+func EnvKey(s string) string {
 	b := []byte(s)
 	for i, c := range b {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {

@@ -71,7 +71,8 @@ func TestParseDotenvErrors(t *testing.T) {
 	for in, want := range map[string]string{
 		"JUST_A_WORD\n":         "line 1: expected KEY=VALUE",
 		"A=1\n1BAD=x\n":         `line 2: "1BAD" is not a variable name`,
-		"A=\"open\nstill\n":     "line 3: unterminated \" quote",
+		"A=\"open\nstill\n":     "line 1: unterminated \" quote",
+		"A=1\nB='x\n":           "line 2: unterminated ' quote",
 		"A='x' trailing\n":      "line 1: unexpected text after the closing quote",
 		"A=\xff\n":              "not UTF-8",
 		"B=ok\nexport =nokey\n": `line 2: "" is not a variable name`,

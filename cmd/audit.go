@@ -3,6 +3,7 @@ package cmd
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -23,6 +24,8 @@ type eventJSON struct {
 	Note    string `json:"note,omitempty"`
 	// Client is the process an agent served: pid and command line.
 	Client *vault.Client `json:"client,omitempty"`
+	// To is who a value was handed to by run, inject or git-credential.
+	To string `json:"to,omitempty"`
 }
 
 func newAuditCmd(a *app) *cobra.Command {
@@ -51,7 +54,7 @@ renames. 'locket audit verify' checks the hash chain.`,
 				if asJSON {
 					out := make([]eventJSON, 0, len(events))
 					for _, e := range events {
-						out = append(out, eventJSON{e.Seq, jsonTime(e.Time), string(e.Op), e.Secret, e.Version, e.Actor, e.Outcome, e.Note, e.Client})
+						out = append(out, eventJSON{e.Seq, jsonTime(e.Time), string(e.Op), e.Secret, e.Version, e.Actor, e.Outcome, e.Note, e.Client, e.To})
 					}
 					return writeJSON(a.stdout, out)
 				}
@@ -61,7 +64,7 @@ renames. 'locket audit verify' checks the hash chain.`,
 					if e.Version > 0 {
 						ver = strconv.Itoa(e.Version)
 					}
-					rows = append(rows, []string{strconv.FormatUint(e.Seq, 10), e.Time.UTC().Format("2006-01-02 15:04:05"), string(e.Op), orDash(e.Secret), ver, e.Actor, e.Outcome, e.Note})
+					rows = append(rows, []string{strconv.FormatUint(e.Seq, 10), e.Time.UTC().Format("2006-01-02 15:04:05"), string(e.Op), orDash(e.Secret), ver, e.Actor, e.Outcome, auditNote(e)})
 				}
 				return table(a.stdout, []string{"SEQ", "TIME", "OP", "SECRET", "VERSION", "ACTOR", "OUTCOME", "NOTE"}, rows)
 			})
@@ -85,6 +88,14 @@ renames. 'locket audit verify' checks the hash chain.`,
 		},
 	})
 	return cmd
+}
+
+// auditNote is the note column: the note, and who a value went to.
+func auditNote(e vault.Event) string {
+	if e.To == "" {
+		return e.Note
+	}
+	return strings.TrimSpace(e.Note + " to " + e.To)
 }
 
 func orDash(s string) string {

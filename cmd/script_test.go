@@ -24,7 +24,8 @@ import (
 // in a separate process, exit codes and all.
 func TestMain(m *testing.M) {
 	cmds := map[string]func(){
-		"locket": func() { os.Exit(Execute()) },
+		"locket":   func() { os.Exit(Execute()) },
+		"runchild": runChild,
 	}
 	docCommands(cmds)
 	testscript.Main(m, cmds)

@@ -13,6 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"locket/internal/clip"
+	"locket/internal/ref"
 	"locket/tui/keys"
 	"locket/vault"
 )
@@ -97,6 +98,8 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 		return m.toggleReveal()
 	case key.Matches(k, km.Copy):
 		return m.copySelected()
+	case key.Matches(k, km.CopyRef):
+		return m.copyReference()
 	case key.Matches(k, km.New):
 		return m.open(stateForm, newForm(m.env, nil, m.cfg.Generate))
 	case key.Matches(k, km.Edit):
@@ -281,6 +284,40 @@ func (m *Model) copySelected() tea.Cmd {
 	}
 }
 
+// copyReference copies the selected secret's locket:// reference, for an
+// env file or a template. A reference is not a secret: it is neither
+// audited nor read from the vault, and works on a disabled secret too.
+// It goes the way a value does, so it is cleared after the same delay.
+func (m *Model) copyReference() tea.Cmd {
+	s := m.list.selected()
+	osc := m.osc52On()
+	if s == nil {
+		return nil
+	}
+	if m.cfg.Copy == nil && !osc || m.cfg.CopyUnavailable != nil && !osc {
+		m.setStatus("copy is not available: no clipboard, and clipboard-osc52 is off", true)
+		return nil
+	}
+	r := ref.ForName(s.Name)
+	copyFn, after, term := m.cfg.Copy, m.cfg.ClearAfter, m.cfg.OSC52
+	if m.cfg.CopyUnavailable != nil {
+		copyFn = nil
+	}
+	return func() tea.Msg {
+		if osc {
+			if _, err := io.WriteString(term, clip.OSC52([]byte(r))); err != nil {
+				return RefCopiedMsg{Err: fmt.Errorf("copy through the terminal: %w", err)}
+			}
+		}
+		if copyFn != nil {
+			if err := copyFn(context.Background(), []byte(r), after); err != nil && !osc {
+				return RefCopiedMsg{Err: err}
+			}
+		}
+		return RefCopiedMsg{Ref: r}
+	}
+}
+
 // onMouse scrolls the active list with the wheel.
 func (m *Model) onMouse(msg tea.MouseMsg) tea.Cmd {
 	step := 0
@@ -357,7 +394,7 @@ func (m *Model) mainHelp() keys.Bindings {
 	}
 	b := keys.Bindings{km.Filter, km.Open, km.Reveal, km.Copy, km.New, km.Edit, km.History, km.Delete, km.Trash, km.Lock, km.Help, km.Quit}
 	if m.detailFocus {
-		b = keys.Bindings{km.Back, keyHelp("↑/↓", "scroll"), km.Reveal, km.Copy, km.Edit, km.Tags, km.History, km.Toggle, km.Delete, km.Help}
+		b = keys.Bindings{km.Back, keyHelp("↑/↓", "scroll"), km.Reveal, km.Copy, km.CopyRef, km.Edit, km.Tags, km.History, km.Toggle, km.Delete, km.Help}
 	}
 	return enabled(b)
 }
@@ -454,6 +491,7 @@ func (m *Model) detailLines(w int) []string {
 		ct = "-"
 	}
 	b = append(b, row("type", fit(ct, w-12)))
+	b = append(b, row("reference", fit(ref.ForName(s.Name), w-12)))
 	b = append(b, row("updated", when(now, cur.Created)))
 	b = append(b, row("by", fit(cur.Actor, w-12)))
 	b = append(b, row("created", when(now, s.Created)))

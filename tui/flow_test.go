@@ -344,12 +344,12 @@ func TestFlowFirstRunCreatesVault(t *testing.T) {
 
 func TestFlowTagsToggleGenerateCopy(t *testing.T) {
 	t.Parallel()
-	var copied []byte
+	var copies [][]byte
 	var clearAfter time.Duration
 	cfg := Config{
 		Generate: func() ([]byte, error) { return []byte("generated-Value-42"), nil },
 		Copy: func(ctx context.Context, value []byte, after time.Duration) error {
-			copied, clearAfter = bytes.Clone(value), after
+			copies, clearAfter = append(copies, bytes.Clone(value)), after
 			return nil
 		},
 		ClearAfter: 20 * time.Second,
@@ -386,12 +386,18 @@ func TestFlowTagsToggleGenerateCopy(t *testing.T) {
 	f.waitFor("disabled app/generated")
 	f.typ("c")
 	f.waitFor("the secret is disabled")
+	// The reference is no secret: C copies it, also of a disabled secret.
+	f.typ("C")
+	f.waitFor("copied locket://app/generated (the reference, not the value)")
 	m := f.quit()
 	if m.clipName != "app/generated" {
 		t.Errorf("the status line forgot the copy: %q", m.clipName)
 	}
-	if string(copied) != "generated-Value-42" || clearAfter != 20*time.Second {
-		t.Errorf("copied %q to clear after %s", copied, clearAfter)
+	if len(copies) != 2 || string(copies[0]) != "generated-Value-42" || clearAfter != 20*time.Second {
+		t.Fatalf("copied %q to clear after %s", copies, clearAfter)
+	}
+	if string(copies[1]) != "locket://app/generated" {
+		t.Errorf("C copied %q, want the reference", copies[1])
 	}
 
 	s, err := f.reopen().Secret(context.Background(), "app/generated")

@@ -178,6 +178,7 @@ func New(cfg Config) *Model {
 	}
 	if cfg.Copy == nil && cfg.OSC52 == nil {
 		m.km.Copy.SetEnabled(false)
+		m.km.CopyRef.SetEnabled(false)
 	}
 	if cfg.Generate == nil {
 		m.km.Generate.SetEnabled(false)
@@ -340,6 +341,13 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onAction(msg)
 	case CopiedMsg:
 		return m, m.onCopied(msg)
+	case RefCopiedMsg:
+		if msg.Err != nil {
+			m.setErr(msg.Err)
+		} else {
+			m.setStatus("copied "+msg.Ref+" (the reference, not the value)", false)
+		}
+		return m, nil
 	case osc52ClearMsg:
 		m.onOSC52Clear(msg)
 		return m, nil

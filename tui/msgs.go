@@ -66,6 +66,12 @@ type CopiedMsg struct {
 	Err   error
 }
 
+// RefCopiedMsg reports a secret's reference copied to the clipboard.
+type RefCopiedMsg struct {
+	Ref string
+	Err error
+}
+
 // ReviewDoneMsg is sent by the rotation review sub-model when the user
 // leaves it; Status goes to the status line and the list reloads.
 type ReviewDoneMsg struct {

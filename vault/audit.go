@@ -24,6 +24,9 @@ type Event struct {
 	// Client is the process that asked, when the call came through an
 	// agent: which program a value was handed to.
 	Client *Client `json:"client,omitempty"`
+	// To is who a value was handed to: the command of run, the output of
+	// inject, the host of git-credential.
+	To string `json:"to,omitempty"`
 
 	id []byte // the secret's id: events follow a secret across renames
 }
@@ -87,6 +90,7 @@ func (t *txn) audit(e Event) error {
 		t.changes = append(t.changes, Change{Op: e.Op, Secret: e.Secret})
 	}
 	e.Secret = Sanitize(e.Secret)
+	e.To = Sanitize(e.To)
 	b, err := json.Marshal(storedEvent{Event: e, ID: e.id, Prev: h.Hash})
 	if err != nil {
 		return err

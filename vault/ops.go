@@ -12,6 +12,11 @@ const (
 	OpCopy   Op = "copy"   // a value on the clipboard
 	OpReveal Op = "reveal" // a value shown in the TUI
 	OpExport Op = "export" // values into a backup or a file
+
+	// Values handed to another program; the event's To names it.
+	OpRun           Op = "run"            // into a command's environment
+	OpInject        Op = "inject"         // into a rendered template
+	OpGitCredential Op = "git-credential" // to git, for a host
 )
 
 // Operations that change the vault.
@@ -42,7 +47,7 @@ const (
 // and a lifecycle timeline leaves these out.
 func (op Op) Read() bool {
 	switch op {
-	case OpGet, OpCopy, OpReveal, OpExport:
+	case OpGet, OpCopy, OpReveal, OpExport, OpRun, OpInject, OpGitCredential:
 		return true
 	}
 	return false

@@ -32,6 +32,10 @@ type Service interface {
 	// Get hands out a version's value (0: the current one), audited as
 	// purpose, which must be a read operation (see Op.Read).
 	Get(ctx context.Context, name string, version int, purpose Op) ([]byte, Version, error)
+	// GetFor is Get for a value handed on to another program: the audit
+	// event names it too (the command run starts, the file inject writes,
+	// the host git asked for).
+	GetFor(ctx context.Context, name string, version int, purpose Op, to string) ([]byte, Version, error)
 	// Secret returns a secret's metadata, also when it is in the trash.
 	Secret(ctx context.Context, name string) (Secret, error)
 	// List returns the matching secrets' metadata, sorted by name.

@@ -2,8 +2,10 @@ package vault
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -123,6 +125,38 @@ func TestTimelineLeavesOutReads(t *testing.T) {
 	}
 	if len(tl) != 1 || tl[0].Kind != "version" || tl[0].Op != OpSet {
 		t.Fatalf("timeline %+v, want version 1 written by set", tl)
+	}
+}
+
+// TestGetForNamesTheRecipient: a value handed on to another program is
+// one event with the operation and the recipient, and no value.
+func TestGetForNamesTheRecipient(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	v := newVault(t, DefaultSettings(), newClock())
+	mustPut(t, v, "a", "canary-value", PutOptions{})
+	for _, c := range []struct {
+		op Op
+		to string
+	}{{OpRun, "psql"}, {OpInject, "config.yml"}, {OpGitCredential, "github.com"}} {
+		if val, _, err := v.GetFor(ctx, "a", 0, c.op, c.to); err != nil || string(val) != "canary-value" {
+			t.Fatalf("GetFor %s: %q, %v", c.op, val, err)
+		}
+	}
+	events, err := v.Audit(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ""
+	for _, e := range events[1:] {
+		got += fmt.Sprintf("%s>%s ", e.Op, e.To)
+	}
+	if want := "run>psql inject>config.yml git-credential>github.com "; got != want {
+		t.Fatalf("events %q, want %q", got, want)
+	}
+	b, _ := json.Marshal(events)
+	if strings.Contains(string(b), "canary") {
+		t.Fatal("an audit event holds the value")
 	}
 }
 

@@ -496,7 +496,12 @@ func (v *Vault) Put(ctx context.Context, name string, value []byte, o PutOptions
 // Get returns a version's value (0 means the current one). A disabled
 // secret's value is refused with ErrDisabled. Handing out a value is
 // audited as purpose, which must be a read operation (Op.Read).
-func (v *Vault) Get(ctx context.Context, name string, version int, purpose Op) (_ []byte, _ Version, err error) {
+func (v *Vault) Get(ctx context.Context, name string, version int, purpose Op) ([]byte, Version, error) {
+	return v.GetFor(ctx, name, version, purpose, "")
+}
+
+// GetFor is Get with the recipient of the value in its audit event.
+func (v *Vault) GetFor(ctx context.Context, name string, version int, purpose Op, to string) (_ []byte, _ Version, err error) {
 	ctx, done, err := v.enter(ctx)
 	if err != nil {
 		return nil, Version{}, err
@@ -527,7 +532,7 @@ func (v *Vault) Get(ctx context.Context, name string, version int, purpose Op) (
 			return err
 		}
 		tx.lazy = true
-		return tx.audit(Event{Op: purpose, Secret: name, id: id, Version: ver.Number, Outcome: "ok"})
+		return tx.audit(Event{Op: purpose, Secret: name, id: id, Version: ver.Number, To: to, Outcome: "ok"})
 	}
 	if v.readOnly {
 		err = v.read(ctx, read)

@@ -19,6 +19,7 @@ type KeyMap struct {
 	Back    key.Binding
 	Reveal  key.Binding
 	Copy    key.Binding
+	CopyRef key.Binding
 	Sort    key.Binding
 	History key.Binding
 	Trash   key.Binding
@@ -74,6 +75,7 @@ func DefaultKeyMap() KeyMap {
 		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Reveal:  key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "reveal")),
 		Copy:    key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy")),
+		CopyRef: key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "copy reference")),
 		Sort:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
 		History: key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "history")),
 		Trash:   key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "trash")),
@@ -138,7 +140,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Filter, k.Sort},
-		{k.Open, k.Back, k.Reveal, k.Copy, k.History, k.Trash, k.Review, k.Export, k.Import},
+		{k.Open, k.Back, k.Reveal, k.Copy, k.CopyRef, k.History, k.Trash, k.Review, k.Export, k.Import},
 		{k.New, k.Edit, k.Tags, k.Toggle, k.Delete, k.Rollback, k.Recover, k.Purge},
 		{k.Generate, k.Save, k.NextField, k.Lock, k.Help, k.Quit},
 	}
