@@ -41,6 +41,11 @@ func (c *Client) Get(ctx context.Context, name string, version int, purpose vaul
 	return val, v, err
 }
 
+func (c *Client) GetFor(ctx context.Context, name string, version int, purpose vault.Op, to string) (val []byte, v vault.Version, err error) {
+	err = c.call(ctx, "GetFor", []any{name, version, purpose, to}, &val, &v)
+	return val, v, err
+}
+
 func (c *Client) Secret(ctx context.Context, name string) (s vault.Secret, err error) {
 	err = c.call(ctx, "Secret", []any{name}, &s)
 	return s, err
