@@ -7,6 +7,7 @@ import (
 )
 
 func TestCredentialSecretNames(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string][]string{
 		"host=github.com":                           {"git/github.com"},
 		"host=github.com\npath=acme/app.git":        {"git/github.com/acme/app.git", "git/github.com"},
@@ -29,6 +30,7 @@ func TestCredentialSecretNames(t *testing.T) {
 }
 
 func TestToken(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{"tok": "tok", "tok\n": "tok", "tok\r\n": "tok", "a\nb": "", "a\x00": ""} {
 		got, err := token([]byte(in))
 		if string(got) != want || (want == "") != (err != nil) {

@@ -16,6 +16,7 @@ import (
 // untouched, colours and all, unless --mask. Without tmux it skips, unless
 // LOCKET_E2E=1, when it fails.
 func TestRunOnTerminal(t *testing.T) {
+	t.Parallel()
 	e2e.NeedTools(t, "tmux")
 	if testing.Short() {
 		t.Skip("builds the binary")

@@ -7,6 +7,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]Ref{
 		"locket://db/password":             {Name: "db/password"},
 		"locket://a?version=1":             {Name: "a", Version: 1},
@@ -23,6 +24,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"":                         "does not start with locket://",
 		"locket:/a":                "does not start with locket://",

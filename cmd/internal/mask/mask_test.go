@@ -29,6 +29,7 @@ func conceal(t *testing.T, values []string, input string, chunk int) string {
 }
 
 func TestConceal(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		values []string
 		in     string
@@ -80,6 +81,7 @@ func FuzzConceal(f *testing.F) {
 
 // What cannot start a value is written at once: a prompt is not held.
 func TestNoNeedlessHold(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	w := NewWriter(&out, [][]byte{[]byte("secret-value")})
 	w.Write([]byte("ready\n"))
@@ -98,6 +100,7 @@ func TestNoNeedlessHold(t *testing.T) {
 }
 
 func TestWriteAfterClose(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	w := NewWriter(&out, [][]byte{[]byte("secret")})
 	w.Write([]byte("secr"))

@@ -20,6 +20,7 @@ func render(t *testing.T, src string) (string, error) {
 }
 
 func TestRender(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"no tags":                  "no tags",
 		"a={{ locket://db/pw }}\n": "a=DB/PW\n",
@@ -37,6 +38,7 @@ func TestRender(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"a\nb {{ locket://x\n":         "template line 2: {{ is never closed with }}",
 		"{{ locket://x }}\n{{":         "template line 2: {{ is never closed",
