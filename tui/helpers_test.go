@@ -133,7 +133,7 @@ func run(tb testing.TB, m *Model, cmd tea.Cmd) {
 	var msg tea.Msg
 	select {
 	case msg = <-done:
-	case <-time.After(10 * time.Second):
+	case <-time.After(2 * time.Minute):
 		tb.Fatal("command did not finish")
 	}
 	switch msg := msg.(type) {

@@ -82,6 +82,10 @@ type Config struct {
 	// Agent, when set, is the vault's agent: the UI opens on it when it
 	// is unlocked, and its unlock screen unlocks it (see Agent).
 	Agent Agent
+	// Open unlocks the vault with the passphrase typed on the unlock
+	// screen (create: a new vault, the passphrase typed twice). The
+	// default opens or creates the vault in Dir in this process.
+	Open func(ctx context.Context, passphrase []byte, create bool) (vault.Service, error)
 }
 
 type state int
@@ -169,6 +173,9 @@ func New(cfg Config) *Model {
 	}
 	if cfg.Log == nil {
 		cfg.Log = log.New(io.Discard, "", 0)
+	}
+	if cfg.Open == nil {
+		cfg.Open = openLocal(cfg)
 	}
 	m := &Model{cfg: cfg, st: styles.Default(), km: keys.DefaultKeyMap(), help: help.New(), gen: new(atomic.Uint64)}
 	m.env = &env{clock: cfg.Now, readOnly: cfg.ReadOnly, keys: &m.km, styles: &m.st}
