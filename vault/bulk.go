@@ -26,6 +26,7 @@ package vault
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -645,11 +646,21 @@ func (v *Vault) applyImport(ctx context.Context, ops []importOp, size int, event
 	if importCrash != nil && importCrash("staged") {
 		return errSimulatedCrash
 	}
-	// 2. Commit: the head and the audit event in one transaction.
-	head, _ := json.Marshal(journalHead{Chunks: len(chunks)})
+	// 2. Commit: the head and the audit event in one transaction, with the
+	// state commitment of the vault as it is once the ops are applied; the
+	// commitment names the journal head, and the head the chunks, so that
+	// nothing of an older import can be put in their place.
+	delta, err := v.opsDelta(ops)
+	if err != nil {
+		return errors.Join(err, v.dropJournal())
+	}
+	head, _ := json.Marshal(journalHead{Chunks: len(chunks), Digest: chunksDigest(chunks)})
 	err = v.updateLocked(func(tx *txn) error {
 		k := []byte{kindJournalHead}
-		tx.set(k, tx.seal(kindJournalHead, k, head))
+		sealed := tx.seal(kindJournalHead, k, head)
+		tx.set(k, sealed)
+		tx.delta = delta
+		tx.setJournal, tx.journal = true, digest(sealed)
 		return tx.audit(event)
 	})
 	if err != nil {
@@ -668,7 +679,18 @@ var errSimulatedCrash = errors.New("simulated crash")
 
 // journalHead marks a committed import.
 type journalHead struct {
-	Chunks int `json:"chunks"`
+	Chunks int    `json:"chunks"`
+	Digest []byte `json:"digest"`
+}
+
+// chunksDigest is the SHA-256 of the journal's chunks, in order.
+func chunksDigest(chunks [][]byte) []byte {
+	h := sha256.New()
+	for _, c := range chunks {
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(c))))
+		h.Write(c)
+	}
+	return h.Sum(nil)
 }
 
 func journalKey(seq uint64) []byte {
@@ -772,6 +794,9 @@ func (v *Vault) readJournal() ([]importOp, error) {
 	if len(chunks) != head.Chunks {
 		return nil, fmt.Errorf("%w: the journal has %d of %d chunks", ErrIntegrity, len(chunks), head.Chunks)
 	}
+	if !bytes.Equal(chunksDigest(chunks), head.Digest) {
+		return nil, fmt.Errorf("%w: the journal's chunks are not the ones its head names", ErrIntegrity)
+	}
 	var ops []importOp
 	for _, c := range chunks {
 		more, err := decodeOps(c)
@@ -806,6 +831,7 @@ func (v *Vault) finishImport(ops []importOp, progress func(done int)) error {
 	}
 	err = v.updateLocked(func(tx *txn) error {
 		tx.delete([]byte{kindJournalHead})
+		tx.setJournal, tx.journal = true, nil
 		return nil
 	})
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -41,6 +42,16 @@ type Vault struct {
 	// mu serialises writers: the audit chain needs one writer at a time.
 	mu       sync.Mutex
 	settings Settings
+
+	// stateOn: the vault has a state commitment (state.go); false only for
+	// a vault made before it, until its first writable open.
+	stateOn bool
+	// verified: the whole state was checked on this handle.
+	verified atomic.Bool
+	// counter is the commitment's counter as this handle last saw or wrote
+	// it; seen is what the machine remembers (seen.go).
+	counter, seen uint64
+	stateDir      string
 }
 
 // Options tune Open and Create.
@@ -55,6 +66,12 @@ type Options struct {
 	Now func() time.Time
 	// Actor names who acts in versions and audit events (default user@host).
 	Actor string
+	// StateDir is where this machine remembers the newest state of each
+	// vault it has seen (default DefaultStateDir()).
+	StateDir string
+	// AcceptRollback opens a vault older than this machine has seen, for a
+	// deliberate restore of a file-level backup; a writable open audits it.
+	AcceptRollback bool
 }
 
 func (o *Options) fill() {
@@ -66,6 +83,9 @@ func (o *Options) fill() {
 	}
 	if o.Actor == "" {
 		o.Actor = DefaultActor()
+	}
+	if o.StateDir == "" {
+		o.StateDir = DefaultStateDir()
 	}
 }
 
@@ -123,8 +143,10 @@ func Create(ctx context.Context, dir string, passphrase []byte, kdf keyring.Para
 	if err != nil {
 		return nil, err
 	}
-	v := &Vault{dir: dir, db: db, kr: kr, header: hdr, now: opts.Now, actor: opts.Actor, settings: set}
+	v := &Vault{dir: dir, db: db, kr: kr, header: hdr, now: opts.Now, actor: opts.Actor, settings: set, stateOn: true, stateDir: opts.StateDir}
+	v.verified.Store(true)
 	err = v.write(ctx, func(tx *txn) error {
+		tx.freshState = true
 		tx.putSettings(set)
 		return tx.audit(Event{Op: "init", Outcome: "ok"})
 	})
@@ -132,6 +154,9 @@ func Create(ctx context.Context, dir string, passphrase []byte, kdf keyring.Para
 		// The header is written last: a directory without one is not a
 		// vault, so a crash before this line leaves no vault half-made.
 		err = writeFileAtomic(filepath.Join(dir, headerFile), hdr.Marshal())
+	}
+	if err == nil {
+		err = v.saveSeen(v.counter)
 	}
 	if err != nil {
 		// The store is ours and new; without its header nothing can read
@@ -182,12 +207,34 @@ func openUnlocked(ctx context.Context, dir string, hdr *keyring.Header, kr *keyr
 		kr.Wipe()
 		return nil, err
 	}
-	v := &Vault{dir: dir, db: db, kr: kr, header: hdr, readOnly: opts.ReadOnly, now: opts.Now, actor: opts.Actor}
-	err = v.read(ctx, func(tx *txn) error {
-		var err error
-		v.settings, err = tx.getSettings()
-		return err
-	})
+	v := &Vault{dir: dir, db: db, kr: kr, header: hdr, readOnly: opts.ReadOnly, now: opts.Now, actor: opts.Actor, stateDir: opts.StateDir}
+	err = v.openState(ctx, opts.AcceptRollback)
+	if errors.Is(err, errPendingImport) {
+		// A crash interrupted an import that had committed. A reader must
+		// see all of it or none (SPEC: an import is all-or-nothing), so a
+		// writer finishes it first, as a writer's open would, and the
+		// reader then opens the finished store.
+		v.closeStore()
+		w := opts
+		w.ReadOnly = false
+		wv, err := openUnlocked(ctx, dir, hdr, kr.Clone(), w)
+		if err != nil {
+			kr.Wipe()
+			return nil, err
+		}
+		if err := wv.Close(); err != nil {
+			kr.Wipe()
+			return nil, err
+		}
+		return openUnlocked(ctx, dir, hdr, kr, opts)
+	}
+	if err == nil {
+		err = v.read(ctx, func(tx *txn) error {
+			var err error
+			v.settings, err = tx.getSettings()
+			return err
+		})
+	}
 	if err == nil && !opts.ReadOnly {
 		err = v.housekeeping(ctx)
 	}
@@ -209,8 +256,23 @@ func (v *Vault) Close() error {
 	}
 	err := v.db.Close()
 	v.db = nil
+	// The store is closed, so every write is on disk: remember the state
+	// it ends in.
+	if err == nil && !v.readOnly && v.stateOn && v.counter > v.seen {
+		err = v.saveSeen(v.counter)
+	}
 	v.kr.Wipe()
 	return err
+}
+
+// closeStore closes the store and keeps the keys.
+func (v *Vault) closeStore() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.db != nil {
+		v.db.Close()
+		v.db = nil
+	}
 }
 
 // Dir is the vault directory.
