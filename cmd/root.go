@@ -60,6 +60,7 @@ type app struct {
 
 	vaultDir       string
 	passphraseFile string
+	acceptRollback bool
 }
 
 // commands lists the constructors of every subcommand. Each command's file
@@ -150,6 +151,7 @@ With no command and a terminal, locket opens the terminal UI.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.vaultDir, "vault", "", "vault directory (default $LOCKET_VAULT or $XDG_DATA_HOME/locket/vault)")
 	pf.StringVar(&a.passphraseFile, "passphrase-file", "", "read the vault passphrase from this file")
+	pf.BoolVar(&a.acceptRollback, "accept-rollback", false, "open a vault older than this machine has seen it, after restoring a file-level backup on purpose (audited)")
 	for _, f := range commands {
 		c := f(a)
 		if c.Args == nil {

@@ -166,7 +166,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(strings.Repeat("x", n)), 0o600))
 	},
 	"holdvault": func(ts *testscript.TestScript, neg bool, args []string) {
-		v, err := vault.Open(context.Background(), ts.Getenv("LOCKET_VAULT"), []byte(testPassphrase), vault.Options{})
+		v, err := vault.Open(context.Background(), ts.Getenv("LOCKET_VAULT"), []byte(testPassphrase), vault.Options{StateDir: filepath.Join(ts.Getenv("HOME"), ".local", "state", "locket")})
 		ts.Check(err)
 		held.Store(ts, v)
 		ts.Defer(func() { v.Close() })

@@ -129,6 +129,7 @@ type access int
 const (
 	readOnly  access = iota // metadata only: a shared lock
 	readWrite               // changes, or hands out values (audited)
+	inspect                 // verify: read-only, reporting damage rather than refusing
 )
 
 // open unlocks the vault for a command.
@@ -145,7 +146,9 @@ func (a *app) open(ctx context.Context, mode access) (*vault.Vault, error) {
 		return nil, err
 	}
 	defer clear(pass)
-	return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: mode == readOnly, Now: a.now})
+	// Accepting a rollback is audited, which takes a writable open.
+	ro := mode != readWrite && !a.acceptRollback
+	return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: ro, Inspect: ro && mode == inspect, Now: a.now, AcceptRollback: a.acceptRollback})
 }
 
 // withVault opens the vault, runs fn and closes it, keeping fn's error.

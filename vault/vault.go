@@ -52,6 +52,8 @@ type Vault struct {
 	// it; seen is what the machine remembers (seen.go).
 	counter, seen uint64
 	stateDir      string
+	// inspectErr is the integrity error an Inspect open found.
+	inspectErr error
 }
 
 // Options tune Open and Create.
@@ -72,6 +74,10 @@ type Options struct {
 	// AcceptRollback opens a vault older than this machine has seen, for a
 	// deliberate restore of a file-level backup; a writable open audits it.
 	AcceptRollback bool
+	// Inspect opens read-only for Verify: an integrity error found while
+	// opening becomes one of Verify's problems instead of failing the open.
+	// Every read still checks what it reads.
+	Inspect bool
 }
 
 func (o *Options) fill() {
@@ -86,6 +92,9 @@ func (o *Options) fill() {
 	}
 	if o.StateDir == "" {
 		o.StateDir = DefaultStateDir()
+	}
+	if o.Inspect {
+		o.ReadOnly = true
 	}
 }
 
@@ -234,6 +243,12 @@ func openUnlocked(ctx context.Context, dir string, hdr *keyring.Header, kr *keyr
 			v.settings, err = tx.getSettings()
 			return err
 		})
+	}
+	if err != nil && opts.Inspect && errors.Is(err, ErrIntegrity) {
+		// Verify lists what is wrong rather than refusing to look.
+		v.inspectErr = err
+		v.settings = DefaultSettings()
+		err = nil
 	}
 	if err == nil && !opts.ReadOnly {
 		err = v.housekeeping(ctx)

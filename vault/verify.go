@@ -64,8 +64,13 @@ func (v *Vault) Verify(ctx context.Context) (VerifyReport, error) {
 }
 
 func (v *Vault) verifyState(ctx context.Context, tx *txn, r *VerifyReport, problem func(string, ...any)) error {
+	if v.inspectErr != nil {
+		problem("%v", v.inspectErr)
+	}
 	if !v.stateOn {
-		problem("the vault has no state commitment yet: open it for writing once to create it")
+		if v.inspectErr == nil {
+			problem("the vault has no state commitment yet: open it for writing once to create it")
+		}
 		return nil
 	}
 	head, err := tx.stateHead()
