@@ -610,6 +610,10 @@ func (v *Vault) applyImport(ctx context.Context, ops []importOp, size int, event
 		}
 		return err
 	}
+	// The journal and the records it applies, with room to spare.
+	if err := checkSpace(v.dir, 3*uint64(size)); err != nil {
+		return err
+	}
 	// 1. Stage. A failure here leaves chunks without a head: rolled back.
 	total := len(ops) * 2
 	var chunks [][]byte
@@ -741,6 +745,9 @@ func decodeOps(b []byte) ([]importOp, error) {
 // callers make it so with the journal. Flush waits for every commit, each
 // synced to disk like any other write.
 func (v *Vault) batch(fn func(put func(k, val []byte) error) error) error {
+	if err := checkSpace(v.dir, 0); err != nil {
+		return err
+	}
 	wb := v.db.NewWriteBatch()
 	defer wb.Cancel()
 	put := func(k, val []byte) error {

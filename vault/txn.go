@@ -96,6 +96,9 @@ func (v *Vault) updateLocked(fn func(*txn) error) error {
 	if err := t.commitState(); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
+	if err := checkSpace(v.dir, 0); err != nil {
+		return err
+	}
 	if err := t.tx.Commit(); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}

@@ -350,6 +350,9 @@ func (v *Vault) ChangePassphrase(ctx context.Context, newPassphrase []byte, kdf 
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
+	if err := checkSpace(v.dir, 0); err != nil {
+		return err
+	}
 	if err := writeFileAtomic(filepath.Join(v.dir, headerFile), nh.Marshal()); err != nil {
 		return fmt.Errorf("write header: %w", err)
 	}
