@@ -27,3 +27,21 @@ const (
 
 // Clone returns an independent copy of k: wiping one leaves the other.
 func (k *Keyring) Clone() *Keyring { return newKeyring(k.vaultID, k.dataKey) }
+
+// Rekey returns a header for the same vault holding a new random data key,
+// wrapped under passphrase with parameters p, and its unlocked Keyring.
+// Nothing sealed under the old data key opens with the new one: after a
+// leak of the passphrase and a header copy, re-sealing every record under
+// it leaves the leak nothing to open.
+func (h *Header) Rekey(passphrase []byte, p Params) (*Header, *Keyring, error) {
+	if err := p.Validate(); err != nil {
+		return nil, nil, err
+	}
+	nh := &Header{Format: h.Format, VaultID: h.VaultID, KDF: p}
+	dataKey := random(keySize)
+	defer clear(dataKey)
+	if err := nh.wrap(passphrase, dataKey); err != nil {
+		return nil, nil, err
+	}
+	return nh, newKeyring(h.VaultID, dataKey), nil
+}

@@ -29,6 +29,8 @@ import (
 	"path/filepath"
 
 	"github.com/adrg/xdg"
+
+	"locket/keyring"
 )
 
 // ErrRollback reports a vault older than this machine has seen it.
@@ -41,15 +43,20 @@ func DefaultStateDir() string { return filepath.Join(xdg.StateHome, "locket") }
 type seenRecord struct {
 	Counter uint64 `json:"counter"`
 	MAC     []byte `json:"mac"`
+	// Next is the MAC under the data key of a rekey in progress, so that
+	// the record stays valid whichever key a crash leaves in the header.
+	Next []byte `json:"next,omitempty"`
 }
 
 func (v *Vault) seenPath() string {
 	return filepath.Join(v.stateDir, fmt.Sprintf("%x.seen", v.kr.VaultID()))
 }
 
-func (v *Vault) seenMAC(counter uint64) []byte {
-	m := v.kr.MAC("machine state")
-	m.Write(v.kr.VaultID())
+func (v *Vault) seenMAC(counter uint64) []byte { return seenMAC(v.kr, counter) }
+
+func seenMAC(kr *keyring.Keyring, counter uint64) []byte {
+	m := kr.MAC("machine state")
+	m.Write(kr.VaultID())
 	m.Write(binary.BigEndian.AppendUint64(nil, counter))
 	return m.Sum(nil)
 }
@@ -65,7 +72,7 @@ func (v *Vault) loadSeen() (uint64, error) {
 		return 0, fmt.Errorf("read machine state: %w", err)
 	}
 	var r seenRecord
-	if json.Unmarshal(b, &r) != nil || !hmac.Equal(r.MAC, v.seenMAC(r.Counter)) {
+	if json.Unmarshal(b, &r) != nil || !hmac.Equal(r.MAC, v.seenMAC(r.Counter)) && !hmac.Equal(r.Next, v.seenMAC(r.Counter)) {
 		// Someone changed the file: what it held is unknown, so the vault
 		// cannot be shown to be current.
 		return 0, fmt.Errorf("%w: this machine's record of the vault (%s) is damaged; if you trust the vault as it is, run again with --accept-rollback", ErrRollback, v.seenPath())
@@ -73,12 +80,17 @@ func (v *Vault) loadSeen() (uint64, error) {
 	return r.Counter, nil
 }
 
-// saveSeen records counter as the newest state seen.
-func (v *Vault) saveSeen(counter uint64) error {
+// saveSeen records counter as the newest state seen; with next, also
+// under the data key of a rekey about to be committed.
+func (v *Vault) saveSeen(counter uint64, next ...*keyring.Keyring) error {
 	if err := os.MkdirAll(v.stateDir, 0o700); err != nil {
 		return fmt.Errorf("write machine state: %w", err)
 	}
-	b, _ := json.Marshal(seenRecord{Counter: counter, MAC: v.seenMAC(counter)})
+	r := seenRecord{Counter: counter, MAC: v.seenMAC(counter)}
+	for _, kr := range next {
+		r.Next = seenMAC(kr, counter)
+	}
+	b, _ := json.Marshal(r)
 	if err := writeFileAtomic(v.seenPath(), b); err != nil {
 		return fmt.Errorf("write machine state: %w", err)
 	}

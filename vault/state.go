@@ -54,6 +54,7 @@ package vault
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -595,7 +596,8 @@ func (v *Vault) buildState(ctx context.Context) error {
 }
 
 // errPendingImport is what openState returns to a reader that finds a
-// committed import still to be applied: a writer must finish it first.
+// committed import or rekey still to be applied: a writer must finish it
+// first.
 var errPendingImport = errors.New("an import is still to be applied")
 
 // openState checks the vault's state as it is opened: the commitment
@@ -605,6 +607,13 @@ var errPendingImport = errors.New("an import is still to be applied")
 // existed gets one at its first writable open (docs/decisions). It runs
 // before anything else reads or writes the vault.
 func (v *Vault) openState(ctx context.Context, accept bool) error {
+	if v.readOnly {
+		if pending, err := v.pendingRekey(); err != nil || pending {
+			return cmp.Or(err, errPendingImport)
+		}
+	} else if err := v.recoverRekey(); err != nil {
+		return err
+	}
 	var (
 		head    *commitment
 		journal []byte
