@@ -814,6 +814,7 @@ func TestHelperPasswd(t *testing.T) {
 		fmt.Println("error", err)
 		os.Exit(1)
 	}
+	fmt.Println("ready")
 	for i := from + 1; ; i++ {
 		if err := v.ChangePassphrase(ctx, fmt.Appendf(nil, "pass-%d", i%2), keyring.MinParams); err != nil {
 			fmt.Println("error", err)
@@ -838,17 +839,35 @@ func TestPasswdCrash(t *testing.T) {
 	for round := range 5 {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperPasswd$", "-test.count=1")
 		cmd.Env = append(os.Environ(), envPasswdDir+"="+dir, envPasswdFrom+"="+strconv.Itoa(current))
-		var out bytes.Buffer
-		cmd.Stdout = &out
+		pipe, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		// Kill only once the helper has unlocked the vault and changed the
+		// passphrase once (each change runs Argon2id, slower still on a
+		// loaded machine), at a random moment of the changes that follow.
+		lines := bufio.NewScanner(pipe)
+		var out []string
+		for _, want := range []string{"ready", "passwd"} {
+			if !lines.Scan() || !strings.HasPrefix(lines.Text(), want) {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("round %d: helper: %q", round, lines.Text())
+			}
+			out = append(out, lines.Text())
+		}
 		d, _ := rand.Int(rand.Reader, big.NewInt(700))
-		time.Sleep(time.Duration(200+d.Int64()) * time.Millisecond)
+		time.Sleep(time.Duration(d.Int64()) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
+		for lines.Scan() {
+			out = append(out, lines.Text())
+		}
 		cmd.Wait()
 		acked := current
-		for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		for _, line := range out[1:] {
 			if n, ok := strings.CutPrefix(line, "passwd "); ok {
 				acked, _ = strconv.Atoi(n)
 				changes++
