@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"locket/tui/clip"
-	"locket/tui/e2e"
+	"locket/internal/clip"
+	"locket/internal/e2e"
 )
 
 // TestClipCopy runs the built binary: `locket copy` against a real X server

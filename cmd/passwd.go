@@ -37,8 +37,12 @@ interrupted rekey is finished, or undone, by the next open.`,
 			if _, err := kdf.params(cmd, keyring.DefaultParams); err != nil {
 				return err
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
-				params, err := kdf.params(cmd, v.KDF())
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
+				info, err := v.Info(cmd.Context())
+				if err != nil {
+					return err
+				}
+				params, err := kdf.params(cmd, keyring.Params(info.KDF))
 				if err != nil {
 					return err
 				}
@@ -58,13 +62,13 @@ interrupted rekey is finished, or undone, by the next open.`,
 				}
 				defer clear(pass)
 				if rekey {
-					if err := v.Rekey(cmd.Context(), pass, params); err != nil {
+					if err := v.Rekey(cmd.Context(), pass, vault.KDFParams(params)); err != nil {
 						return err
 					}
 					fmt.Fprintln(a.stderr, "passphrase changed; every record re-encrypted under a new data key")
 					return nil
 				}
-				if err := v.ChangePassphrase(cmd.Context(), pass, params); err != nil {
+				if err := v.ChangePassphrase(cmd.Context(), pass, vault.KDFParams(params)); err != nil {
 					return err
 				}
 				fmt.Fprintln(a.stderr, "passphrase changed")

@@ -10,8 +10,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
 
+	"locket/internal/clip"
 	"locket/tui"
-	"locket/tui/clip"
 	"locket/vault"
 )
 

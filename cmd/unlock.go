@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -133,7 +134,7 @@ const (
 )
 
 // open unlocks the vault for a command.
-func (a *app) open(ctx context.Context, mode access) (*vault.Vault, error) {
+func (a *app) open(ctx context.Context, mode access) (vault.Service, error) {
 	dir := a.dir()
 	if _, err := vault.ReadHeader(dir); err != nil {
 		if errors.Is(err, vault.ErrNoVault) {
@@ -148,11 +149,20 @@ func (a *app) open(ctx context.Context, mode access) (*vault.Vault, error) {
 	defer clear(pass)
 	// Accepting a rollback is audited, which takes a writable open.
 	ro := mode != readWrite && !a.acceptRollback
-	return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: ro, Inspect: ro && mode == inspect, Now: a.now, AcceptRollback: a.acceptRollback})
+	return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: ro, Inspect: ro && mode == inspect, Now: a.now, AcceptRollback: a.acceptRollback, Log: debugOutput(a.stderr)})
+}
+
+// debugOutput is where a command sends the store's diagnostics: stderr
+// when LOCKET_DEBUG is set, else nowhere. The TUI logs to LOCKET_LOG.
+func debugOutput(stderr io.Writer) io.Writer {
+	if os.Getenv("LOCKET_DEBUG") == "" {
+		return nil
+	}
+	return stderr
 }
 
 // withVault opens the vault, runs fn and closes it, keeping fn's error.
-func (a *app) withVault(ctx context.Context, mode access, fn func(*vault.Vault) error) error {
+func (a *app) withVault(ctx context.Context, mode access, fn func(vault.Service) error) error {
 	v, err := a.open(ctx, mode)
 	if err != nil {
 		return err

@@ -24,7 +24,7 @@ Never prints a value.`,
 		Example: "  locket verify\n  locket verify --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withVault(cmd.Context(), inspect, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), inspect, func(v vault.Service) error {
 				r, err := v.Verify(cmd.Context())
 				if asJSON {
 					if r.Problems == nil {

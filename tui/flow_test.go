@@ -39,6 +39,11 @@ func startFlow(t *testing.T, cfg Config) *flow {
 	return f
 }
 
+// flowDeadline bounds each wait of a flow. It is generous on purpose: a
+// wait ends as soon as the screen shows what it waits for, and a busy
+// machine under -race can take many seconds for one Argon2id or scrypt run.
+const flowDeadline = 2 * time.Minute
+
 // waitFor waits until the screen shows every one of texts.
 func (f *flow) waitFor(texts ...string) {
 	f.t.Helper()
@@ -49,7 +54,7 @@ func (f *flow) waitFor(texts ...string) {
 			}
 		}
 		return true
-	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	}, teatest.WithDuration(flowDeadline), teatest.WithCheckInterval(20*time.Millisecond))
 }
 
 func (f *flow) typ(s string) { f.tm.Type(s) }
@@ -69,7 +74,7 @@ func (f *flow) filter(query, expect string) {
 func (f *flow) quit() *Model {
 	f.t.Helper()
 	f.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
-	return f.tm.FinalModel(f.t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+	return f.tm.FinalModel(f.t, teatest.WithFinalTimeout(flowDeadline)).(*Model)
 }
 
 // reopen opens the vault after the program closed it.
@@ -115,7 +120,7 @@ func TestFlowCreateEditHistoryRollback(t *testing.T) {
 	}
 
 	v := f.reopen()
-	val, ver, err := v.Get(context.Background(), "app/api/token", 0, "")
+	val, ver, err := v.Get(context.Background(), "app/api/token", 0, vault.OpGet)
 	if err != nil {
 		t.Fatal(err)
 	}

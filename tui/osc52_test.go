@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"locket/tui/clip"
+	"locket/internal/clip"
 	"locket/vault"
 )
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"locket/tui/e2e"
+	"locket/internal/e2e"
 )
 
 // TestTmuxRealTerminal runs the built binary in a real terminal under

@@ -52,7 +52,12 @@ type rekeyHead struct {
 // Rekey re-seals every record under a new data key wrapped under
 // newPassphrase and kdf. Afterwards an older header, with the passphrase
 // it was made for, opens nothing of the vault. It is audited.
-func (v *Vault) Rekey(ctx context.Context, newPassphrase []byte, kdf keyring.Params) error {
+func (v *Vault) Rekey(ctx context.Context, newPassphrase []byte, kdf KDFParams) (err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done(&err)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -69,14 +74,14 @@ func (v *Vault) Rekey(ctx context.Context, newPassphrase []byte, kdf keyring.Par
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.db == nil {
-		return errClosed
+		return ErrClosed
 	}
 	// The staged copy of every record sits beside the records until the
 	// rekey is applied.
 	if err := checkSpace(v.dir, 2*storeSize(v.dir)); err != nil {
 		return err
 	}
-	nh, nkr, err := v.header.Rekey(newPassphrase, kdf)
+	nh, nkr, err := v.header.Rekey(newPassphrase, keyring.Params(kdf))
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
@@ -264,7 +269,7 @@ func (v *Vault) applyRekey(note string) error {
 	}
 	v.verified.Store(true)
 	err = v.updateLocked(func(tx *txn) error {
-		return tx.audit(Event{Op: "rekey", Note: note, Outcome: "ok"})
+		return tx.audit(Event{Op: OpRekey, Note: note, Outcome: "ok"})
 	})
 	if err != nil {
 		return err

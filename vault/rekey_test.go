@@ -21,11 +21,11 @@ func TestRekeyOldHeaderOpensNothing(t *testing.T) {
 	ctx := context.Background()
 	v, opts := tamperVault(t)
 	mustPut(t, v, "before", "written before the rekey", PutOptions{})
-	oldHeader, err := os.ReadFile(filepath.Join(v.Dir(), headerFile))
+	oldHeader, err := os.ReadFile(filepath.Join(v.dir, headerFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := v.Rekey(ctx, testPass, keyring.MinParams); err != nil {
+	if err := v.Rekey(ctx, testPass, MinKDF); err != nil {
 		t.Fatal(err)
 	}
 	mustPut(t, v, "after", "written after the rekey", PutOptions{})
@@ -94,7 +94,7 @@ func TestRekeyCrash(t *testing.T) {
 			mustPut(t, v, "a", "1", PutOptions{})
 			mustPut(t, v, "b", "2", PutOptions{})
 			rekeyCrash = func(s string) bool { return s == step }
-			err := v.Rekey(ctx, []byte("new passphrase"), keyring.MinParams)
+			err := v.Rekey(ctx, []byte("new passphrase"), MinKDF)
 			rekeyCrash = nil
 			if !errors.Is(err, errSimulatedCrash) {
 				t.Fatalf("rekey: %v", err)

@@ -23,7 +23,7 @@ var ErrNoSpace = syscall.ENOSPC
 // spaceReserve is what Badger may claim on disk at once, from the options
 // in store.go.
 func spaceReserve() uint64 {
-	o := badgerOptions("")
+	o := badgerOptions("", debugLog{})
 	return uint64(o.NumMemtables)*2*uint64(o.MemTableSize) + 2*uint64(o.ValueLogFileSize) + uint64(o.MemTableSize)
 }
 
@@ -43,7 +43,6 @@ func checkSpace(dir string, need uint64) error {
 	free, err := statfs(dir)
 	if err != nil {
 		// Cannot tell (an unusual file system): let the write try.
-		debugf("statfs %s: %v", dir, err)
 		return nil
 	}
 	if want := spaceReserve() + need; free < want {

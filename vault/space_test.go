@@ -9,8 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-
-	"locket/keyring"
 )
 
 // smallDisk mounts a tmpfs of size for the test. CI runs as root; without
@@ -65,7 +63,7 @@ func TestDiskFull(t *testing.T) {
 	mnt := smallDisk(t, "112m")
 	opts := Options{Actor: "tester@host", StateDir: t.TempDir()}
 	dir := filepath.Join(mnt, "vault")
-	v, err := Create(ctx, dir, testPass, keyring.MinParams, DefaultSettings(), opts)
+	v, err := Create(ctx, dir, testPass, MinKDF, DefaultSettings(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,8 +81,8 @@ func TestDiskFull(t *testing.T) {
 	full("put", err)
 	_, err = v.Import(ctx, []SecretData{data("imported", "x")}, ImportOptions{})
 	full("import", err)
-	full("passwd", v.ChangePassphrase(ctx, []byte("other"), keyring.MinParams))
-	full("rekey", v.Rekey(ctx, []byte("other"), keyring.MinParams))
+	full("passwd", v.ChangePassphrase(ctx, []byte("other"), MinKDF))
+	full("rekey", v.Rekey(ctx, []byte("other"), MinKDF))
 	if v.counter != counter {
 		t.Errorf("state moved from %d to %d: something was written", counter, v.counter)
 	}
@@ -100,7 +98,7 @@ func TestDiskFull(t *testing.T) {
 	if err != nil {
 		t.Fatalf("read-only open on a full disk: %v", err)
 	}
-	if val, _, err := r.Get(ctx, "a", 0, ""); err != nil || string(val) != "before the disk filled" {
+	if val, _, err := r.Get(ctx, "a", 0, OpGet); err != nil || string(val) != "before the disk filled" {
 		t.Errorf("get: %q %v", val, err)
 	}
 	if rep, err := r.Verify(ctx); err != nil {

@@ -559,7 +559,12 @@ func (t *txn) checkScan(ctx context.Context) error {
 // added, removed, rolled back or mixed in from another copy of the vault
 // is an ErrIntegrity. It is what a writable Open and an agent's start run;
 // it takes about 100 ms at 100k secrets.
-func (v *Vault) CheckState(ctx context.Context) error {
+func (v *Vault) CheckState(ctx context.Context) (err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done(&err)
 	if !v.stateOn {
 		return fmt.Errorf("%w: the vault has no state commitment yet; open it for writing once to create it", ErrIntegrity)
 	}
@@ -587,7 +592,7 @@ func (v *Vault) buildState(ctx context.Context) error {
 				tx.xor(b, sums[b])
 			}
 		}
-		return tx.audit(Event{Op: "migrate", Note: "state commitment created", Outcome: "ok"})
+		return tx.audit(Event{Op: OpMigrate, Note: "state commitment created", Outcome: "ok"})
 	})
 	if err != nil {
 		v.stateOn = false
@@ -661,7 +666,7 @@ func (v *Vault) openState(ctx context.Context, accept bool) error {
 		// A reader checks the buckets it reads (checkRead, checkScan).
 		if !rolledBack && head.counter > v.seen {
 			if err := v.saveSeen(head.counter); err != nil {
-				debugf("%v", err)
+				v.log.printf("%v", err)
 			}
 		}
 		return nil
@@ -675,7 +680,7 @@ func (v *Vault) openState(ctx context.Context, accept bool) error {
 	v.verified.Store(true)
 	if rolledBack {
 		err := v.update(func(tx *txn) error {
-			return tx.audit(Event{Op: "accept-rollback", Note: fmt.Sprintf("state %d accepted; this machine had seen state %d", head.counter, v.seen), Outcome: "ok"})
+			return tx.audit(Event{Op: OpAcceptRollback, Note: fmt.Sprintf("state %d accepted; this machine had seen state %d", head.counter, v.seen), Outcome: "ok"})
 		})
 		if err != nil {
 			return err

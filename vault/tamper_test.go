@@ -13,8 +13,6 @@ import (
 	"testing"
 
 	"github.com/dgraph-io/badger/v4"
-
-	"locket/keyring"
 )
 
 // tamperVault creates a vault with its own machine state directory, so
@@ -22,7 +20,7 @@ import (
 func tamperVault(t *testing.T) (*Vault, Options) {
 	t.Helper()
 	opts := Options{Actor: "tester@host", StateDir: t.TempDir()}
-	v, err := Create(context.Background(), filepath.Join(t.TempDir(), "vault"), testPass, keyring.MinParams, DefaultSettings(), opts)
+	v, err := Create(context.Background(), filepath.Join(t.TempDir(), "vault"), testPass, MinKDF, DefaultSettings(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +31,7 @@ func tamperVault(t *testing.T) (*Vault, Options) {
 // offline edits the closed vault in dir with Badger alone.
 func offline(t *testing.T, dir string, edit func(tx *badger.Txn) error) {
 	t.Helper()
-	db, err := badger.Open(badgerOptions(filepath.Join(dir, dbDir)))
+	db, err := badger.Open(badgerOptions(filepath.Join(dir, dbDir), debugLog{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +71,7 @@ func closeVault(t *testing.T, v *Vault) string {
 	if err := v.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return v.Dir()
+	return v.dir
 }
 
 // assertTampered checks every way of reading a tampered vault: a writable
@@ -100,7 +98,7 @@ func assertTampered(t *testing.T, dir string, opts Options, name string) {
 	}
 	defer v.Close()
 	if name != "" {
-		if val, _, err := v.Get(ctx, name, 0, ""); !refused(err) || val != nil {
+		if val, _, err := v.Get(ctx, name, 0, OpGet); !refused(err) || val != nil {
 			t.Errorf("get %s: %q, %v; want no value and an integrity error", name, val, err)
 		}
 	}
@@ -200,12 +198,12 @@ func TestTamperOffline(t *testing.T) {
 			t.Parallel()
 			v, opts := tamperVault(t)
 			name := c.attack(t, v)
-			assertTampered(t, v.Dir(), opts, name)
+			assertTampered(t, v.dir, opts, name)
 			// Nothing was acted on: no failed open scrubbed, purged or
 			// repaired anything. Accepting a rollback does not accept a
 			// mismatch either.
 			opts.AcceptRollback = true
-			if v, err := Open(ctx, v.Dir(), testPass, opts); !errors.Is(err, ErrIntegrity) {
+			if v, err := Open(ctx, v.dir, testPass, opts); !errors.Is(err, ErrIntegrity) {
 				if err == nil {
 					v.Close()
 				}
@@ -388,7 +386,7 @@ func TestStateCounter(t *testing.T) {
 	}
 	want := v.counter
 	closeVault(t, v)
-	v, err := Open(ctx, v.Dir(), testPass, opts)
+	v, err := Open(ctx, v.dir, testPass, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,14 +37,12 @@ func (v *Vault) newTxn(update bool) *txn {
 // view runs fn in a read-only transaction: one consistent snapshot.
 func (v *Vault) view(fn func(*txn) error) error {
 	if v.db == nil {
-		return errClosed
+		return ErrClosed
 	}
 	t := v.newTxn(false)
 	defer t.tx.Discard()
 	return fn(t)
 }
-
-var errClosed = errors.New("vault is closed")
 
 // read is view for the API: it gives up at once when ctx is done.
 func (v *Vault) read(ctx context.Context, fn func(*txn) error) error {
@@ -81,7 +79,7 @@ func (v *Vault) update(fn func(*txn) error) error {
 
 func (v *Vault) updateLocked(fn func(*txn) error) error {
 	if v.db == nil {
-		return errClosed
+		return ErrClosed
 	}
 	t := v.newTxn(true)
 	defer t.tx.Discard()
@@ -198,7 +196,7 @@ func (t *txn) lookup(name string) ([]byte, *Secret, error) {
 func (t *txn) lookupLive(name string) ([]byte, *Secret, error) {
 	id, s, err := t.lookup(name)
 	if err == nil && s.InTrash() {
-		return nil, nil, fmt.Errorf("%w: %q is in the trash (locket recover %s)", ErrNotFound, name, Sanitize(name))
+		return nil, nil, fmt.Errorf("%w: %q", ErrDeleted, name)
 	}
 	return id, s, err
 }

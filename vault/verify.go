@@ -37,10 +37,15 @@ var kindNames = map[byte]string{
 // index names its metadata, every version has its value), the audit
 // chain, and the state commitment against every record. It never returns
 // a value. With problems, the error wraps ErrIntegrity.
-func (v *Vault) Verify(ctx context.Context) (VerifyReport, error) {
+func (v *Vault) Verify(ctx context.Context) (_ VerifyReport, err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return VerifyReport{}, err
+	}
+	defer done(&err)
 	var r VerifyReport
 	problem := func(format string, a ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, a...)) }
-	err := v.read(ctx, func(tx *txn) error {
+	err = v.read(ctx, func(tx *txn) error {
 		if err := v.verifyState(ctx, tx, &r, problem); err != nil {
 			return err
 		}
