@@ -10,7 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -393,5 +395,17 @@ func TestStateCounter(t *testing.T) {
 	defer v.Close()
 	if v.seen != want {
 		t.Errorf("machine remembers %d, want %d", v.seen, want)
+	}
+}
+
+// TestCheckMissingValue: check reports a secret whose current value record
+// is gone as an integrity error, even on a handle that trusts its state.
+func TestCheckMissingValue(t *testing.T) {
+	t.Parallel()
+	v, _ := tamperVault(t)
+	mustPut(t, v, "orphaned", "v1", PutOptions{})
+	v.rawDelete(t, valueKey(v.secretID(t, "orphaned"), 1))
+	if _, err := v.Check(context.Background(), time.Time{}); !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), `"orphaned"`) {
+		t.Fatalf("check: %v, want an integrity error naming the secret", err)
 	}
 }
