@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"locket/internal/harden"
 	"locket/tui"
 	"locket/vault"
 )
@@ -61,6 +62,9 @@ type app struct {
 	vaultDir       string
 	passphraseFile string
 	acceptRollback bool
+	// passEnv holds the LOCKET_PASSPHRASE* variables, out of the
+	// environment (passenv.go).
+	passEnv map[string]string
 }
 
 // commands lists the constructors of every subcommand. Each command's file
@@ -72,11 +76,19 @@ func register(f func(*app) *cobra.Command) { commands = append(commands, f) }
 
 // Execute runs locket with os.Args and returns the process exit code.
 func Execute() int {
+	// Before anything reads a passphrase: no core file, no ptrace.
+	if err := harden.Process(); err != nil {
+		fmt.Fprintf(os.Stderr, "locket: %v\n", err)
+		return ExitError
+	}
 	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: time.Now}
 	return a.run(context.Background(), os.Args[1:])
 }
 
 func (a *app) run(ctx context.Context, args []string) int {
+	if a.passEnv == nil {
+		a.passEnv = takePassEnv()
+	}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
