@@ -12,7 +12,7 @@ const passEnvPrefix = "LOCKET_PASSPHRASE"
 // takePassEnv removes every LOCKET_PASSPHRASE* variable from the process
 // environment and returns them. It runs first thing, so that no child
 // locket starts (xclip holding the clipboard until it is cleared, the
-// passphrase command, git) inherits a passphrase (SPEC invariant 10).
+// passphrase command, git) inherits a passphrase (security invariant 10).
 func takePassEnv() map[string]string {
 	vars := map[string]string{}
 	for _, kv := range os.Environ() {

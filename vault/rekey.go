@@ -89,7 +89,7 @@ func (v *Vault) Rekey(ctx context.Context, newPassphrase []byte, kdf KDFParams) 
 		nkr.Wipe()
 		return errors.Join(err, v.dropRekey())
 	}
-	if rekeyCrash != nil && rekeyCrash("staged") {
+	if v.limits.crash != nil && v.limits.crash("rekey staged") {
 		nkr.Wipe()
 		return errSimulatedCrash
 	}
@@ -104,15 +104,11 @@ func (v *Vault) Rekey(ctx context.Context, newPassphrase []byte, kdf KDFParams) 
 	old := v.kr
 	v.kr, v.header = nkr, nh
 	old.Wipe()
-	if rekeyCrash != nil && rekeyCrash("committed") {
+	if v.limits.crash != nil && v.limits.crash("rekey committed") {
 		return errSimulatedCrash
 	}
 	return v.applyRekey("")
 }
-
-// rekeyCrash, when a test sets it, is asked after each step ("staged",
-// "committed") whether to stop there as if the process died.
-var rekeyCrash func(step string) bool
 
 // stageRekey writes every record re-sealed under nkr, and the head. The
 // commitment is restaged with its leaves under the new key.
@@ -232,7 +228,7 @@ func (v *Vault) applyRekey(note string) error {
 		return fmt.Errorf("finish rekey: %w", err)
 	}
 	// Dropping the old records first removes every copy sealed under the
-	// old key from every level of the store (SPEC invariant 7's method).
+	// old key from every level of the store (the method of security invariant 7).
 	if err := v.db.DropPrefix(prefixes(liveKinds)...); err != nil {
 		return fmt.Errorf("finish rekey: %w", err)
 	}

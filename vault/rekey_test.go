@@ -89,13 +89,15 @@ func TestRekeyOldHeaderOpensNothing(t *testing.T) {
 func TestRekeyCrash(t *testing.T) {
 	for _, step := range []string{"staged", "committed"} {
 		t.Run(step, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
-			v, opts := tamperVault(t)
+			limits := defaultImportLimits
+			limits.crash = func(s string) bool { return s == "rekey "+step }
+			opts := Options{Actor: "tester@host", StateDir: t.TempDir()}
+			v := newVaultWith(t, DefaultSettings(), nil, Options{Actor: opts.Actor, StateDir: opts.StateDir, limits: &limits})
 			mustPut(t, v, "a", "1", PutOptions{})
 			mustPut(t, v, "b", "2", PutOptions{})
-			rekeyCrash = func(s string) bool { return s == step }
 			err := v.Rekey(ctx, []byte("new passphrase"), MinKDF)
-			rekeyCrash = nil
 			if !errors.Is(err, errSimulatedCrash) {
 				t.Fatalf("rekey: %v", err)
 			}

@@ -1,6 +1,6 @@
 package vault
 
-// Tests of SPEC's security invariants 1-5 and 7, against the real files on
+// Tests of the security invariants 1-5 and 7, against the real files on
 // disk and against real processes killed with SIGKILL.
 
 import (
@@ -80,7 +80,7 @@ func TestScannerFindsCanaries(t *testing.T) {
 	}
 }
 
-// TestCanaryCleanCloseAndCycles is SPEC invariant 1 after a clean close
+// TestCanaryCleanCloseAndCycles is security invariant 1 after a clean close
 // and after update, rename, delete, recover and purge cycles.
 func TestCanaryCleanCloseAndCycles(t *testing.T) {
 	const n = 1000
@@ -288,7 +288,7 @@ func (w *writer) waitAcks(t *testing.T, n int) {
 	}
 }
 
-// TestCanaryKill9 is SPEC invariant 1 after kill -9 of a writing process:
+// TestCanaryKill9 is security invariant 1 after kill -9 of a writing process:
 // the directory is scanned as the killed process left it.
 func TestCanaryKill9(t *testing.T) {
 	token := newToken(t)
@@ -357,7 +357,7 @@ func checkAcked(t *testing.T, dir, token string, w *writer) {
 	}
 }
 
-// TestCrashAcknowledgedWrites is SPEC invariant 5: a writer is killed at
+// TestCrashAcknowledgedWrites is security invariant 5: a writer is killed at
 // random moments, 20 times, and every write it acknowledged survives.
 func TestCrashAcknowledgedWrites(t *testing.T) {
 	token := newToken(t)
@@ -440,7 +440,7 @@ func readAll(dir string, names []string) (map[string]string, error) {
 }
 
 // TestTamper flips bytes in the store files: every read either fails or
-// returns the true value, never other data (SPEC invariant 3).
+// returns the true value, never other data (security invariant 3).
 func TestTamper(t *testing.T) {
 	v := newVault(t, DefaultSettings(), nil)
 	want := map[string]string{}
@@ -535,7 +535,7 @@ func TestTamper(t *testing.T) {
 }
 
 // TestSwap copies sealed records over other records' keys: each copy is
-// detected (SPEC invariant 3).
+// detected (security invariant 3).
 func TestSwap(t *testing.T) {
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "a", "value-a", PutOptions{})
@@ -591,7 +591,7 @@ func (v *Vault) indexKeyOf(name string) []byte {
 }
 
 // sealedRecords returns every stored version of every record of a secret:
-// the sealed bytes that SPEC invariant 7 says purge destroys.
+// the sealed bytes that security invariant 7 says purge destroys.
 func (v *Vault) sealedRecords(t *testing.T, name string) [][]byte {
 	t.Helper()
 	id := v.secretID(t, name)
@@ -620,7 +620,7 @@ func (v *Vault) sealedRecords(t *testing.T, name string) [][]byte {
 	return out
 }
 
-// TestPurgeLeavesNoSealedCopy is SPEC invariant 7, for records still in
+// TestPurgeLeavesNoSealedCopy is security invariant 7, for records still in
 // the memtable's log and for records already in tables.
 func TestPurgeLeavesNoSealedCopy(t *testing.T) {
 	for _, flushed := range []bool{false, true} {
@@ -837,42 +837,56 @@ func TestPasswdCrash(t *testing.T) {
 	for round := range 5 {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperPasswd$", "-test.count=1")
 		cmd.Env = append(os.Environ(), envPasswdDir+"="+dir, envPasswdFrom+"="+strconv.Itoa(current))
-		pipe, err := cmd.StdoutPipe()
+		stdout, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// Kill only once the helper has unlocked the vault and changed the
-		// passphrase once (each change runs Argon2id, slower still on a
-		// loaded machine), at a random moment of the changes that follow.
-		lines := bufio.NewScanner(pipe)
-		var out []string
-		for _, want := range []string{"ready", "passwd"} {
-			if !lines.Scan() || !strings.HasPrefix(lines.Text(), want) {
-				cmd.Process.Kill()
-				cmd.Wait()
-				t.Fatalf("round %d: helper: %q", round, lines.Text())
+		lines := make(chan string)
+		go func() {
+			defer close(lines)
+			sc := bufio.NewScanner(stdout)
+			for sc.Scan() {
+				lines <- sc.Text()
 			}
-			out = append(out, lines.Text())
-		}
-		d, _ := rand.Int(rand.Reader, big.NewInt(700))
-		time.Sleep(time.Duration(d.Int64()) * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		for lines.Scan() {
-			out = append(out, lines.Text())
-		}
-		cmd.Wait()
+		}()
 		acked := current
-		for _, line := range out[1:] {
+		read := func(line string) {
 			if n, ok := strings.CutPrefix(line, "passwd "); ok {
 				acked, _ = strconv.Atoi(n)
 				changes++
-			} else if line != "" {
-				t.Fatalf("helper: %s", line)
+			} else if line != "ready" {
+				t.Fatalf("round %d: helper: %s", round, line)
 			}
 		}
+		// The kill must land while a change is under way, whatever the
+		// machine's load: wait until the helper has opened the vault and
+		// finished one change, which also times a change here and now,
+		// then kill it at a random moment within about two more.
+		next := func(what string) string {
+			select {
+			case line, ok := <-lines:
+				if !ok {
+					t.Fatalf("round %d: the helper ended before %s", round, what)
+				}
+				return line
+			case <-time.After(2 * time.Minute):
+				t.Fatalf("round %d: no %s from the helper", round, what)
+			}
+			return ""
+		}
+		read(next("readiness"))
+		start := time.Now()
+		read(next("first change"))
+		d, _ := rand.Int(rand.Reader, big.NewInt(2*int64(time.Since(start))+1))
+		time.Sleep(time.Duration(d.Int64()))
+		cmd.Process.Signal(syscall.SIGKILL)
+		for line := range lines {
+			read(line)
+		}
+		cmd.Wait()
 		var opened *Vault
 		for _, p := range []int{acked, 1 - acked} {
 			if opened, err = Open(ctx, dir, fmt.Appendf(nil, "pass-%d", p), Options{}); err == nil {

@@ -1,6 +1,6 @@
 package vault
 
-// Whole-vault rollback (SPEC invariant 9).
+// Whole-vault rollback (security invariant 9).
 //
 // The state commitment (state.go) proves that the records agree with each
 // other, but an older copy of the whole vault agrees with itself too: its

@@ -1,6 +1,6 @@
 package vault
 
-// A full disk (SPEC invariant 10). Badger writes its logs and tables
+// A full disk (security invariant 10). Badger writes its logs and tables
 // through memory-mapped files that it sizes up front: when the disk
 // fills, a store in the page of such a file is not an error but a
 // SIGBUS that kills the process, possibly after a write was reported

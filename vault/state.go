@@ -1,6 +1,6 @@
 package vault
 
-// Tamper evidence: the state commitment (SPEC invariant 8).
+// Tamper evidence: the state commitment (security invariant 8).
 //
 // Sealing (keyring) stops a record from being forged, edited, or moved to
 // another key, kind or vault. It cannot stop an attacker with the disk from

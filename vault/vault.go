@@ -43,6 +43,7 @@ type Vault struct {
 	// mu serialises writers: the audit chain needs one writer at a time.
 	mu       sync.Mutex
 	settings Settings
+	limits   importLimits
 
 	// stateOn: the vault has a state commitment (state.go); false only for
 	// a vault made before it, until its first writable open.
@@ -69,7 +70,10 @@ type Vault struct {
 }
 
 func newSession(dir string, db *badger.DB, kr *keyring.Keyring, hdr *keyring.Header, readOnly bool, opts Options) *Vault {
-	v := &Vault{dir: dir, db: db, kr: kr, header: hdr, readOnly: readOnly, now: opts.Now, actor: opts.Actor, stateDir: opts.StateDir, log: debugLog{opts.Log}}
+	v := &Vault{dir: dir, db: db, kr: kr, header: hdr, readOnly: readOnly, now: opts.Now, actor: opts.Actor, limits: defaultImportLimits, stateDir: opts.StateDir, log: debugLog{opts.Log}}
+	if opts.limits != nil {
+		v.limits = *opts.limits
+	}
 	v.closing, v.stop = context.WithCancel(context.Background())
 	return v
 }
@@ -123,6 +127,9 @@ type Options struct {
 	// Log receives the store's diagnostics (Badger's warnings, repairs);
 	// nil discards them. It must not be a terminal the TUI draws on.
 	Log io.Writer
+
+	// limits replace the import limits in this package's tests.
+	limits *importLimits
 }
 
 func (o *Options) fill() {
@@ -272,7 +279,7 @@ func openUnlocked(ctx context.Context, dir string, hdr *keyring.Header, kr *keyr
 	err = v.openState(ctx, opts.AcceptRollback)
 	if errors.Is(err, errPendingImport) {
 		// A crash interrupted an import that had committed. A reader must
-		// see all of it or none (SPEC: an import is all-or-nothing), so a
+		// see all of it or none (an import is all-or-nothing), so a
 		// writer finishes it first, as a writer's open would, and the
 		// reader then opens the finished store.
 		v.closeStore()
@@ -694,7 +701,7 @@ type Attributes struct {
 }
 
 // Update changes the current version's attributes or the enabled flag.
-// Attributes describe how a value may be used, not the value, so SPEC
+// Attributes describe how a value may be used, not the value, so the contract
 // lets them change in place like Key Vault's "update secret properties".
 func (v *Vault) Update(ctx context.Context, name string, a Attributes) (err error) {
 	ctx, done, err := v.enter(ctx)
