@@ -387,7 +387,13 @@ func validateImport(secrets []SecretData) error {
 		if err := ValidateTags(sd.Tags); err != nil {
 			return fmt.Errorf("%q: %w", sd.Name, err)
 		}
+		if err := ValidateTimes(NamedTime{"created", sd.Created}, NamedTime{"updated", sd.Updated}, NamedTime{"deleted", sd.Deleted}); err != nil {
+			return fmt.Errorf("%q: %w", sd.Name, err)
+		}
 		for j, ver := range sd.Versions {
+			if err := ValidateTimes(NamedTime{"created", ver.Created}, NamedTime{"expires", ver.Expires}, NamedTime{"not-before", ver.NotBefore}); err != nil {
+				return fmt.Errorf("%q version %d: %w", sd.Name, j+1, err)
+			}
 			if err := ValidateValue(sd.Values[j]); err != nil {
 				return fmt.Errorf("%q: %w", sd.Name, err)
 			}

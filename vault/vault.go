@@ -496,6 +496,9 @@ func (v *Vault) Put(ctx context.Context, name string, value []byte, o PutOptions
 	if err := ValidateValue(value); err != nil {
 		return Version{}, err
 	}
+	if err := ValidateTimes(NamedTime{"expires", o.Expires}, NamedTime{"not-before", o.NotBefore}); err != nil {
+		return Version{}, err
+	}
 	if err := ValidateContentType(o.ContentType); err != nil {
 		return Version{}, err
 	}
@@ -712,6 +715,16 @@ func (v *Vault) Update(ctx context.Context, name string, a Attributes) (err erro
 	if a.ContentType != nil {
 		if err := ValidateContentType(*a.ContentType); err != nil {
 			return err
+		}
+	}
+	for _, nt := range []struct {
+		what string
+		t    *time.Time
+	}{{"expires", a.Expires}, {"not-before", a.NotBefore}} {
+		if nt.t != nil {
+			if err := ValidateTime(nt.what, *nt.t); err != nil {
+				return err
+			}
 		}
 	}
 	op := OpUpdate
