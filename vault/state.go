@@ -584,7 +584,10 @@ func (v *Vault) buildState(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The commitment is made from the records as they are, under the
+	// writer's lock: this handle trusts them from here on.
 	v.stateOn = true
+	v.verified.Store(true)
 	err = v.updateLocked(func(tx *txn) error {
 		tx.freshState = true
 		for b := range sums {
@@ -596,6 +599,7 @@ func (v *Vault) buildState(ctx context.Context) error {
 	})
 	if err != nil {
 		v.stateOn = false
+		v.verified.Store(false)
 	}
 	return err
 }

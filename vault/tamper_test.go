@@ -6,6 +6,7 @@ package vault
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -407,5 +408,53 @@ func TestCheckMissingValue(t *testing.T) {
 	v.rawDelete(t, valueKey(v.secretID(t, "orphaned"), 1))
 	if _, err := v.Check(context.Background(), time.Time{}); !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), `"orphaned"`) {
 		t.Fatalf("check: %v, want an integrity error naming the secret", err)
+	}
+}
+
+// TestMigrateOlderVault: a vault made before the commitment (no
+// commitment, an audit head that does not claim one) gets one at its first
+// writable open, audited; a reader before that reads it unchecked. The
+// same vault on a machine that has seen it with a commitment is refused.
+func TestMigrateOlderVault(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	v, opts := tamperVault(t)
+	mustPut(t, v, "old", "value", PutOptions{})
+	var h auditHead
+	if err := json.Unmarshal(v.open(t, kindAuditHead, []byte{kindAuditHead}), &h); err != nil {
+		t.Fatal(err)
+	}
+	h.State = false
+	b, _ := json.Marshal(h)
+	v.reseal(t, kindAuditHead, []byte{kindAuditHead}, b)
+	v.rawDelete(t, []byte{kindState})
+	v.stateOn = false // as the older build would have closed it
+	dir := closeVault(t, v)
+
+	if _, err := Open(ctx, dir, testPass, opts); !errors.Is(err, ErrIntegrity) {
+		t.Fatalf("open on a machine that saw the commitment: %v", err)
+	}
+	fresh := opts
+	fresh.StateDir = t.TempDir()
+	ro := fresh
+	ro.ReadOnly = true
+	r, err := Open(ctx, dir, testPass, ro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if val, _, err := r.Get(ctx, "old", 0, OpGet); err != nil || string(val) != "value" {
+		t.Errorf("reading the older vault: %q %v", val, err)
+	}
+	r.Close()
+	v, err = Open(ctx, dir, testPass, fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if n := countEvents(t, v, "migrate"); n != 1 {
+		t.Errorf("%d migrate events", n)
+	}
+	if rep, err := v.Verify(ctx); err != nil {
+		t.Fatalf("%+v %v", rep, err)
 	}
 }
