@@ -163,6 +163,7 @@ func BenchmarkReadCheck(b *testing.B) {
 			}
 			defer v.Close()
 			b.ResetTimer()
+			before := cpuTime()
 			for range b.N {
 				err := v.view(func(tx *txn) error {
 					name := benchName(randIndex(n))
@@ -180,6 +181,7 @@ func BenchmarkReadCheck(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(cpuTime()-before)/float64(b.N)/1e6, "cpu-ms/op")
 		})
 	}
 }
