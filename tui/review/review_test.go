@@ -74,7 +74,7 @@ func waitFor(t *testing.T, tm *teatest.TestModel, texts ...string) {
 		}
 		return true
 	},
-		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+		teatest.WithDuration(2*time.Minute), teatest.WithCheckInterval(20*time.Millisecond))
 }
 
 func events(t *testing.T, v *vault.Vault, name string) []vault.Event {
@@ -89,6 +89,7 @@ func events(t *testing.T, v *vault.Vault, name string) []vault.Event {
 func last(es []vault.Event) vault.Event { return es[len(es)-1] }
 
 func TestReviewFlow(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v, clock := testVault(t)
 	tm := teatest.NewTestModel(t, harness{m: New(context.Background(), v, clock, false, styles.Default(), keys.DefaultKeyMap())}, teatest.WithInitialTermSize(90, 30))
@@ -125,7 +126,7 @@ func TestReviewFlow(t *testing.T) {
 	waitFor(t, tm, "Rotation review finished", "1 rotated, 1 snoozed, 1 policy changed, 1 skipped")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 
-	h := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(harness)
+	h := tm.FinalModel(t, teatest.WithFinalTimeout(2*time.Minute)).(harness)
 	if h.done == nil || h.done.Status != "review: 1 rotated, 1 snoozed, 1 policy changed, 1 skipped" || len(h.done.Decisions) != 4 {
 		t.Fatalf("done %+v", h.done)
 	}
@@ -175,6 +176,7 @@ func TestReviewFlow(t *testing.T) {
 }
 
 func TestReviewTypedValueWithExpiryAndDisable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v, clock := testVault(t)
 	tm := teatest.NewTestModel(t, harness{m: New(context.Background(), v, clock, false, styles.Default(), keys.DefaultKeyMap())}, teatest.WithInitialTermSize(90, 30))
@@ -197,7 +199,7 @@ func TestReviewTypedValueWithExpiryAndDisable(t *testing.T) {
 	tm.Send(runes("q"))
 	waitFor(t, tm, "2 of 4 secrets reviewed")
 	tm.Send(runes("q"))
-	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(2*time.Minute))
 
 	val, ver, err := v.Get(ctx, "app/four", 0, vault.OpGet)
 	if err != nil || string(val) != "N3w-typed-Value!x" || !ver.Expires.Equal(clock().Add(90*vault.Day)) {
@@ -213,6 +215,7 @@ func TestReviewTypedValueWithExpiryAndDisable(t *testing.T) {
 }
 
 func TestReviewReadOnly(t *testing.T) {
+	t.Parallel()
 	v, clock := testVault(t)
 	before := len(events(t, v, ""))
 	m := New(context.Background(), v, clock, true, styles.Default(), keys.DefaultKeyMap())
@@ -237,6 +240,7 @@ func TestReviewReadOnly(t *testing.T) {
 }
 
 func TestReviewSanitises(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v, clock := testVault(t)
 	if err := v.Tag(ctx, "app/one", vault.Snooze(clock().Add(2*vault.Day), "evil \x1b]0;pwned\x07 note")); err != nil {
@@ -261,6 +265,7 @@ func TestReviewSanitises(t *testing.T) {
 }
 
 func TestReviewEmptyQueue(t *testing.T) {
+	t.Parallel()
 	v, _ := testVault(t)
 	m := New(context.Background(), v, func() time.Time { return t0 }, false, styles.Default(), keys.DefaultKeyMap())
 	m.Update(m.Init()())
@@ -281,6 +286,7 @@ func TestReviewEmptyQueue(t *testing.T) {
 // TestGolden pins the review's screens at two sizes; refresh with
 // go test ./tui/review -run TestGolden -update.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, size := range [][2]int{{80, 24}, {50, 20}} {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
 			v, clock := testVault(t)
