@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"github.com/adrg/xdg"
 	"locket/internal/e2e"
 	"os"
 	"path/filepath"
@@ -14,9 +15,20 @@ import (
 
 // TestMain runs more tests at once than there are CPUs: the crash tests
 // mostly wait on the processes they kill and restart.
+//
+// It also keeps the machine state that opens remember (seen.go) out of the
+// user's home; tests that look at it pass their own Options.StateDir.
 func TestMain(m *testing.M) {
 	e2e.ParallelWaits()
-	os.Exit(m.Run())
+	dir, err := os.MkdirTemp("", "locket-state-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_STATE_HOME", dir)
+	xdg.Reload()
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // testPass is the passphrase of every test vault.
