@@ -322,16 +322,16 @@ func (t *txn) commitState() error {
 	return nil
 }
 
-// deadRecords lists what purges took out of the commitment but the scrub
-// has not yet removed: the ids named by scrub markers.
-func (t *txn) deadIDs() (map[string]bool, error) {
+// deadIDs lists the secrets whose records a purge took out of the
+// commitment and the scrub has not yet removed: the ids of scrub markers.
+func (t *txn) deadIDs() map[string]bool {
 	dead := map[string]bool{}
 	it := t.tx.NewIterator(badger.IteratorOptions{Prefix: []byte{kindScrub}})
 	defer it.Close()
 	for it.Rewind(); it.Valid(); it.Next() {
 		dead[string(it.Item().Key()[1:])] = true
 	}
-	return dead, nil
+	return dead
 }
 
 func isDead(dead map[string]bool, k []byte) bool {
@@ -381,10 +381,7 @@ func (t *txn) sumRange(it *badger.Iterator, l *leafer, kind byte, lo, hi int, su
 // sumAll computes every bucket from the records, on every CPU. tx must be
 // a read-only transaction: those allow concurrent iterators.
 func (t *txn) sumAll(ctx context.Context) (*[stateBuckets + 1]leaf, error) {
-	dead, err := t.deadIDs()
-	if err != nil {
-		return nil, err
-	}
+	dead := t.deadIDs()
 	type task struct {
 		kind   byte
 		lo, hi int

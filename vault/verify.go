@@ -112,7 +112,7 @@ func (v *Vault) verifyState(ctx context.Context, tx *txn, r *VerifyReport, probl
 // agree. It reads Badger directly: a damaged record is a finding to
 // report, not a reason to stop.
 func (v *Vault) verifyRecords(ctx context.Context, tx *txn, r *VerifyReport, problem func(string, ...any)) error {
-	dead, _ := tx.deadIDs()
+	dead := tx.deadIDs()
 	type secretRecs struct {
 		name     string
 		versions map[uint64]bool
