@@ -193,6 +193,9 @@ func unmarshalV1(doc []byte) (*Backup, error) {
 		if len(s.Versions) > maxVersions {
 			return nil, fmt.Errorf("%w: secret %q has %d versions, the limit is %d", ErrTooLarge, s.Name, len(s.Versions), maxVersions)
 		}
+		if err := vault.ValidateTimes(vault.NamedTime{What: "created", T: s.Created}, vault.NamedTime{What: "deleted", T: s.Deleted}); err != nil {
+			return nil, bad("secret %q: %v", s.Name, err)
+		}
 		sd := vault.SecretData{Secret: vault.Secret{Name: s.Name, Enabled: s.Enabled == nil || *s.Enabled, Created: s.Created, Deleted: s.Deleted, Tags: s.Tags}}
 		prev := 0
 		for _, ver := range s.Versions {
@@ -208,6 +211,9 @@ func unmarshalV1(doc []byte) (*Backup, error) {
 			}
 			if !vault.ValidActor(ver.Actor) {
 				return nil, bad("secret %q version %d: actor is too long or holds control characters", s.Name, ver.Version)
+			}
+			if err := vault.ValidateTimes(vault.NamedTime{What: "created", T: ver.Created}, vault.NamedTime{What: "expires", T: ver.Expires}, vault.NamedTime{What: "not-before", T: ver.NotBefore}); err != nil {
+				return nil, bad("secret %q version %d: %v", s.Name, ver.Version, err)
 			}
 			sd.Versions = append(sd.Versions, vault.Version{
 				Number: ver.Version, ContentType: ver.ContentType, Created: ver.Created,

@@ -223,12 +223,28 @@ func TestImportPassGPG(t *testing.T) {
 	store := t.TempDir()
 	os.MkdirAll(filepath.Join(store, "mail"), 0o700)
 	gpg("hunter2\n", "--encrypt", "--recipient", "test@example.invalid", "--trust-model", "always", "-o", filepath.Join(store, "mail", "work.gpg"))
+	// A compression bomb: 64 MiB of zeros in a file of a few KiB.
+	gpg(strings.Repeat("\x00", 64<<20), "--encrypt", "--recipient", "test@example.invalid", "--trust-model", "always", "-o", filepath.Join(store, "bomb.gpg"))
+	// A link that could lead out of the store.
+	if err := os.Symlink("work.gpg", filepath.Join(store, "mail", "link.gpg")); err != nil {
+		t.Fatal(err)
+	}
 	found, err := ImportPass(context.Background(), store, "", GPGDecrypt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(found.Secrets) != 1 || found.Secrets[0].Name != "mail/work" || string(found.Secrets[0].Values[0]) != "hunter2" {
 		t.Errorf("found %s", describe(found))
+	}
+	reasons := map[string]string{}
+	for _, sk := range found.Skipped {
+		reasons[sk.Source] = sk.Reason
+	}
+	if !strings.Contains(reasons["bomb"], "more than 64 KiB") {
+		t.Errorf("the bomb: %q, want it cut off and reported", reasons["bomb"])
+	}
+	if !strings.Contains(reasons["mail/link.gpg"], "symbolic link") {
+		t.Errorf("the link: %q, want it reported as not read (skipped: %+v)", reasons["mail/link.gpg"], found.Skipped)
 	}
 }
 

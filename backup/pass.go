@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -19,11 +20,32 @@ type Decrypter func(ctx context.Context, path string) ([]byte, error)
 
 // GPGDecrypt runs `gpg --decrypt --batch --quiet FILE`, as pass does; gpg's
 // agent asks for the key's passphrase if it needs one.
+//
+// A value is at most vault.MaxValueLen bytes, so at most one byte more is
+// read: a small file can decompress to gigabytes (a compression bomb), and
+// gpg is stopped once the value is known to be too large.
 func GPGDecrypt(ctx context.Context, path string) ([]byte, error) {
 	var stderr bytes.Buffer
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	c := exec.CommandContext(ctx, "gpg", "--decrypt", "--batch", "--quiet", path)
 	c.Stderr = &stderr
-	out, err := c.Output()
+	pipe, err := c.StdoutPipe()
+	if err == nil {
+		err = c.Start()
+	}
+	var out []byte
+	if err == nil {
+		out, err = io.ReadAll(io.LimitReader(pipe, vault.MaxValueLen+1))
+		if len(out) > vault.MaxValueLen {
+			cancel() // kills gpg: the rest is not wanted
+			c.Wait()
+			return nil, fmt.Errorf("it decrypts to more than %d KiB, the most a secret holds; not read", vault.MaxValueLen>>10)
+		}
+		if werr := c.Wait(); err == nil {
+			err = werr
+		}
+	}
 	if err != nil {
 		if errors.Is(err, exec.ErrNotFound) {
 			return nil, errors.New("gpg is not installed (Debian package gnupg)")
@@ -54,6 +76,13 @@ func ImportPass(ctx context.Context, dir, prefix string, decrypt Decrypter) (*Fo
 			if path != dir && strings.HasPrefix(d.Name(), ".") {
 				return filepath.SkipDir
 			}
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			// A link can point out of the store, at any file gpg can
+			// decrypt: it is not followed, and it is reported.
+			rel, _ := filepath.Rel(dir, path)
+			f.skip(filepath.ToSlash(rel), "a symbolic link: not read")
 			return nil
 		}
 		if !d.Type().IsRegular() || !strings.HasSuffix(d.Name(), ".gpg") {

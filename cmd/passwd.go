@@ -16,6 +16,7 @@ func newPasswdCmd(a *app) *cobra.Command {
 	var (
 		newFile string
 		kdf     kdfFlags
+		rekey   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "passwd",
@@ -23,8 +24,14 @@ func newPasswdCmd(a *app) *cobra.Command {
 		Long: `Change the passphrase. The current one comes from the usual sources; the new
 one from --new-passphrase-file F, or asked twice on the terminal. Only the
 data key is rewrapped: no secret is re-encrypted. The Argon2id parameters
-stay as they are unless --kdf-* flags are given.`,
-		Example: "  locket passwd\n  locket passwd --new-passphrase-file new.txt --kdf-memory 1GiB",
+stay as they are unless --kdf-* flags are given.
+
+With --rekey, every record is also re-encrypted under a new data key, so that
+an old copy of the header with the passphrase it was made for opens nothing,
+neither what was written before nor after. Use it when a passphrase may have
+leaked (the new passphrase may be the same one). It is crash-safe: an
+interrupted rekey is finished, or undone, by the next open.`,
+		Example: "  locket passwd\n  locket passwd --new-passphrase-file new.txt --kdf-memory 1GiB\n  locket passwd --rekey",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// Validate the flags before asking for anything.
 			if _, err := kdf.params(cmd, keyring.DefaultParams); err != nil {
@@ -54,6 +61,13 @@ stay as they are unless --kdf-* flags are given.`,
 					}
 				}
 				defer clear(pass)
+				if rekey {
+					if err := v.Rekey(cmd.Context(), pass, vault.KDFParams(params)); err != nil {
+						return err
+					}
+					fmt.Fprintln(a.stderr, "passphrase changed; every record re-encrypted under a new data key")
+					return nil
+				}
 				if err := v.ChangePassphrase(cmd.Context(), pass, vault.KDFParams(params)); err != nil {
 					return err
 				}
@@ -63,6 +77,7 @@ stay as they are unless --kdf-* flags are given.`,
 		},
 	}
 	cmd.Flags().StringVar(&newFile, "new-passphrase-file", "", "read the new passphrase from this file")
+	cmd.Flags().BoolVar(&rekey, "rekey", false, "also re-encrypt every record under a new data key")
 	kdf.add(cmd, keyring.Params{})
 	return cmd
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"locket/internal/agent"
+	"locket/internal/harden"
 	"locket/vault"
 )
 
@@ -61,6 +62,10 @@ type app struct {
 	vaultDir       string
 	passphraseFile string
 	noAgent        bool
+	acceptRollback bool
+	// passEnv holds the LOCKET_PASSPHRASE* variables, out of the
+	// environment (passenv.go).
+	passEnv map[string]string
 }
 
 // commands lists the constructors of every subcommand. Each command's file
@@ -72,11 +77,19 @@ func register(f func(*app) *cobra.Command) { commands = append(commands, f) }
 
 // Execute runs locket with os.Args and returns the process exit code.
 func Execute() int {
+	// Before anything reads a passphrase: no core file, no ptrace.
+	if err := harden.Process(); err != nil {
+		fmt.Fprintf(os.Stderr, "locket: %v\n", err)
+		return ExitError
+	}
 	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: time.Now}
 	return a.run(context.Background(), os.Args[1:])
 }
 
 func (a *app) run(ctx context.Context, args []string) int {
+	if a.passEnv == nil {
+		a.passEnv = takePassEnv()
+	}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -167,6 +180,7 @@ With no command and a terminal, locket opens the terminal UI.`,
 	pf.StringVar(&a.vaultDir, "vault", "", "vault directory (default $LOCKET_VAULT or $XDG_DATA_HOME/locket/vault)")
 	pf.StringVar(&a.passphraseFile, "passphrase-file", "", "read the vault passphrase from this file")
 	pf.BoolVar(&a.noAgent, "no-agent", false, "open the vault directly, not through its agent (also LOCKET_AGENT=off)")
+	pf.BoolVar(&a.acceptRollback, "accept-rollback", false, "open a vault older than this machine has seen it, after restoring a file-level backup on purpose (audited)")
 	for _, f := range commands {
 		c := f(a)
 		if c.Args == nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"locket/internal/e2e"
 	"locket/vault"
 )
 
@@ -23,6 +24,7 @@ import (
 // re-executes it under that name, so the scripts run the real command line
 // in a separate process, exit codes and all.
 func TestMain(m *testing.M) {
+	e2e.ParallelWaits()
 	cmds := map[string]func(){
 		"locket":   func() { os.Exit(Execute()) },
 		"runchild": runChild,
@@ -173,7 +175,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(strings.Repeat("x", n)), 0o600))
 	},
 	"holdvault": func(ts *testscript.TestScript, neg bool, args []string) {
-		v, err := vault.Open(context.Background(), ts.Getenv("LOCKET_VAULT"), []byte(testPassphrase), vault.Options{})
+		v, err := vault.Open(context.Background(), ts.Getenv("LOCKET_VAULT"), []byte(testPassphrase), vault.Options{StateDir: filepath.Join(ts.Getenv("HOME"), ".local", "state", "locket")})
 		ts.Check(err)
 		held.Store(ts, v)
 		ts.Defer(func() { v.Close() })

@@ -38,21 +38,21 @@ func (a *app) dir() string {
 func (a *app) passphrase(prompt string) ([]byte, error) {
 	file := a.passphraseFile
 	if file == "" {
-		file = os.Getenv("LOCKET_PASSPHRASE_FILE")
+		file = a.passEnv["LOCKET_PASSPHRASE_FILE"]
 	}
 	switch {
 	case file != "":
 		return readPassphraseFile("passphrase", file)
-	case os.Getenv("LOCKET_PASSPHRASE_COMMAND") != "":
-		c := exec.Command("/bin/sh", "-c", os.Getenv("LOCKET_PASSPHRASE_COMMAND"))
+	case a.passEnv["LOCKET_PASSPHRASE_COMMAND"] != "":
+		c := exec.Command("/bin/sh", "-c", a.passEnv["LOCKET_PASSPHRASE_COMMAND"])
 		c.Stderr = a.stderr
 		out, err := c.Output()
 		if err != nil {
 			return nil, withCode(ExitUnlock, fmt.Errorf("LOCKET_PASSPHRASE_COMMAND failed: %w", err))
 		}
 		return trimNewline(out), nil
-	case os.Getenv("LOCKET_PASSPHRASE") != "":
-		return []byte(os.Getenv("LOCKET_PASSPHRASE")), nil
+	case a.passEnv["LOCKET_PASSPHRASE"] != "":
+		return []byte(a.passEnv["LOCKET_PASSPHRASE"]), nil
 	}
 	return promptSecret(prompt)
 }
@@ -117,8 +117,8 @@ func promptTwice(what string) ([]byte, error) {
 // newPassphrase is the passphrase for a vault being created: from the
 // usual sources when one is set, else asked twice on the terminal.
 func (a *app) newPassphrase() ([]byte, error) {
-	if a.passphraseFile != "" || os.Getenv("LOCKET_PASSPHRASE_FILE") != "" ||
-		os.Getenv("LOCKET_PASSPHRASE_COMMAND") != "" || os.Getenv("LOCKET_PASSPHRASE") != "" {
+	if a.passphraseFile != "" || a.passEnv["LOCKET_PASSPHRASE_FILE"] != "" ||
+		a.passEnv["LOCKET_PASSPHRASE_COMMAND"] != "" || a.passEnv["LOCKET_PASSPHRASE"] != "" {
 		return a.passphrase("")
 	}
 	return promptTwice("passphrase")
@@ -130,6 +130,7 @@ type access int
 const (
 	readOnly  access = iota // metadata only: a shared lock
 	readWrite               // changes, or hands out values (audited)
+	inspect                 // verify: read-only, reporting damage rather than refusing
 )
 
 // open unlocks the vault for a command: this is the one place that
@@ -155,7 +156,9 @@ func (a *app) open(ctx context.Context, mode access) (vault.Service, error) {
 		}
 	}
 	defer clear(pass)
-	return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: mode == readOnly, Now: a.now, Log: debugOutput(a.stderr)})
+	// Accepting a rollback is audited, which takes a writable open.
+	ro := mode != readWrite && !a.acceptRollback
+	return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: ro, Inspect: ro && mode == inspect, Now: a.now, AcceptRollback: a.acceptRollback, Log: debugOutput(a.stderr)})
 }
 
 // debugOutput is where a command sends the store's diagnostics: stderr

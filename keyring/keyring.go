@@ -25,6 +25,7 @@
 package keyring
 
 import (
+	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/rand"
@@ -209,10 +210,9 @@ type Keyring struct {
 	vaultID  []byte
 	dataKey  []byte
 	indexKey []byte
-	aead     interface {
-		Seal(dst, nonce, plaintext, ad []byte) []byte
-		Open(dst, nonce, ciphertext, ad []byte) ([]byte, error)
-	}
+	aead     cipher.AEAD
+	// aeadKey is the AEAD's own copy of the record key (memory.go).
+	aeadKey []byte
 }
 
 func newKeyring(vaultID, dataKey []byte) *Keyring {
@@ -224,7 +224,9 @@ func newKeyring(vaultID, dataKey []byte) *Keyring {
 		panic(err) // The key size is fixed.
 	}
 	k.aead = aead
+	k.aeadKey = aeadKey(aead)
 	k.indexKey = derive(dataKey, "locket index key v1")
+	k.lockKeys()
 	return k
 }
 
@@ -290,13 +292,6 @@ func (k *Keyring) Index(purpose string, name []byte) []byte {
 	m.Write([]byte{0})
 	m.Write(name)
 	return m.Sum(nil)
-}
-
-// Wipe overwrites the keys held in memory. The Keyring is unusable after.
-func (k *Keyring) Wipe() {
-	clear(k.dataKey)
-	clear(k.indexKey)
-	k.aead = nil
 }
 
 func random(n int) []byte {

@@ -43,6 +43,9 @@ type storedEvent struct {
 type auditHead struct {
 	Seq  uint64 `json:"seq"`
 	Hash []byte `json:"hash"`
+	// State says the vault has a state commitment, so that deleting the
+	// commitment cannot pass the vault off as one made before it existed.
+	State bool `json:"state,omitempty"`
 }
 
 // ErrAuditBroken reports a removed, reordered or edited audit event.
@@ -97,7 +100,7 @@ func (t *txn) audit(e Event) error {
 	}
 	k := eventKey(e.Seq)
 	t.set(k, t.seal(kindAudit, k, b))
-	nh, _ := json.Marshal(auditHead{Seq: e.Seq, Hash: chainHash(h.Hash, b)})
+	nh, _ := json.Marshal(auditHead{Seq: e.Seq, Hash: chainHash(h.Hash, b), State: t.v.stateOn})
 	t.set([]byte{kindAuditHead}, t.seal(kindAuditHead, []byte{kindAuditHead}, nh))
 	return nil
 }

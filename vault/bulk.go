@@ -26,6 +26,7 @@ package vault
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -394,7 +395,13 @@ func validateImport(secrets []SecretData) error {
 		if err := ValidateTags(sd.Tags); err != nil {
 			return fmt.Errorf("%q: %w", sd.Name, err)
 		}
+		if err := ValidateTimes(NamedTime{"created", sd.Created}, NamedTime{"updated", sd.Updated}, NamedTime{"deleted", sd.Deleted}); err != nil {
+			return fmt.Errorf("%q: %w", sd.Name, err)
+		}
 		for j, ver := range sd.Versions {
+			if err := ValidateTimes(NamedTime{"created", ver.Created}, NamedTime{"expires", ver.Expires}, NamedTime{"not-before", ver.NotBefore}); err != nil {
+				return fmt.Errorf("%q version %d: %w", sd.Name, j+1, err)
+			}
 			if err := ValidateValue(sd.Values[j]); err != nil {
 				return fmt.Errorf("%q: %w", sd.Name, err)
 			}
@@ -658,6 +665,10 @@ func (v *Vault) applyImport(ctx context.Context, ops []importOp, size int, event
 		}
 		return err
 	}
+	// The journal and the records it applies, with room to spare.
+	if err := checkSpace(v.dir, 3*uint64(size)); err != nil {
+		return err
+	}
 	// 1. Stage. A failure here leaves chunks without a head: rolled back.
 	total := len(ops) * 2
 	var chunks [][]byte
@@ -694,11 +705,21 @@ func (v *Vault) applyImport(ctx context.Context, ops []importOp, size int, event
 	if v.limits.crash != nil && v.limits.crash("staged") {
 		return errSimulatedCrash
 	}
-	// 2. Commit: the head and the audit event in one transaction.
-	head, _ := json.Marshal(journalHead{Chunks: len(chunks)})
+	// 2. Commit: the head and the audit event in one transaction, with the
+	// state commitment of the vault as it is once the ops are applied; the
+	// commitment names the journal head, and the head the chunks, so that
+	// nothing of an older import can be put in their place.
+	delta, err := v.opsDelta(ops)
+	if err != nil {
+		return errors.Join(err, v.dropJournal())
+	}
+	head, _ := json.Marshal(journalHead{Chunks: len(chunks), Digest: chunksDigest(chunks)})
 	err = v.updateLocked(func(tx *txn) error {
 		k := []byte{kindJournalHead}
-		tx.set(k, tx.seal(kindJournalHead, k, head))
+		sealed := tx.seal(kindJournalHead, k, head)
+		tx.set(k, sealed)
+		tx.delta = delta
+		tx.setJournal, tx.journal = true, digest(sealed)
 		return tx.audit(event)
 	})
 	if err != nil {
@@ -717,7 +738,18 @@ var errSimulatedCrash = errors.New("simulated crash")
 
 // journalHead marks a committed import.
 type journalHead struct {
-	Chunks int `json:"chunks"`
+	Chunks int    `json:"chunks"`
+	Digest []byte `json:"digest"`
+}
+
+// chunksDigest is the SHA-256 of the journal's chunks, in order.
+func chunksDigest(chunks [][]byte) []byte {
+	h := sha256.New()
+	for _, c := range chunks {
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(c))))
+		h.Write(c)
+	}
+	return h.Sum(nil)
 }
 
 func journalKey(seq uint64) []byte {
@@ -768,6 +800,9 @@ func decodeOps(b []byte) ([]importOp, error) {
 // callers make it so with the journal. Flush waits for every commit, each
 // synced to disk like any other write.
 func (v *Vault) batch(fn func(put func(k, val []byte) error) error) error {
+	if err := checkSpace(v.dir, 0); err != nil {
+		return err
+	}
 	wb := v.db.NewWriteBatch()
 	defer wb.Cancel()
 	put := func(k, val []byte) error {
@@ -821,6 +856,9 @@ func (v *Vault) readJournal() ([]importOp, error) {
 	if len(chunks) != head.Chunks {
 		return nil, fmt.Errorf("%w: the journal has %d of %d chunks", ErrIntegrity, len(chunks), head.Chunks)
 	}
+	if !bytes.Equal(chunksDigest(chunks), head.Digest) {
+		return nil, fmt.Errorf("%w: the journal's chunks are not the ones its head names", ErrIntegrity)
+	}
 	var ops []importOp
 	for _, c := range chunks {
 		more, err := decodeOps(c)
@@ -855,6 +893,7 @@ func (v *Vault) finishImport(ops []importOp, progress func(done int)) error {
 	}
 	err = v.updateLocked(func(tx *txn) error {
 		tx.delete([]byte{kindJournalHead})
+		tx.setJournal, tx.journal = true, nil
 		return nil
 	})
 	if err != nil {

@@ -196,6 +196,13 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 				return err
 			}
 		}
+		for _, e := range live {
+			if e.hash == "" {
+				// The metadata names a current version whose value is gone:
+				// the secret would fail at its next read.
+				return fmt.Errorf("%w: the current value of %q is missing", ErrIntegrity, e.s.Name)
+			}
+		}
 		return nil
 	})
 	if err == nil {

@@ -2,6 +2,8 @@ package vault
 
 import (
 	"context"
+	"github.com/adrg/xdg"
+	"locket/internal/e2e"
 	"os"
 	"path/filepath"
 	"sync"
@@ -10,6 +12,24 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 )
+
+// TestMain runs more tests at once than there are CPUs: the crash tests
+// mostly wait on the processes they kill and restart.
+//
+// It also keeps the machine state that opens remember (seen.go) out of the
+// user's home; tests that look at it pass their own Options.StateDir.
+func TestMain(m *testing.M) {
+	e2e.ParallelWaits()
+	dir, err := os.MkdirTemp("", "locket-state-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_STATE_HOME", dir)
+	xdg.Reload()
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
 
 // testPass is the passphrase of every test vault.
 var testPass = []byte("test passphrase")

@@ -40,6 +40,12 @@ const (
 	OpConfig   Op = "config"
 	OpPasswd   Op = "passwd"
 	OpReview   Op = "review" // a rotation review decision; changes nothing else
+	OpRekey    Op = "rekey"  // every record re-sealed under a new data key
+	// OpMigrate: the state commitment built for a vault made before it.
+	OpMigrate Op = "migrate"
+	// OpAcceptRollback: an older state than this machine had seen, opened
+	// on purpose (a restored file-level backup).
+	OpAcceptRollback Op = "accept-rollback"
 )
 
 // Read reports whether op hands out values rather than changing the vault.

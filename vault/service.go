@@ -25,6 +25,12 @@ type Service interface {
 	SetSetting(ctx context.Context, key, value string) error
 	// ChangePassphrase rewraps the data key under a new passphrase.
 	ChangePassphrase(ctx context.Context, passphrase []byte, kdf KDFParams) error
+	// Rekey also re-encrypts every record under a new data key, so that an
+	// old header and its passphrase open nothing.
+	Rekey(ctx context.Context, passphrase []byte, kdf KDFParams) error
+	// Verify checks every record, the state commitment and the audit
+	// chain, and lists what is wrong; it is what an agent runs at start.
+	Verify(ctx context.Context) (VerifyReport, error)
 
 	// Put adds a version; o.Mode says whether the secret must be new,
 	// must exist, or either.

@@ -159,6 +159,12 @@ func tightenFiles(dbdir string) {
 // openBadger opens the store, waiting with exponential back-off while
 // another process holds the directory lock.
 func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bool, log debugLog) (*badger.DB, error) {
+	if !readOnly {
+		// Badger writes to its files as it opens (see space.go).
+		if err := checkSpace(dir, 0); err != nil {
+			return nil, err
+		}
+	}
 	opts := badgerOptions(filepath.Join(dir, dbDir), log).WithReadOnly(readOnly)
 	deadline := time.Now().Add(wait)
 	delay := 20 * time.Millisecond

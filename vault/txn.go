@@ -32,6 +32,7 @@ type txn struct {
 	client *Client
 	// changes are published to the watchers once committed.
 	changes []Change
+	stateTxn
 }
 
 func (v *Vault) newTxn(update bool) *txn {
@@ -94,6 +95,14 @@ func (v *Vault) updateLocked(fn func(*txn) error) error {
 	if t.err != nil {
 		return fmt.Errorf("write: %w", t.err)
 	}
+	// The commitment changes in the same transaction as the records it
+	// covers (security invariant 8).
+	if err := t.commitState(); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	if err := checkSpace(v.dir, 0); err != nil {
+		return err
+	}
 	if err := t.tx.Commit(); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
@@ -116,12 +125,14 @@ func (v *Vault) updateLocked(fn func(*txn) error) error {
 func (t *txn) onCommit(f func()) { t.commits = append(t.commits, f) }
 
 func (t *txn) set(k, val []byte) {
+	t.track(k, val)
 	if t.err == nil {
 		t.err = t.tx.Set(k, val)
 	}
 }
 
 func (t *txn) delete(k []byte) {
+	t.track(k, nil)
 	if t.err == nil {
 		t.err = t.tx.Delete(k)
 	}
@@ -134,6 +145,9 @@ func (t *txn) seal(kind byte, k []byte, plaintext []byte) []byte {
 // get returns the opened record at k, ErrNotFound when there is none, or
 // ErrIntegrity when it fails authentication.
 func (t *txn) get(kind byte, k []byte, version uint64) ([]byte, error) {
+	if err := t.checkRead(k); err != nil {
+		return nil, err
+	}
 	item, err := t.tx.Get(k)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, ErrNotFound
@@ -296,6 +310,9 @@ func (t *txn) eachSecret(fn func(id []byte, s *Secret) error) error {
 // open, decode and filter them, which is most of the work of listing a
 // large vault. keep must be safe for concurrent use.
 func (t *txn) secrets(ctx context.Context, keep func(*Secret) bool) ([]*Secret, error) {
+	if err := t.checkScan(ctx); err != nil {
+		return nil, err
+	}
 	workers := runtime.GOMAXPROCS(0)
 	purged := t.pendingPurges()
 	var err error
@@ -397,6 +414,11 @@ func (t *txn) secrets(ctx context.Context, keep func(*Secret) bool) ([]*Secret, 
 // each iterates the records of one kind, opening each. The plaintext
 // passed to fn is only valid during the call.
 func (t *txn) each(kind byte, fn func(k, pt []byte) error) error {
+	if committed(kind) {
+		if err := t.checkScan(context.Background()); err != nil {
+			return err
+		}
+	}
 	// Values live in the LSM tree (see badgerOptions), so reading them in
 	// place is cheaper than Badger's prefetching, which copies each one.
 	it := t.tx.NewIterator(badger.IteratorOptions{Prefix: []byte{kind}})
@@ -451,10 +473,19 @@ func (t *txn) eachTrash(fn func(id []byte, deleted time.Time) error) error {
 // on prefixes that still hold a live key, and it is DropPrefix that
 // removes every older copy. The marker is part of the same transaction, so
 // a crash before the compaction leaves work that the next writer finishes.
+//
+// The purged records leave the state commitment here, not at the scrub:
+// the commitment then holds the marker instead, so a crash between purge
+// and scrub leaves a consistent state, and a planted marker, which would
+// destroy a live secret, is a change the commitment does not hold.
 func (t *txn) purge(id []byte, s *Secret) {
 	ik := t.indexKey(s.Name)
 	t.setIndex(s.Name, nil)
-	t.set(key(kindScrub, id), ik)
+	for _, kind := range []byte{kindMeta, kindValue, kindTrash} {
+		t.forgetPrefix(key(kind, id))
+	}
+	mk := key(kindScrub, id)
+	t.set(mk, t.seal(kindScrub, mk, ik))
 	if c := t.v.cache; c != nil {
 		id := slices.Clone(id)
 		t.onCommit(func() { c.remove(id) })
@@ -489,9 +520,18 @@ func (v *Vault) scrub() error {
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			k := it.Item().KeyCopy(nil)
-			ik, err := it.Item().ValueCopy(nil)
+			sealed, err := it.Item().ValueCopy(nil)
 			if err != nil {
 				return err
+			}
+			ik, err := v.kr.Open(kindScrub, k, 0, sealed)
+			if err != nil && !v.stateOn && len(sealed) == 1+32 {
+				// A marker left unsealed by a locket that predates the
+				// state commitment, found before the commitment is built.
+				ik, err = sealed, nil
+			}
+			if err != nil {
+				return fmt.Errorf("%w: scrub marker", err)
 			}
 			id := k[1:]
 			markers = append(markers, k)

@@ -2,10 +2,12 @@
 // trash, the audit log and the vault settings, stored in an embedded Badger
 // database whose keys are opaque and whose values are sealed by keyring.
 //
-// The API is a small service boundary with no Badger types in it, so that
-// the CLI, the TUI, backups and a later agent all use the same calls. Every
-// method that changes the vault runs in one Badger transaction together with
-// its audit event: it happens entirely or not at all.
+// The CLI, the TUI, backups and rotation review use the vault through
+// Service (service.go), a small interface with no Badger or key types in
+// it, which *Vault, the local store, implements and an agent client can
+// implement over a socket. Every method that changes the vault runs in one
+// Badger transaction together with its audit event: it happens entirely or
+// not at all.
 package vault
 
 import (
@@ -22,6 +24,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -44,6 +47,18 @@ type Vault struct {
 	settings Settings
 	limits   importLimits
 
+	// stateOn: the vault has a state commitment (state.go); false only for
+	// a vault made before it, until its first writable open.
+	stateOn bool
+	// verified: the whole state was checked on this handle.
+	verified atomic.Bool
+	// counter is the commitment's counter as this handle last saw or wrote
+	// it; seen is what the machine remembers (seen.go).
+	counter, seen uint64
+	stateDir      string
+	log           debugLog
+	// inspectErr is the integrity error an Inspect open found.
+	inspectErr error
 	// The gate lets Close end a session under running calls: every call
 	// enters it, and Close shuts it, cancels the calls in flight through
 	// closing and waits for them before it closes the store.
@@ -62,7 +77,7 @@ type Vault struct {
 }
 
 func newSession(dir string, db *badger.DB, kr *keyring.Keyring, hdr *keyring.Header, readOnly bool, opts Options) *Vault {
-	v := &Vault{dir: dir, db: db, kr: kr, header: hdr, readOnly: readOnly, now: opts.Now, actor: opts.Actor, limits: defaultImportLimits}
+	v := &Vault{dir: dir, db: db, kr: kr, header: hdr, readOnly: readOnly, now: opts.Now, actor: opts.Actor, limits: defaultImportLimits, stateDir: opts.StateDir, log: debugLog{opts.Log}}
 	if opts.limits != nil {
 		v.limits = *opts.limits
 	}
@@ -110,6 +125,16 @@ type Options struct {
 	// memory, so that lists and checks do not decrypt the whole vault each
 	// time. For a long-lived process that owns the vault: the agent.
 	Cache bool
+	// StateDir is where this machine remembers the newest state of each
+	// vault it has seen (default DefaultStateDir()).
+	StateDir string
+	// AcceptRollback opens a vault older than this machine has seen, for a
+	// deliberate restore of a file-level backup; a writable open audits it.
+	AcceptRollback bool
+	// Inspect opens read-only for Verify: an integrity error found while
+	// opening becomes one of Verify's problems instead of failing the open.
+	// Every read still checks what it reads.
+	Inspect bool
 	// Log receives the store's diagnostics (Badger's warnings, repairs);
 	// nil discards them. It must not be a terminal the TUI draws on.
 	Log io.Writer
@@ -127,6 +152,12 @@ func (o *Options) fill() {
 	}
 	if o.Actor == "" {
 		o.Actor = DefaultActor()
+	}
+	if o.StateDir == "" {
+		o.StateDir = DefaultStateDir()
+	}
+	if o.Inspect {
+		o.ReadOnly = true
 	}
 }
 
@@ -192,7 +223,10 @@ func Create(ctx context.Context, dir string, passphrase []byte, kdf KDFParams, s
 	}
 	v := newSession(dir, db, kr, hdr, false, opts)
 	v.settings = set
+	v.stateOn = true
+	v.verified.Store(true)
 	err = v.write(ctx, func(tx *txn) error {
+		tx.freshState = true
 		tx.putSettings(set)
 		return tx.audit(Event{Op: OpInit, Outcome: "ok"})
 	})
@@ -200,6 +234,9 @@ func Create(ctx context.Context, dir string, passphrase []byte, kdf KDFParams, s
 		// The header is written last: a directory without one is not a
 		// vault, so a crash before this line leaves no vault half-made.
 		err = writeFileAtomic(filepath.Join(dir, headerFile), hdr.Marshal())
+	}
+	if err == nil {
+		err = v.saveSeen(v.counter)
 	}
 	if err != nil {
 		// The store is ours and new; without its header nothing can read
@@ -253,11 +290,39 @@ func openUnlocked(ctx context.Context, dir string, hdr *keyring.Header, kr *keyr
 	if opts.Cache {
 		v.cache = &metaCache{}
 	}
-	err = v.read(ctx, func(tx *txn) error {
-		var err error
-		v.settings, err = tx.getSettings()
-		return err
-	})
+	err = v.openState(ctx, opts.AcceptRollback)
+	if errors.Is(err, errPendingImport) {
+		// A crash interrupted an import that had committed. A reader must
+		// see all of it or none (an import is all-or-nothing), so a
+		// writer finishes it first, as a writer's open would, and the
+		// reader then opens the finished store.
+		v.closeStore()
+		w := opts
+		w.ReadOnly = false
+		wv, err := openUnlocked(ctx, dir, hdr, kr.Clone(), w)
+		if err != nil {
+			kr.Wipe()
+			return nil, err
+		}
+		if err := wv.Close(); err != nil {
+			kr.Wipe()
+			return nil, err
+		}
+		return openUnlocked(ctx, dir, hdr, kr, opts)
+	}
+	if err == nil {
+		err = v.read(ctx, func(tx *txn) error {
+			var err error
+			v.settings, err = tx.getSettings()
+			return err
+		})
+	}
+	if err != nil && opts.Inspect && errors.Is(err, ErrIntegrity) {
+		// Verify lists what is wrong rather than refusing to look.
+		v.inspectErr = err
+		v.settings = DefaultSettings()
+		err = nil
+	}
 	if err == nil && !opts.ReadOnly {
 		err = v.housekeeping(ctx)
 	}
@@ -283,6 +348,11 @@ func (v *Vault) Close() error {
 		defer v.mu.Unlock()
 		v.closeErr = v.db.Close()
 		v.db = nil
+		// The store is closed, so every write is on disk: remember the
+		// state it ends in.
+		if v.closeErr == nil && !v.readOnly && v.stateOn && v.counter > v.seen {
+			v.closeErr = v.saveSeen(v.counter)
+		}
 		v.kr.Wipe()
 		v.watchers.close()
 		if !v.readOnly {
@@ -297,6 +367,18 @@ func (v *Vault) Close() error {
 // every change while it is open.
 func (v *Vault) Changes(ctx context.Context) (<-chan Change, error) {
 	return v.watchers.add(ctx)
+}
+
+// closeStore closes the store of a session that was never handed out,
+// and keeps the keys.
+func (v *Vault) closeStore() {
+	v.stop()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.db != nil {
+		v.db.Close()
+		v.db = nil
+	}
 }
 
 // Info describes the open vault.
@@ -380,6 +462,9 @@ func (v *Vault) ChangePassphrase(ctx context.Context, newPassphrase []byte, kdf 
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
+	if err := checkSpace(v.dir, 0); err != nil {
+		return err
+	}
 	if err := writeFileAtomic(filepath.Join(v.dir, headerFile), nh.Marshal()); err != nil {
 		return fmt.Errorf("write header: %w", err)
 	}
@@ -431,6 +516,9 @@ func (v *Vault) Put(ctx context.Context, name string, value []byte, o PutOptions
 		return Version{}, err
 	}
 	if err := ValidateValue(value); err != nil {
+		return Version{}, err
+	}
+	if err := ValidateTimes(NamedTime{"expires", o.Expires}, NamedTime{"not-before", o.NotBefore}); err != nil {
 		return Version{}, err
 	}
 	if err := ValidateContentType(o.ContentType); err != nil {
@@ -682,6 +770,16 @@ func (v *Vault) Update(ctx context.Context, name string, a Attributes) (err erro
 	if a.ContentType != nil {
 		if err := ValidateContentType(*a.ContentType); err != nil {
 			return err
+		}
+	}
+	for _, nt := range []struct {
+		what string
+		t    *time.Time
+	}{{"expires", a.Expires}, {"not-before", a.NotBefore}} {
+		if nt.t != nil {
+			if err := ValidateTime(nt.what, *nt.t); err != nil {
+				return err
+			}
 		}
 	}
 	op := OpUpdate

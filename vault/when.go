@@ -88,6 +88,14 @@ func ParseTime(s string) (time.Time, error) {
 // ParseWhen parses the documented WHEN: an RFC 3339 time, a date, or a duration
 // from now ("90d"; "-3d" for the past).
 func ParseWhen(s string, now time.Time) (time.Time, error) {
+	t, err := parseWhen(s, now)
+	if err == nil {
+		err = ValidateTime("time", t)
+	}
+	return t, err
+}
+
+func parseWhen(s string, now time.Time) (time.Time, error) {
 	if strings.HasPrefix(s, "-") {
 		d, err := ParseDuration(s[1:])
 		if err != nil {

@@ -31,6 +31,15 @@ func (c *Client) ChangePassphrase(ctx context.Context, passphrase []byte, kdf va
 	return c.call(ctx, "ChangePassphrase", []any{passphrase, kdf})
 }
 
+func (c *Client) Rekey(ctx context.Context, passphrase []byte, kdf vault.KDFParams) error {
+	return c.call(ctx, "Rekey", []any{passphrase, kdf})
+}
+
+func (c *Client) Verify(ctx context.Context) (r vault.VerifyReport, err error) {
+	err = c.call(ctx, "Verify", nil, &r)
+	return r, err
+}
+
 func (c *Client) Put(ctx context.Context, name string, value []byte, o vault.PutOptions) (v vault.Version, err error) {
 	err = c.call(ctx, "Put", []any{name, value, o}, &v)
 	return v, err

@@ -1,5 +1,9 @@
-// Package harden makes a process that holds keys harder to read from
-// outside: no core file, and no ptrace or /proc/PID/mem by the same uid.
+// Package harden closes the ways a process that holds a vault key could
+// leak it through the operating system: a core dump written to disk when
+// it crashes (GOTRACEBACK=crash and a SIGABRT are enough), and another
+// process of the same user reading its memory through ptrace or
+// /proc/PID/mem. Every locket process calls Process before it reads a
+// passphrase; the agent also calls LockMemory.
 package harden
 
 import (
@@ -12,13 +16,21 @@ import (
 // ErrMemoryLimit: RLIMIT_MEMLOCK is too small to lock the process's memory.
 var ErrMemoryLimit = errors.New("memory not locked: RLIMIT_MEMLOCK is limited")
 
-// Process turns off dumping (PR_SET_DUMPABLE 0 also makes /proc/PID/mem,
-// environ and ptrace refuse the same uid) and sets the core size limit to 0.
+// Process forbids core dumps of this process and makes it non-dumpable.
+// Children get a fresh dumpable flag at exec, and none of them holds a key.
 func Process() error {
-	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
-		return err
+	// A soft and hard limit of 0: no core file, and the process cannot
+	// raise it again.
+	if err := unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{}); err != nil {
+		return fmt.Errorf("disable core dumps: %w", err)
 	}
-	return unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
+	// Not dumpable: no core even through a core_pattern pipe, which may
+	// ignore RLIMIT_CORE, and /proc/PID/mem, environ and ptrace refuse
+	// the same uid.
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("make the process non-dumpable: %w", err)
+	}
+	return nil
 }
 
 // LockMemory keeps every page of the process out of swap as it is
