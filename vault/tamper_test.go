@@ -313,7 +313,12 @@ func TestWholeVaultRollback(t *testing.T) {
 				if err == nil {
 					v.Close()
 				}
-				if !errors.Is(err, ErrRollback) {
+				// An older MANIFEST may also name tables that the newer
+				// session compacted away; then the store does not open at
+				// all, which refuses the old state just as well. What must
+				// never happen is an open that serves it.
+				refused := errors.Is(err, ErrRollback) || (what == "MANIFEST" && err != nil)
+				if !refused {
 					t.Fatalf("read-only=%v: open: %v, want the rollback refused", ro, err)
 				}
 			}
