@@ -118,7 +118,7 @@ comments.`,
 				}
 				recs = append(recs, rs...)
 			}
-			to := fmt.Sprintf("%d recipients", len(recs))
+			to := vault.Plural(len(recs), "recipient")
 			if len(recs) == 0 {
 				pass, err := backupPassphrase(passFile, true)
 				if err != nil {

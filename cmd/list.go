@@ -41,7 +41,7 @@ func newListCmd(a *app) *cobra.Command {
 			}
 			for _, s := range statuses {
 				if !slices.Contains(vault.Statuses, vault.Status(s)) {
-					return flagError("status", fmt.Errorf("%w: unknown status %q (known: %v)", vault.ErrInvalid, s, vault.Statuses))
+					return flagError("status", fmt.Errorf("%w: unknown status %q (known: %s)", vault.ErrInvalid, s, vault.StatusNames()))
 				}
 				o.Statuses = append(o.Statuses, vault.Status(s))
 			}

@@ -525,7 +525,7 @@ func (m *Model) onLoaded(msg LoadedMsg) tea.Cmd {
 	// A reload keeps the filter; it runs here rather than in a command so
 	// that no frame shows the unfiltered list.
 	m.gen.Add(1)
-	m.result, _ = m.ix.run(parseQuery(m.filter.Value()), nil, nil, 0)
+	m.result, _ = m.ix.run(vault.ParseQuery(m.filter.Value()), nil, nil, 0)
 	m.list.setRows(m.ix, m.result.rows)
 	if m.selectAfter != "" {
 		m.list.selectName(m.selectAfter)
@@ -559,10 +559,10 @@ func (m *Model) runFilter() tea.Cmd {
 	if m.ix == nil {
 		return nil
 	}
-	q := parseQuery(m.filter.Value())
+	q := vault.ParseQuery(m.filter.Value())
 	gen := m.gen.Add(1)
 	ix, prev, counter := m.ix, m.result, m.gen
-	if q.empty() {
+	if q.Empty() {
 		m.result = filterResult{query: q, rows: ix.all()}
 		m.list.setRows(ix, m.result.rows)
 		return nil

@@ -86,7 +86,7 @@ const (
 // when that parses, else the vault default.
 func (s *Secret) RotateEvery(set Settings) time.Duration {
 	if v, ok := s.Tags[TagRotateEvery]; ok {
-		if d, err := ParseDuration(v); err == nil && checkRotateEvery(d) == nil {
+		if d, err := ParseInterval(v); err == nil {
 			return d
 		}
 	}
