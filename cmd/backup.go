@@ -90,7 +90,7 @@ comments.`,
 		Example: `  locket backup export ~/backups/locket.age
   locket backup export team.age --prefix shared/ --recipients-file team.recipients
   locket backup export - --recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p --armor`,
-		Args: exactArgs("FILE"),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := args[0]
 			if usePass && (len(recipients) > 0 || recFile != "") {
@@ -371,7 +371,7 @@ For each secret the plan says:
 --dry-run prints the plan only. --restore-settings also replaces the vault
 settings with the backup's (purge protection stays on if it is on).`,
 		Example: "  locket backup import locket.age --dry-run\n  locket backup import team.age --identity ~/.ssh/id_ed25519 --on-conflict skip",
-		Args:    exactArgs("FILE"),
+		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := a.readBackup(args[0], open)
 			if err != nil {
@@ -401,7 +401,7 @@ func newBackupVerifyCmd(a *app) *cobra.Command {
 		Long: `Decrypt a backup, authenticate all of it and check every secret in it, then
 print a summary. The vault is not opened.`,
 		Example: "  locket backup verify locket.age\n  locket backup verify team.age --identity ~/.config/age/key.txt",
-		Args:    exactArgs("FILE"),
+		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := a.readBackup(args[0], open)
 			if err != nil {

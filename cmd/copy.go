@@ -28,7 +28,7 @@ With the vault setting clipboard-osc52 on, the value is also sent to the
 terminal (OSC 52), which reaches your desktop over SSH; that copy cannot
 be cleared by locket copy.`,
 		Example: "  locket copy prod/db/password\n  locket copy github/token --clear-after 45s",
-		Args:    exactArgs("NAME"),
+		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkNames(args[0]); err != nil {
 				return err

@@ -35,7 +35,7 @@ back exactly. FILE is written with mode 0600 and is NOT encrypted; FILE -
 writes to stdout. Disabled secrets, values a .env file cannot hold and
 clashing keys are listed on stderr and left out.`,
 		Example: "  locket export dotenv myapp/dev .env",
-		Args:    exactArgs("PREFIX", "FILE"),
+		Args:    exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			prefix, path := args[0], args[1]
 			if err := vault.ValidatePrefix(prefix); err != nil {

@@ -18,7 +18,7 @@ On a terminal, control characters other than newline and tab are shown as
 escapes such as \x1b, so that a value cannot drive the terminal.
 A disabled secret's value is refused (exit 6). Every get is audited.`,
 		Example: "  locket get prod/db/password\n  locket get prod/db/password --version 2 > old.txt",
-		Args:    exactArgs("NAME"),
+		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkNames(args[0]); err != nil {
 				return err

@@ -26,7 +26,7 @@ func newListCmd(a *app) *cobra.Command {
 --status may be repeated: every tag must match, any one status may.
 --deleted lists the trash instead.`,
 		Example: "  locket list prod/\n  locket list --status stale --status due --json\n  locket list --tag owner=ops --deleted",
-		Args:    cobra.MaximumNArgs(1),
+		Args:    argRange(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o := vault.ListOptions{Deleted: deleted}
 			if len(args) == 1 {

@@ -13,7 +13,7 @@ func newMvCmd(a *app) *cobra.Command {
 		Use:     "mv OLD NEW",
 		Short:   "rename a secret; history, tags and audit trail follow",
 		Example: "  locket mv dev/token prod/token",
-		Args:    exactArgs("OLD", "NEW"),
+		Args:    exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkNames(args...); err != nil {
 				return err

@@ -1,9 +1,7 @@
 package cmd
 
 import (
-	"bufio"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -23,7 +21,7 @@ func newRmCmd(a *app) *cobra.Command {
 		Long: `Move a secret, all its versions and tags to the trash. It can be recovered
 until the retention period ends (locket config retention), then it is purged.`,
 		Example: "  locket rm old/token",
-		Args:    exactArgs("NAME"),
+		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkNames(args[0]); err != nil {
 				return err
@@ -45,7 +43,7 @@ func newRecoverCmd(a *app) *cobra.Command {
 		Use:     "recover NAME",
 		Short:   "bring a secret back from the trash unchanged",
 		Example: "  locket recover old/token",
-		Args:    exactArgs("NAME"),
+		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkNames(args[0]); err != nil {
 				return err
@@ -62,7 +60,7 @@ func newRecoverCmd(a *app) *cobra.Command {
 }
 
 func newPurgeCmd(a *app) *cobra.Command {
-	var yes bool
+	var c confirmation
 	cmd := &cobra.Command{
 		Use:   "purge NAME",
 		Short: "destroy a secret in the trash for good",
@@ -70,18 +68,17 @@ func newPurgeCmd(a *app) *cobra.Command {
 On a terminal it asks first; without one, pass --yes. Under purge protection
 a secret can be purged only once its retention period has passed (exit 6).`,
 		Example: "  locket purge old/token --yes",
-		Args:    exactArgs("NAME"),
+		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkNames(args[0]); err != nil {
 				return err
 			}
 			name := args[0]
-			ask := !yes
-			if ask && !isTerminal(a.stdin) {
-				return usageError("purge destroys %s for good and there is no terminal to confirm on; pass --yes", vault.Sanitize(name))
+			if err := c.check(a, "purge destroys "+vault.Sanitize(name)+" for good"); err != nil {
+				return err
 			}
 			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
-				if ask {
+				if !c.yes {
 					// Check first, so that the question is not asked in vain.
 					s, err := v.Secret(cmd.Context(), name)
 					if err != nil {
@@ -90,9 +87,7 @@ a secret can be purged only once its retention period has passed (exit 6).`,
 					if err := v.Settings().CheckPurge(&s, v.Now()); err != nil {
 						return err
 					}
-					fmt.Fprintf(a.stderr, "Purge %s and all %d versions for good? This cannot be undone. [y/N] ", vault.Sanitize(name), len(s.Versions))
-					line, _ := bufio.NewReader(a.stdin).ReadString('\n')
-					if answer := strings.ToLower(strings.TrimSpace(line)); answer != "y" && answer != "yes" {
+					if !c.ask(a, fmt.Sprintf("Purge %s and %s for good? This cannot be undone.", vault.Sanitize(name), vault.Plural(len(s.Versions), "version"))) {
 						return fmt.Errorf("not purged")
 					}
 				}
@@ -104,6 +99,6 @@ a secret can be purged only once its retention period has passed (exit 6).`,
 			})
 		},
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.Flags().BoolVarP(&c.yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"locket/tui"
 	"locket/vault"
@@ -132,7 +133,7 @@ your machine, with versions, tags, rotation, a trash and an audit log.
 With no command and a terminal, locket opens the terminal UI.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Args:          cobra.NoArgs,
+		Args:          unknownCommand,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !isTerminal(a.stdin) {
 				return usageError("no command given; run 'locket --help' for the commands")
@@ -144,22 +145,46 @@ With no command and a terminal, locket opens the terminal UI.`,
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return withCode(ExitUsage, err)
+		return withCode(ExitUsage, flagValueError(err))
 	})
-	root.CompletionOptions.HiddenDefaultCmd = true
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.vaultDir, "vault", "", "vault directory (default $LOCKET_VAULT or $XDG_DATA_HOME/locket/vault)")
 	pf.StringVar(&a.passphraseFile, "passphrase-file", "", "read the vault passphrase from this file")
 	for _, f := range commands {
 		c := f(a)
-		if c.Args == nil {
-			c.Args = cobra.NoArgs
+		switch {
+		case c.HasSubCommands() && !c.Runnable():
+			// A group runs to print its help or to name the mistyped
+			// subcommand; cobra would print the help for both.
+			c.Args = unknownCommand
+			c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+		case c.Args == nil:
+			c.Args = noArgs
 		}
 		root.AddCommand(c)
 	}
 	// A mistyped command is root's own argument error: exit 2 as well.
 	wrapArgs(root)
 	return root
+}
+
+// flagValueError rewrites pflag's "invalid argument "abc" for "--version"
+// flag: strconv.ParseInt: …" as one line a user can act on.
+func flagValueError(err error) error {
+	var iv *pflag.InvalidValueError
+	if !errors.As(err, &iv) {
+		return err
+	}
+	what := "a valid value"
+	switch iv.GetFlag().Value.Type() {
+	case "int", "int64", "uint", "uint64", "int32":
+		what = "a whole number"
+	case "bool":
+		what = "true or false"
+	case "duration":
+		what = "a duration such as 20s"
+	}
+	return fmt.Errorf("--%s: %q is not %s", iv.GetFlag().Name, vault.Sanitize(iv.GetValue()), what)
 }
 
 // wrapArgs turns cobra's argument-count errors into usage errors (exit 2),

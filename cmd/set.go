@@ -25,7 +25,7 @@ number is printed on stdout.`,
 		Example: "  printf %s \"$TOKEN\" | locket set prod/api/token --tag owner=ops --expires 90d\n" +
 			"  locket set prod/db/password --generate=length=32,charset=alnum\n" +
 			"  locket set wifi --generate=words=6,sep=.",
-		Args: exactArgs("NAME"),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			if err := vault.ValidateName(name); err != nil {

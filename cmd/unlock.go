@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"os/exec"
 	"path/filepath"
 
@@ -154,7 +155,7 @@ func (a *app) withVault(ctx context.Context, mode access, fn func(*vault.Vault) 
 	if err != nil {
 		return err
 	}
-	err = fn(v)
+	err = withSuggestions(ctx, v, fn(v))
 	if cerr := v.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close vault: %w", cerr)
 	}
@@ -166,4 +167,25 @@ func (a *app) withVault(ctx context.Context, mode access, fn func(*vault.Vault) 
 func isTerminal(stream any) bool {
 	f, ok := stream.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// withSuggestions adds the nearest names to a "no secret" error: a typo
+// in a long name is easier to see beside the name that was meant.
+func withSuggestions(ctx context.Context, v *vault.Vault, err error) error {
+	var nf *vault.NotFoundError
+	if !errors.As(err, &nf) {
+		return err
+	}
+	live, lerr := v.List(ctx, vault.ListOptions{})
+	if lerr != nil {
+		return err
+	}
+	names := make([]string, len(live))
+	for i := range live {
+		names[i] = live[i].Name
+	}
+	if s := vault.Suggest(nf.Name, names); len(s) > 0 {
+		return fmt.Errorf("%w; did you mean %s?", err, strings.Join(s, ", "))
+	}
+	return err
 }

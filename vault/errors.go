@@ -2,6 +2,7 @@ package vault
 
 import (
 	"errors"
+	"fmt"
 
 	"locket/keyring"
 )
@@ -45,3 +46,14 @@ func (e *policyErr) Error() string        { return e.msg }
 func (e *policyErr) Is(target error) bool { return target == ErrPolicy }
 
 func policyError(msg string) error { return &policyErr{msg} }
+
+// NotFoundError is the ErrNotFound of a name that has no secret: it keeps
+// the name so that the CLI can suggest the names closest to it.
+type NotFoundError struct{ Name string }
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("%s: no secret %q", ErrNotFound, e.Name)
+}
+
+// Is makes errors.Is(err, ErrNotFound) hold.
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }

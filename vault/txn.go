@@ -157,14 +157,14 @@ func (t *txn) setIndex(name string, id []byte) {
 func (t *txn) lookup(name string) ([]byte, *Secret, error) {
 	id, err := t.get(kindIndex, t.indexKey(name), 0)
 	if errors.Is(err, ErrNotFound) {
-		return nil, nil, fmt.Errorf("%w: no secret %q", ErrNotFound, name)
+		return nil, nil, &NotFoundError{Name: name}
 	}
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(id) == 0 {
 		// The secret was purged; its records await the scrub.
-		return nil, nil, fmt.Errorf("%w: no secret %q", ErrNotFound, name)
+		return nil, nil, &NotFoundError{Name: name}
 	}
 	if len(id) != idSize {
 		return nil, nil, ErrIntegrity
