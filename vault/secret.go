@@ -126,11 +126,13 @@ func (s *Secret) Status(now time.Time, set Settings) Status {
 	}
 	var st Status
 	stale := s.StaleAt(set)
+	// A TOTP seed is not rotated on a schedule: only its expiry counts.
+	otpSeed := IsOTP(cur.ContentType)
 	switch {
-	case now.After(stale): // "older than its rotation interval"
+	case now.After(stale) && !otpSeed: // "older than its rotation interval"
 		st = StatusStale
 	case !cur.Expires.IsZero() && !cur.Expires.After(now.Add(set.ExpiryWarning)),
-		!stale.After(now.Add(set.DueWindow)):
+		!stale.After(now.Add(set.DueWindow)) && !otpSeed:
 		st = StatusDue
 	default:
 		return StatusOK
