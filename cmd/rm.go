@@ -1,7 +1,9 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -15,14 +17,25 @@ func init() {
 }
 
 func newRmCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var (
+		recursive bool
+		c         confirmation
+	)
+	cmd := &cobra.Command{
 		Use:   "rm NAME",
-		Short: "move a secret to the trash",
+		Short: "move a secret, or with -r every secret under a prefix, to the trash",
 		Long: `Move a secret, all its versions and tags to the trash. It can be recovered
-until the retention period ends (locket config retention), then it is purged.`,
-		Example: "  locket rm old/token",
+until the retention period ends (locket config retention), then it is purged.
+With -r, NAME is a prefix and every secret under it goes to the trash, after
+a confirmation on the terminal (--yes for scripts).`,
+		Example: "  locket rm old/token\n  locket rm -r old/project --yes",
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if recursive {
+				return a.underPrefix(cmd.Context(), args[0], c, "Move %s under %s to the trash?", func(v *vault.Vault, name string) error {
+					return v.Delete(cmd.Context(), name)
+				})
+			}
 			if err := checkNames(args[0]); err != nil {
 				return err
 			}
@@ -36,6 +49,52 @@ until the retention period ends (locket config retention), then it is purged.`,
 			})
 		},
 	}
+	cmd.Flags().BoolVarP(&recursive, "recursive", "r", false, "NAME is a prefix: every secret under it")
+	cmd.Flags().BoolVarP(&c.yes, "yes", "y", false, "with -r: do not ask for confirmation")
+	return cmd
+}
+
+// underPrefix applies fn to every live secret under prefix (a folder:
+// a/b takes a/b/c, not a/bc), after asking question, which is given the
+// count and the prefix. It reports each name on stderr as it goes; the
+// secrets before a failure stay changed, and the error names the one that
+// failed.
+func (a *app) underPrefix(ctx context.Context, prefix string, c confirmation, question string, fn func(v *vault.Vault, name string) error) error {
+	if strings.Trim(prefix, "/") == "" {
+		return usageError("-r needs a prefix; it does not take the whole vault")
+	}
+	if err := vault.ValidatePrefix(prefix); err != nil {
+		return err
+	}
+	prefix = strings.TrimSuffix(prefix, "/") + "/"
+	shown := vault.Sanitize(prefix)
+	if err := c.check(a, "this changes every secret under "+shown); err != nil {
+		return err
+	}
+	return a.withVault(ctx, readWrite, func(v *vault.Vault) error {
+		live, err := v.List(ctx, vault.ListOptions{Prefix: prefix})
+		if err != nil {
+			return err
+		}
+		if len(live) == 0 {
+			return withCode(ExitNotFound, fmt.Errorf("%w: no secrets under %s", vault.ErrNotFound, shown))
+		}
+		if !c.yes {
+			for _, s := range live {
+				fmt.Fprintf(a.stderr, "  %s\n", vault.Sanitize(s.Name))
+			}
+		}
+		if !c.ask(a, fmt.Sprintf(question, vault.Plural(len(live), "secret"), shown)) {
+			return fmt.Errorf("nothing changed")
+		}
+		for _, s := range live {
+			if err := fn(v, s.Name); err != nil {
+				return fmt.Errorf("%s: %w", vault.Sanitize(s.Name), err)
+			}
+		}
+		fmt.Fprintf(a.stderr, "done: %s under %s\n", vault.Plural(len(live), "secret"), shown)
+		return nil
+	})
 }
 
 func newRecoverCmd(a *app) *cobra.Command {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -141,6 +142,8 @@ With no command and a terminal, locket opens the terminal UI.`,
 			return a.runUI(cmd.Context(), tui.Config{Dir: a.dir()})
 		},
 	}
+	root.Version = version(debug.ReadBuildInfo())
+	root.SetVersionTemplate("locket {{.Version}}\n")
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
@@ -163,6 +166,7 @@ With no command and a terminal, locket opens the terminal UI.`,
 		}
 		root.AddCommand(c)
 	}
+	a.addCompletions(root)
 	// A mistyped command is root's own argument error: exit 2 as well.
 	wrapArgs(root)
 	return root

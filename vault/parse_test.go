@@ -90,3 +90,22 @@ func TestQueryMatch(t *testing.T) {
 		t.Error("status term matched the wrong status")
 	}
 }
+
+func TestLine(t *testing.T) {
+	t.Parallel()
+	v := []byte("hunter2\r\nuser: alice\nurl: x\n")
+	for n, want := range map[int]string{1: "hunter2", 2: "user: alice", 3: "url: x"} {
+		if got, err := Line(v, n); err != nil || string(got) != want {
+			t.Errorf("Line %d = %q, %v", n, got, err)
+		}
+	}
+	if _, err := Line(v, 4); err == nil || !strings.Contains(err.Error(), "has 3 lines, not 4") {
+		t.Errorf("Line 4: %v", err)
+	}
+	if _, err := Line([]byte("one"), 0); err == nil {
+		t.Error("Line 0 accepted")
+	}
+	if got, _ := Line([]byte("one"), 1); string(got) != "one" {
+		t.Errorf("single line: %q", got)
+	}
+}

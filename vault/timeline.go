@@ -43,7 +43,7 @@ func (v *Vault) Timeline(ctx context.Context, name string) ([]TimelineEntry, err
 	var out []TimelineEntry
 	for _, e := range events {
 		switch {
-		case e.Version != 0 && e.Op != "get" && e.Op != "copy" && e.Op != "export":
+		case e.Version != 0 && e.Op != "get" && e.Op != "copy" && e.Op != "otp" && e.Op != "export":
 			byVersion[e.Version] = e
 		case slices.Contains(timelineOps, e.Op):
 			out = append(out, TimelineEntry{Time: e.Time, Kind: e.Op, Actor: e.Actor, Note: e.Note})

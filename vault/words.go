@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 )
@@ -21,4 +22,23 @@ func StatusNames() string {
 		s[i] = string(st)
 	}
 	return strings.Join(s, ", ")
+}
+
+// Line returns line n (1-based) of a value, without its line ending: pass's
+// convention keeps the password on the first line and notes below it.
+func Line(value []byte, n int) ([]byte, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("%w: line numbers start at 1", ErrInvalid)
+	}
+	rest := value
+	for i := 1; ; i++ {
+		line, after, found := bytes.Cut(rest, []byte("\n"))
+		if i == n {
+			return bytes.TrimSuffix(line, []byte("\r")), nil
+		}
+		if !found || len(after) == 0 {
+			return nil, fmt.Errorf("%w: the value has %s, not %d", ErrInvalid, Plural(i, "line"), n)
+		}
+		rest = after
+	}
 }
