@@ -22,7 +22,6 @@ import (
 	"filippo.io/age"
 	"golang.org/x/crypto/ssh"
 
-	"locket/keyring"
 	"locket/vault"
 )
 
@@ -37,7 +36,7 @@ func clock() func() time.Time {
 
 func newVault(t testing.TB, set vault.Settings) *vault.Vault {
 	t.Helper()
-	v, err := vault.Create(context.Background(), filepath.Join(t.TempDir(), "vault"), testPass, keyring.MinParams, set, vault.Options{Now: clock(), Actor: "ana@laptop"})
+	v, err := vault.Create(context.Background(), filepath.Join(t.TempDir(), "vault"), testPass, vault.MinKDF, set, vault.Options{Now: clock(), Actor: "ana@laptop"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,6 +46,24 @@ func newVault(t testing.TB, set vault.Settings) *vault.Vault {
 
 // sourceVault holds versions, tags, a disabled secret, trash and settings
 // that differ from the defaults.
+func mustSettings(t testing.TB, v vault.Service) vault.Settings {
+	t.Helper()
+	set, err := v.Settings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+func mustInfo(t testing.TB, v vault.Service) vault.Info {
+	t.Helper()
+	info, err := v.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info
+}
+
 func sourceVault(t testing.TB) *vault.Vault {
 	ctx := context.Background()
 	set := vault.DefaultSettings()
@@ -141,7 +158,11 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := comparable(t, b.Secrets)
-	if len(b.Secrets) != 4 || b.SourceVault != src.VaultID() {
+	info, err := src.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Secrets) != 4 || b.SourceVault != info.ID {
 		t.Fatalf("snapshot: %d secrets from %q", len(b.Secrets), b.SourceVault)
 	}
 
@@ -206,7 +227,7 @@ func TestRoundTrip(t *testing.T) {
 			if g := comparable(t, after); g != want {
 				t.Errorf("restored vault differs:\n%s\nwant:\n%s", g, want)
 			}
-			if dst.Settings().Retention != 30*vault.Day {
+			if mustSettings(t, dst).Retention != 30*vault.Day {
 				t.Error("settings not restored")
 			}
 		})
@@ -338,7 +359,7 @@ func TestBadBackups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := src.Dir()
+	dir := mustInfo(t, src).Dir
 	src.Close()
 
 	x, _ := age.GenerateX25519Identity()
@@ -517,7 +538,7 @@ func TestAgeCLIDecrypts(t *testing.T) {
 		if err := json.Unmarshal(out, &doc); err != nil {
 			t.Fatal(err)
 		}
-		if doc.Format != 1 || doc.SourceVault != src.VaultID() || doc.Settings["retention"] != "30d" || len(doc.Secrets) != 4 {
+		if doc.Format != 1 || doc.SourceVault != mustInfo(t, src).ID || doc.Settings["retention"] != "30d" || len(doc.Secrets) != 4 {
 			t.Fatalf("document %+v", doc)
 		}
 		pw := doc.Secrets[2]
@@ -560,7 +581,7 @@ func TestAgeCLIEncrypts(t *testing.T) {
 		if err != nil || rep.Count(vault.ActionNew) != 2 {
 			t.Fatalf("%+v %v", rep, err)
 		}
-		val, _, err := v.Get(context.Background(), "prod/db/password", 0, "")
+		val, _, err := v.Get(context.Background(), "prod/db/password", 0, vault.OpGet)
 		if err != nil || string(val) != "correct horse" {
 			t.Errorf("imported value %q %v", val, err)
 		}

@@ -131,7 +131,7 @@ comments.`,
 				}
 				recs, to = []age.Recipient{r}, "a passphrase"
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
 				b, err := backup.Snapshot(cmd.Context(), v, vault.SnapshotOptions{Prefix: prefix, Tags: tagSet, Note: backup.ExportNote(path)})
 				if errors.Is(err, backup.ErrNoSecrets) {
 					return withCode(ExitNotFound, err)
@@ -218,7 +218,7 @@ func (a *app) runImport(cmd *cobra.Command, f importFlags, secrets []vault.Secre
 	if f.dryRun {
 		mode = readOnly
 	}
-	return a.withVault(cmd.Context(), mode, func(v *vault.Vault) error {
+	return a.withVault(cmd.Context(), mode, func(v vault.Service) error {
 		rep, err := v.Import(cmd.Context(), secrets, o)
 		if err != nil && !errors.Is(err, vault.ErrConflict) {
 			return err

@@ -15,7 +15,7 @@ import (
 // a key: it may only use an agent that is already unlocked. It returns
 // false when none is, and completion then offers no names. Until locket
 // has an agent, that is always.
-var completionVault = func(ctx context.Context, a *app) (v *vault.Vault, done func(), ok bool) {
+var completionVault = func(ctx context.Context, a *app) (v vault.Service, done func(), ok bool) {
 	return nil, nil, false
 }
 

@@ -39,8 +39,12 @@ without one. Yes/no settings take true/false, yes/no, on/off or 1/0.`,
 						return err
 					}
 				}
-				return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
-					if protect && !v.Settings().PurgeProtection &&
+				return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
+					set, err := v.Settings(cmd.Context())
+					if err != nil {
+						return err
+					}
+					if protect && !set.PurgeProtection &&
 						!c.ask(a, "Turn purge protection on? It can never be turned off, and nothing in the trash can be purged before its retention ends.") {
 						return fmt.Errorf("purge protection left off")
 					}
@@ -51,8 +55,11 @@ without one. Yes/no settings take true/false, yes/no, on/off or 1/0.`,
 				_, err := vault.DefaultSettings().Get(args[0])
 				return err
 			}
-			return a.withVault(cmd.Context(), readOnly, func(v *vault.Vault) error {
-				set := v.Settings()
+			return a.withVault(cmd.Context(), readOnly, func(v vault.Service) error {
+				set, err := v.Settings(cmd.Context())
+				if err != nil {
+					return err
+				}
 				keys := vault.SettingKeys
 				if len(args) == 1 {
 					keys = args

@@ -55,10 +55,10 @@ does for the password on an entry's first line.`,
 // copy hands out name's value (audited as "copy"), or its line when line
 // is not 0, to the clipboard.
 func (a *app) copy(ctx context.Context, name string, line int, delay time.Duration) error {
-	return a.withVault(ctx, readWrite, func(v *vault.Vault) error {
+	return a.withVault(ctx, readWrite, func(v vault.Service) error {
 		// Find out whether the value can go anywhere before taking it out
 		// of the vault.
-		to, err := a.clipboard(v)
+		to, err := a.clipboard(ctx, v)
 		if err != nil {
 			return err
 		}
@@ -86,9 +86,13 @@ type clipTarget struct {
 
 // clipboard finds the targets v's settings allow, and fails when there
 // is none, before any value is read.
-func (a *app) clipboard(v *vault.Vault) (clipTarget, error) {
+func (a *app) clipboard(ctx context.Context, v vault.Service) (clipTarget, error) {
 	var t clipTarget
-	if v.Settings().ClipboardOSC52 {
+	set, err := v.Settings(ctx)
+	if err != nil {
+		return t, err
+	}
+	if set.ClipboardOSC52 {
 		t.tty, _ = os.OpenFile("/dev/tty", os.O_WRONLY, 0)
 	}
 	t.sysErr = clip.Available()

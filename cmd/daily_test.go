@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"locket/keyring"
 	"locket/vault"
 )
 
@@ -37,7 +36,7 @@ func TestCompleteNames(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "vault")
 	pass := []byte("completion test passphrase")
-	v, err := vault.Create(ctx, dir, pass, keyring.MinParams, vault.DefaultSettings(), vault.Options{})
+	v, err := vault.Create(ctx, dir, pass, vault.MinKDF, vault.DefaultSettings(), vault.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +53,7 @@ func TestCompleteNames(t *testing.T) {
 	}
 	saved := completionVault
 	t.Cleanup(func() { completionVault = saved })
-	completionVault = func(context.Context, *app) (*vault.Vault, func(), bool) { return v, func() {}, true }
+	completionVault = func(context.Context, *app) (vault.Service, func(), bool) { return v, func() {}, true }
 	got, _ := a.completeNames(cmd, nil, "prod/d")
 	if !slices.Equal(got, []string{"prod/db/password", "prod/db/url"}) {
 		t.Errorf("completed %v", got)

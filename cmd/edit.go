@@ -33,8 +33,8 @@ editor. An editor that fails (non-zero exit) stores nothing.`,
 			if err := checkNames(name); err != nil {
 				return err
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
-				old, _, err := v.Get(cmd.Context(), name, 0, "edit")
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
+				old, _, err := v.Get(cmd.Context(), name, 0, vault.OpEdit)
 				if err != nil && !errors.Is(err, vault.ErrNotFound) {
 					return err
 				}

@@ -25,12 +25,16 @@ and status:STATUS words match exactly. Nothing found exits 3.`,
 		Args:    argRange(1, -1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			q := vault.ParseQuery(strings.Join(args, " "))
-			return a.withVault(cmd.Context(), readOnly, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readOnly, func(v vault.Service) error {
 				live, err := v.List(cmd.Context(), vault.ListOptions{})
 				if err != nil {
 					return err
 				}
-				set, now := v.Settings(), a.now()
+				set, err := v.Settings(cmd.Context())
+				if err != nil {
+					return err
+				}
+				now := a.now()
 				type hit struct {
 					name  string
 					score int

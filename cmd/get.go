@@ -35,7 +35,7 @@ A disabled secret's value is refused (exit 6). Every get is audited.`,
 			if err := checkLine(cmd, line); err != nil {
 				return err
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
 				val, _, err := v.Get(cmd.Context(), args[0], version, "get")
 				if err != nil {
 					return err

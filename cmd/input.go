@@ -99,13 +99,13 @@ func (vs *valueSource) read(a *app) (value []byte, generated bool, err error) {
 
 // store reads the value, then opens the vault and keeps it with put as a
 // new version, printing the version number (set and rotate).
-func (vs *valueSource) store(ctx context.Context, a *app, put func(v *vault.Vault, value []byte, generated bool) (vault.Version, error)) error {
+func (vs *valueSource) store(ctx context.Context, a *app, put func(v vault.Service, value []byte, generated bool) (vault.Version, error)) error {
 	value, generated, err := vs.read(a)
 	defer clear(value)
 	if err != nil {
 		return err
 	}
-	return a.withVault(ctx, readWrite, func(v *vault.Vault) error {
+	return a.withVault(ctx, readWrite, func(v vault.Service) error {
 		ver, err := put(v, value, generated)
 		if err != nil {
 			return err

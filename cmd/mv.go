@@ -30,14 +30,14 @@ a confirmation on the terminal (--yes for scripts).`,
 				}
 				from := strings.TrimSuffix(args[0], "/") + "/"
 				to := strings.TrimSuffix(args[1], "/") + "/"
-				return a.underPrefix(cmd.Context(), args[0], c, "Move %s under %s to "+vault.Sanitize(to)+"?", func(v *vault.Vault, name string) error {
+				return a.underPrefix(cmd.Context(), args[0], c, "Move %s under %s to "+vault.Sanitize(to)+"?", func(v vault.Service, name string) error {
 					return v.Rename(cmd.Context(), name, to+strings.TrimPrefix(name, from))
 				})
 			}
 			if err := checkNames(args...); err != nil {
 				return err
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
 				return v.Rename(cmd.Context(), args[0], args[1])
 			})
 		},

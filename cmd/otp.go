@@ -24,8 +24,8 @@ creates. The seed itself is never printed; the hand-out is audited as
 			if err := checkNames(args[0]); err != nil {
 				return err
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
-				uri, _, err := v.Get(cmd.Context(), args[0], 0, "otp")
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
+				uri, _, err := v.Get(cmd.Context(), args[0], 0, vault.OpOTP)
 				if err != nil {
 					return err
 				}

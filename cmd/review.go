@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -36,8 +37,8 @@ In scripts use 'locket check', 'locket rotate' and 'locket snooze' instead.`,
 			if ro {
 				mode = readOnly
 			}
-			return a.withVault(cmd.Context(), mode, func(v *vault.Vault) error {
-				p := tea.NewProgram(standaloneReview{m: review.New(v, a.now, ro, styles.Default(), keys.DefaultKeyMap())}, tea.WithAltScreen(),
+			return a.withVault(cmd.Context(), mode, func(v vault.Service) error {
+				p := tea.NewProgram(standaloneReview{m: review.New(cmd.Context(), v, a.now, ro, styles.Default(), keys.DefaultKeyMap())}, tea.WithAltScreen(),
 					tea.WithContext(cmd.Context()), tea.WithInput(a.stdin), tea.WithOutput(a.stdout))
 				final, err := p.Run()
 				if err != nil {
@@ -81,8 +82,8 @@ func (s standaloneReview) View() string { return s.m.View() }
 
 // reviewScreen builds the review for the main TUI's `R` (tui.Config.Review):
 // its DoneMsg becomes the TUI's ReviewDoneMsg.
-func reviewScreen(v *vault.Vault, now func() time.Time, st styles.Styles, km keys.KeyMap) tui.SubModel {
-	m := review.New(v, now, v.ReadOnly(), st, km)
+func reviewScreen(ctx context.Context, v vault.Service, now func() time.Time, readOnly bool, st styles.Styles, km keys.KeyMap) tui.SubModel {
+	m := review.New(ctx, v, now, readOnly, st, km)
 	m.OnDone = func(d review.DoneMsg) tea.Msg { return tui.ReviewDoneMsg{Status: d.Status} }
 	return m
 }

@@ -32,18 +32,26 @@ a confirmation on the terminal (--yes for scripts).`,
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if recursive {
-				return a.underPrefix(cmd.Context(), args[0], c, "Move %s under %s to the trash?", func(v *vault.Vault, name string) error {
+				return a.underPrefix(cmd.Context(), args[0], c, "Move %s under %s to the trash?", func(v vault.Service, name string) error {
 					return v.Delete(cmd.Context(), name)
 				})
 			}
 			if err := checkNames(args[0]); err != nil {
 				return err
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
 				if err := v.Delete(cmd.Context(), args[0]); err != nil {
 					return err
 				}
-				at := v.Settings().PurgeAt(v.Now())
+				set, err := v.Settings(cmd.Context())
+				if err != nil {
+					return err
+				}
+				info, err := v.Info(cmd.Context())
+				if err != nil {
+					return err
+				}
+				at := set.PurgeAt(info.Now)
 				fmt.Fprintf(a.stderr, "moved %s to the trash; recover it with 'locket recover' before %s\n", vault.Sanitize(args[0]), humanTime(at))
 				return nil
 			})
@@ -59,7 +67,7 @@ a confirmation on the terminal (--yes for scripts).`,
 // count and the prefix. It reports each name on stderr as it goes; the
 // secrets before a failure stay changed, and the error names the one that
 // failed.
-func (a *app) underPrefix(ctx context.Context, prefix string, c confirmation, question string, fn func(v *vault.Vault, name string) error) error {
+func (a *app) underPrefix(ctx context.Context, prefix string, c confirmation, question string, fn func(v vault.Service, name string) error) error {
 	if strings.Trim(prefix, "/") == "" {
 		return usageError("-r needs a prefix; it does not take the whole vault")
 	}
@@ -71,7 +79,7 @@ func (a *app) underPrefix(ctx context.Context, prefix string, c confirmation, qu
 	if err := c.check(a, "this changes every secret under "+shown); err != nil {
 		return err
 	}
-	return a.withVault(ctx, readWrite, func(v *vault.Vault) error {
+	return a.withVault(ctx, readWrite, func(v vault.Service) error {
 		live, err := v.List(ctx, vault.ListOptions{Prefix: prefix})
 		if err != nil {
 			return err
@@ -107,7 +115,7 @@ func newRecoverCmd(a *app) *cobra.Command {
 			if err := checkNames(args[0]); err != nil {
 				return err
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
 				if err := v.Recover(cmd.Context(), args[0]); err != nil {
 					return err
 				}
@@ -136,14 +144,22 @@ a secret can be purged only once its retention period has passed (exit 6).`,
 			if err := c.check(a, "purge destroys "+vault.Sanitize(name)+" for good"); err != nil {
 				return err
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
 				if !c.yes {
 					// Check first, so that the question is not asked in vain.
 					s, err := v.Secret(cmd.Context(), name)
 					if err != nil {
 						return err
 					}
-					if err := v.Settings().CheckPurge(&s, v.Now()); err != nil {
+					set, err := v.Settings(cmd.Context())
+					if err != nil {
+						return err
+					}
+					info, err := v.Info(cmd.Context())
+					if err != nil {
+						return err
+					}
+					if err := set.CheckPurge(&s, info.Now); err != nil {
 						return err
 					}
 					if !c.ask(a, fmt.Sprintf("Purge %s and %s for good? This cannot be undone.", vault.Sanitize(name), vault.Plural(len(s.Versions), "version"))) {

@@ -89,7 +89,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return silent.code
 	}
 	code := exitCode(err)
-	msg := vault.Sanitize(err.Error())
+	msg := vault.Sanitize(err.Error()) + hint(err)
 	fmt.Fprintf(a.stderr, "locket: %s\n", msg)
 	if code == ExitUsage && !strings.Contains(msg, "--help") {
 		fmt.Fprintf(a.stderr, "run '%s --help' for usage\n", strings.TrimSpace("locket "+commandPath(root, args)))
@@ -106,7 +106,17 @@ func commandPath(root *cobra.Command, args []string) string {
 	return strings.TrimPrefix(c.CommandPath(), "locket ")
 }
 
-// exitCode maps an error to SPEC's exit codes.
+// hint says how to get past a refusal of the vault, in the CLI's words;
+// the vault's own error texts name no command.
+func hint(err error) string {
+	switch {
+	case errors.Is(err, vault.ErrDisabled):
+		return "; enable it with locket update --enable"
+	}
+	return ""
+}
+
+// exitCode maps an error to the exit codes.
 func exitCode(err error) int {
 	var ee *exitError
 	switch {

@@ -51,7 +51,7 @@ after --clear-after, so that a generated password can be pasted at once.`,
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			return src.store(cmd.Context(), a, func(v *vault.Vault, value []byte, generated bool) (vault.Version, error) {
+			return src.store(cmd.Context(), a, func(v vault.Service, value []byte, generated bool) (vault.Version, error) {
 				if generated {
 					o.Note = "generated"
 				}
@@ -61,7 +61,7 @@ after --clear-after, so that a generated password can be pasted at once.`,
 				var to clipTarget
 				if copyAfter {
 					// Refuse before storing when the value could not be copied.
-					if to, err = a.clipboard(v); err != nil {
+					if to, err = a.clipboard(cmd.Context(), v); err != nil {
 						return vault.Version{}, err
 					}
 					defer to.close()

@@ -133,7 +133,7 @@ const (
 )
 
 // open unlocks the vault for a command.
-func (a *app) open(ctx context.Context, mode access) (*vault.Vault, error) {
+func (a *app) open(ctx context.Context, mode access) (vault.Service, error) {
 	dir := a.dir()
 	if _, err := vault.ReadHeader(dir); err != nil {
 		if errors.Is(err, vault.ErrNoVault) {
@@ -150,7 +150,7 @@ func (a *app) open(ctx context.Context, mode access) (*vault.Vault, error) {
 }
 
 // withVault opens the vault, runs fn and closes it, keeping fn's error.
-func (a *app) withVault(ctx context.Context, mode access, fn func(*vault.Vault) error) error {
+func (a *app) withVault(ctx context.Context, mode access, fn func(vault.Service) error) error {
 	v, err := a.open(ctx, mode)
 	if err != nil {
 		return err
@@ -171,7 +171,7 @@ func isTerminal(stream any) bool {
 
 // withSuggestions adds the nearest names to a "no secret" error: a typo
 // in a long name is easier to see beside the name that was meant.
-func withSuggestions(ctx context.Context, v *vault.Vault, err error) error {
+func withSuggestions(ctx context.Context, v vault.Service, err error) error {
 	var nf *vault.NotFoundError
 	if !errors.As(err, &nf) {
 		return err

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -380,10 +379,9 @@ func (b *backupModel) startExport() (tea.Cmd, error) {
 		}
 		recs = []agelib.Recipient{r}
 	}
-	v := b.v
+	v, ctx := b.v, b.ctx
 	b.doing = "exporting to " + path
 	return startJob(func(report func(done, want int64)) tea.Msg {
-		ctx := context.Background()
 		bk, err := backup.Snapshot(ctx, v, vault.SnapshotOptions{Prefix: prefix, Note: backup.ExportNote(path)})
 		if err != nil {
 			return exportedMsg{err: err}
@@ -458,7 +456,7 @@ func (b *backupModel) startPlan() (tea.Cmd, error) {
 			return nil, fmt.Errorf("SSH key %s is encrypted: use locket backup import on the command line", idFile)
 		})
 	}
-	v := b.v
+	v, ctx := b.v, b.ctx
 	b.doing = "decrypting " + path
 	return startJob(func(report func(done, want int64)) tea.Msg {
 		defer clear(pass)
@@ -470,24 +468,33 @@ func (b *backupModel) startPlan() (tea.Cmd, error) {
 		if err != nil {
 			return plannedMsg{err: err}
 		}
-		plan, err := v.Import(context.Background(), bk.Secrets, importOptions(path, bk, policy, true, nil))
+		plan, err := v.Import(ctx, bk.Secrets, importOptions(path, bk, policy, true, nil))
 		return plannedMsg{file: path, data: bk, plan: plan, err: err}
 	}), nil
 }
 
 // importOptions are the options of `locket backup import` for file.
-func importOptions(path string, bk *backup.Backup, policy vault.OnConflict, dry bool, progress func(done, total int)) vault.ImportOptions {
+func importOptions(path string, bk *backup.Backup, policy vault.OnConflict, dry bool, progress chan<- vault.ImportProgress) vault.ImportOptions {
 	return vault.ImportOptions{OnConflict: policy, DryRun: dry, Note: bk.ImportNote(path), Progress: progress}
 }
 
 // apply imports the planned backup, all or nothing, with a progress bar.
 func (b *backupModel) apply() tea.Cmd {
-	v, bk, path := b.v, b.data, b.file
+	v, ctx, bk, path := b.v, b.ctx, b.data, b.file
 	policy, _ := vault.ParseOnConflict(b.fields[imConflict].value())
 	b.phase, b.pct, b.doing = phaseWorking, 0, "importing "+path
 	return startJob(func(report func(done, want int64)) tea.Msg {
-		progress := func(done, total int) { report(int64(done), int64(total)) }
-		plan, err := v.Import(context.Background(), bk.Secrets, importOptions(path, bk, policy, false, progress))
+		progress := make(chan vault.ImportProgress, 1)
+		forwarded := make(chan struct{})
+		go func() {
+			defer close(forwarded)
+			for p := range progress {
+				report(int64(p.Done), int64(p.Total))
+			}
+		}()
+		plan, err := v.Import(ctx, bk.Secrets, importOptions(path, bk, policy, false, progress))
+		close(progress)
+		<-forwarded
 		return importedMsg{plan: plan, err: err}
 	})
 }

@@ -11,7 +11,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
 
-	"locket/keyring"
 	"locket/vault"
 )
 
@@ -56,7 +55,7 @@ func TestFlowExportImport(t *testing.T) {
 	// A second, empty vault.
 	dir2 := filepath.Join(t.TempDir(), "vault2")
 	clk := newClock(testNow)
-	v2, err := vault.Create(context.Background(), dir2, []byte(testPass), keyring.MinParams, vault.DefaultSettings(), vault.Options{Now: clk.Now})
+	v2, err := vault.Create(context.Background(), dir2, []byte(testPass), vault.MinKDF, vault.DefaultSettings(), vault.Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,11 +93,11 @@ func TestFlowExportImport(t *testing.T) {
 		if !s.Enabled {
 			continue
 		}
-		a, _, err := src.Get(context.Background(), s.Name, 0, "test")
+		a, _, err := src.Get(context.Background(), s.Name, 0, vault.OpGet)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _, err := dst.Get(context.Background(), s.Name, 0, "test")
+		b, _, err := dst.Get(context.Background(), s.Name, 0, vault.OpGet)
 		if err != nil {
 			t.Fatalf("%s: %v", s.Name, err)
 		}

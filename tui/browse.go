@@ -116,7 +116,7 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 			name := s.Name
 			days := int(m.settings.Retention / vault.Day)
 			return m.ask(fmt.Sprintf("Delete %s?\nIt goes to the trash and can be recovered for %d days.", vault.Sanitize(name), days),
-				m.act("deleted "+vault.Sanitize(name)+" (in the trash; T to see it)", "", func(ctx context.Context, v *vault.Vault) error {
+				m.act("deleted "+vault.Sanitize(name)+" (in the trash; T to see it)", "", func(ctx context.Context, v vault.Service) error {
 					return v.Delete(ctx, name)
 				}))
 		}
@@ -125,7 +125,7 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 			name, enable := s.Name, !s.Enabled
 			word := map[bool]string{true: "enabled ", false: "disabled "}[enable]
 			m.hide()
-			return m.act(word+vault.Sanitize(name), name, func(ctx context.Context, v *vault.Vault) error {
+			return m.act(word+vault.Sanitize(name), name, func(ctx context.Context, v vault.Service) error {
 				return v.Update(ctx, name, vault.Attributes{Enabled: &enable})
 			})
 		}
@@ -138,7 +138,7 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, km.Review):
 		if m.cfg.Review != nil && m.v != nil {
 			m.hide()
-			m.review = m.cfg.Review(m.v, m.cfg.Now, m.st, m.km)
+			m.review = m.cfg.Review(m.ctx, m.v, m.cfg.Now, m.readOnly, m.st, m.km)
 			m.review.SetSize(m.width, m.height)
 			m.state = stateReview
 			return m.review.Init()
@@ -214,9 +214,9 @@ func (m *Model) toggleReveal() tea.Cmd {
 		m.setStatus("the secret is disabled; x enables it", true)
 		return nil
 	}
-	v, name := m.v, s.Name
+	v, ctx, name := m.v, m.ctx, s.Name
 	return func() tea.Msg {
-		val, ver, err := v.Get(context.Background(), name, 0, "reveal")
+		val, ver, err := v.Get(ctx, name, 0, vault.OpReveal)
 		return RevealedMsg{Name: name, Version: ver.Number, Value: val, Err: err}
 	}
 }
@@ -255,7 +255,7 @@ func (m *Model) copySelected() tea.Cmd {
 		m.setStatus("the secret is disabled; x enables it", true)
 		return nil
 	}
-	v, name, copyFn, after, now, term := m.v, s.Name, m.cfg.Copy, m.cfg.ClearAfter, m.now, m.cfg.OSC52
+	v, ctx, name, copyFn, after, now, term := m.v, m.ctx, s.Name, m.cfg.Copy, m.cfg.ClearAfter, m.now, m.cfg.OSC52
 	if unavailable := m.cfg.CopyUnavailable; unavailable != nil {
 		if !osc {
 			return func() tea.Msg { return CopiedMsg{Name: name, Err: unavailable} }
@@ -263,8 +263,7 @@ func (m *Model) copySelected() tea.Cmd {
 		copyFn = nil // the terminal's clipboard alone
 	}
 	return func() tea.Msg {
-		ctx := context.Background()
-		val, _, err := v.Get(ctx, name, 0, "copy")
+		val, _, err := v.Get(ctx, name, 0, vault.OpCopy)
 		if err != nil {
 			return CopiedMsg{Name: name, Err: err}
 		}

@@ -13,7 +13,6 @@ import (
 
 	"locket/internal/clip"
 	"locket/internal/e2e"
-	"locket/keyring"
 	"locket/vault"
 )
 
@@ -36,7 +35,7 @@ func TestClipTUIRealClipboard(t *testing.T) {
 	bin := e2e.Build(t)
 	dir := filepath.Join(t.TempDir(), "vault")
 	ctx := context.Background()
-	v, err := vault.Create(ctx, dir, []byte(testPass), keyring.MinParams, vault.DefaultSettings(), vault.Options{})
+	v, err := vault.Create(ctx, dir, []byte(testPass), vault.MinKDF, vault.DefaultSettings(), vault.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

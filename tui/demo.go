@@ -65,12 +65,13 @@ func SeedDemo(ctx context.Context, v *vault.Vault, setNow func(time.Time), now t
 			if err != nil {
 				return err
 			}
-			if err := v.Snooze(ctx, s.Name, now.Add(d), "waiting for the vendor (demo)"); err != nil {
+			if err := v.Tag(ctx, s.Name, vault.Snooze(now.Add(d), "waiting for the vendor (demo)")); err != nil {
 				return err
 			}
 		}
 		if s.Disabled {
-			if err := v.Disable(ctx, s.Name, "demo"); err != nil {
+			off := false
+			if err := v.Update(ctx, s.Name, vault.Attributes{Enabled: &off, Note: "demo"}); err != nil {
 				return err
 			}
 		}

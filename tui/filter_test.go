@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"locket/keyring"
 	"locket/vault"
 )
 
@@ -28,7 +27,7 @@ func demoIndex(t *testing.T) *index {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newIndex(live, testNow, v.Settings(), sortName)
+	return newIndex(live, testNow, settingsOf(t, v), sortName)
 }
 
 func TestFilterTerms(t *testing.T) {
@@ -120,7 +119,7 @@ func TestFilterStaleRunStops(t *testing.T) {
 // (SPEC invariant 6).
 func TestEscapesRenderInert(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "vault")
-	v, err := vault.Create(context.Background(), dir, []byte(testPass), keyring.MinParams, vault.DefaultSettings(), vault.Options{Now: func() testTime { return testNow }})
+	v, err := vault.Create(context.Background(), dir, []byte(testPass), vault.MinKDF, vault.DefaultSettings(), vault.Options{Now: func() testTime { return testNow }})
 	if err != nil {
 		t.Fatal(err)
 	}

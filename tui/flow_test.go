@@ -115,7 +115,7 @@ func TestFlowCreateEditHistoryRollback(t *testing.T) {
 	}
 
 	v := f.reopen()
-	val, ver, err := v.Get(context.Background(), "app/api/token", 0, "")
+	val, ver, err := v.Get(context.Background(), "app/api/token", 0, vault.OpGet)
 	if err != nil {
 		t.Fatal(err)
 	}

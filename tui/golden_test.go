@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -132,8 +133,8 @@ func TestGolden(t *testing.T) {
 }
 
 // realReview is the rotation review as locket ui builds it.
-func realReview(v *vault.Vault, now func() time.Time, st styles.Styles, km keys.KeyMap) SubModel {
-	r := review.New(v, now, v.ReadOnly(), st, km)
+func realReview(ctx context.Context, v vault.Service, now func() time.Time, readOnly bool, st styles.Styles, km keys.KeyMap) SubModel {
+	r := review.New(ctx, v, now, readOnly, st, km)
 	r.OnDone = func(d review.DoneMsg) tea.Msg { return ReviewDoneMsg{Status: d.Status} }
 	return r
 }

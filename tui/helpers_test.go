@@ -13,7 +13,6 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
-	"locket/keyring"
 	"locket/vault"
 )
 
@@ -71,7 +70,7 @@ func seededVault(tb testing.TB, dir string) { seededVaultAt(tb, dir, testNow) }
 func seededVaultAt(tb testing.TB, dir string, now time.Time) {
 	tb.Helper()
 	clk := newClock(now)
-	v, err := vault.Create(context.Background(), dir, []byte(testPass), keyring.MinParams, vault.DefaultSettings(),
+	v, err := vault.Create(context.Background(), dir, []byte(testPass), vault.MinKDF, vault.DefaultSettings(),
 		vault.Options{Now: clk.Now, Actor: "ana@laptop"})
 	if err != nil {
 		tb.Fatal(err)
@@ -91,6 +90,16 @@ var (
 )
 
 // shared is one seeded vault, opened once, for the read-only view tests.
+// settingsOf returns v's settings.
+func settingsOf(tb testing.TB, v vault.Service) vault.Settings {
+	tb.Helper()
+	set, err := v.Settings(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return set
+}
+
 func shared(tb testing.TB) *vault.Vault {
 	tb.Helper()
 	sharedOnce.Do(func() {
@@ -197,11 +206,19 @@ func openModel(tb testing.TB, v *vault.Vault, cfg Config, w, h int) *Model {
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return testNow }
 	}
-	cfg.Dir = v.Dir()
-	cfg.ReadOnly = cfg.ReadOnly || v.ReadOnly()
+	info, err := v.Info(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	set, err := v.Settings(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg.Dir = info.Dir
+	cfg.ReadOnly = cfg.ReadOnly || info.ReadOnly
 	m := New(cfg)
 	send(tb, m, tea.WindowSizeMsg{Width: w, Height: h})
-	send(tb, m, UnlockedMsg{Vault: v})
+	send(tb, m, UnlockedMsg{Vault: v, Settings: set})
 	m.status = "" // "unlocked" would expire; keep goldens quiet
 	return m
 }

@@ -16,7 +16,7 @@ import (
 func TestTimelineInDetail(t *testing.T) {
 	v := openWritable(t)
 	ctx := context.Background()
-	if err := v.Snooze(ctx, "prod/db/password", testNow.Add(10*vault.Day), "waiting for the vendor"); err != nil {
+	if err := v.Tag(ctx, "prod/db/password", vault.Snooze(testNow.Add(10*vault.Day), "waiting for the vendor")); err != nil {
 		t.Fatal(err)
 	}
 	// Narrow, the list shows no timeline until enter opens the detail.

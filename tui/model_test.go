@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"io"
 	"strings"
 	"testing"
@@ -90,7 +91,9 @@ func (f *fakeReview) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func TestReviewIntegration(t *testing.T) {
 	fake := &fakeReview{}
-	cfg := Config{Review: func(*vault.Vault, func() time.Time, styles.Styles, keys.KeyMap) SubModel { return fake }}
+	cfg := Config{Review: func(context.Context, vault.Service, func() time.Time, bool, styles.Styles, keys.KeyMap) SubModel {
+		return fake
+	}}
 	m := openModel(t, shared(t), cfg, 100, 30)
 	defer func() { m.v = nil }()
 	press(t, m, "R")

@@ -126,12 +126,22 @@ func (m *Model) submitUnlock() tea.Cmd {
 	return func() tea.Msg {
 		defer clear(pass)
 		ctx := context.Background()
+		var v *vault.Vault
+		var err error
 		if create {
-			v, err := vault.Create(ctx, cfg.Dir, pass, cfg.KDF, vault.DefaultSettings(), opts)
-			return UnlockedMsg{Vault: v, Err: err}
+			v, err = vault.Create(ctx, cfg.Dir, pass, cfg.KDF, vault.DefaultSettings(), opts)
+		} else {
+			v, err = vault.Open(ctx, cfg.Dir, pass, opts)
 		}
-		v, err := vault.Open(ctx, cfg.Dir, pass, opts)
-		return UnlockedMsg{Vault: v, Err: err}
+		if err != nil {
+			return UnlockedMsg{Err: err}
+		}
+		set, err := v.Settings(ctx)
+		if err != nil {
+			v.Close()
+			return UnlockedMsg{Err: err}
+		}
+		return UnlockedMsg{Vault: v, Settings: set}
 	}
 }
 

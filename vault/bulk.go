@@ -62,23 +62,33 @@ type SnapshotOptions struct {
 	Prefix string
 	// Tags keeps secrets that carry every one of these key=value pairs.
 	Tags map[string]string
-	// Op names the audit event (default "export"); Note goes into it.
-	Op, Note string
+	// Purpose names the audit event: a read operation, OpExport by
+	// default. Note goes into it.
+	Purpose Op
+	Note    string
 }
 
 // Snapshot returns the chosen secrets, sorted by name, with every version's
 // value, and the vault settings, all read in one transaction so that they
 // are consistent with each other. Handing out values is audited as one
 // event when the vault is writable.
-func (v *Vault) Snapshot(ctx context.Context, o SnapshotOptions) ([]SecretData, Settings, error) {
+func (v *Vault) Snapshot(ctx context.Context, o SnapshotOptions) (_ []SecretData, _ Settings, err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return nil, Settings{}, err
+	}
+	defer done(&err)
 	if err := ValidatePrefix(o.Prefix); err != nil {
 		return nil, Settings{}, err
+	}
+	if o.Purpose != "" && !o.Purpose.Read() {
+		return nil, Settings{}, fmt.Errorf("%w: %q is not a purpose for reading values", ErrInvalid, o.Purpose)
 	}
 	var (
 		out []SecretData
 		set Settings
 	)
-	err := v.read(ctx, func(tx *txn) error {
+	err = v.read(ctx, func(tx *txn) error {
 		var err error
 		if set, err = tx.getSettings(); err != nil {
 			return err
@@ -104,15 +114,15 @@ func (v *Vault) Snapshot(ctx context.Context, o SnapshotOptions) ([]SecretData, 
 	// An empty snapshot hands out nothing: it leaves the vault, audit log
 	// included, as it was.
 	if !v.readOnly && len(out) > 0 {
-		if o.Op == "" {
-			o.Op = "export"
+		if o.Purpose == "" {
+			o.Purpose = OpExport
 		}
 		note := fmt.Sprintf("%d secrets", len(out))
 		if o.Note != "" {
 			note = o.Note + ", " + note
 		}
 		err = v.write(ctx, func(tx *txn) error {
-			return tx.audit(Event{Op: o.Op, Note: note, Outcome: "ok"})
+			return tx.audit(Event{Op: o.Purpose, Note: note, Outcome: "ok"})
 		})
 		if err != nil {
 			return nil, Settings{}, err
@@ -161,8 +171,29 @@ type ImportOptions struct {
 	Settings *Settings
 	// Note goes into the import's audit event (where the secrets came from).
 	Note string
-	// Progress, when set, is called as the import is written.
-	Progress func(done, total int)
+	// Progress, when set, receives how far the import is written, ending
+	// with Done == Total. The caller must read it until Import returns (a
+	// send waits for the reader or for ctx); Import does not close it.
+	Progress chan<- ImportProgress
+}
+
+// ImportProgress is how many of Total steps of an import are written.
+type ImportProgress struct {
+	Done  int `json:"done"`
+	Total int `json:"total"`
+}
+
+// progressFunc adapts a progress channel to the import's writers.
+func progressFunc(ctx context.Context, ch chan<- ImportProgress) func(done, total int) {
+	if ch == nil {
+		return nil
+	}
+	return func(done, total int) {
+		select {
+		case ch <- ImportProgress{done, total}:
+		case <-ctx.Done():
+		}
+	}
 }
 
 // ImportAction is what an import does with one secret.
@@ -229,7 +260,12 @@ func (r ImportReport) Changes() int {
 // existing version is changed. Versions keep their creation time and
 // actor, so that rotation status survives a restore. With ConflictFail
 // and a conflict, it returns the plan and an error wrapping ErrConflict.
-func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOptions) (ImportReport, error) {
+func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOptions) (_ ImportReport, err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return ImportReport{}, err
+	}
+	defer done(&err)
 	if err := validateImport(secrets); err != nil {
 		return ImportReport{}, err
 	}
@@ -249,7 +285,7 @@ func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOption
 	}
 	var set Settings
 	if o.DryRun {
-		set = v.Settings()
+		set = v.currentSettings()
 	} else {
 		if v.readOnly {
 			return ImportReport{}, ErrReadOnly
@@ -257,7 +293,7 @@ func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOption
 		v.mu.Lock()
 		defer v.mu.Unlock()
 		if v.db == nil {
-			return ImportReport{}, errClosed
+			return ImportReport{}, ErrClosed
 		}
 		if err := v.recoverImportLocked(); err != nil {
 			return ImportReport{}, err
@@ -279,7 +315,7 @@ func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOption
 		capacity += len(secrets[i].Versions)
 	}
 	p.ops = make([]importOp, 0, capacity)
-	err := v.view(func(tx *txn) error {
+	err = v.view(func(tx *txn) error {
 		for i := range secrets {
 			if err := p.plan(tx, &secrets[i]); err != nil {
 				return err
@@ -309,8 +345,8 @@ func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOption
 		p.seal(kindSettings, []byte{kindSettings}, 0, b)
 	}
 	v.sealAll(p.ops)
-	event := Event{Op: "import", Note: importNote(o.Note, p.report), Outcome: "ok"}
-	if err := v.applyImport(ctx, p.ops, p.size, event, o.Progress); err != nil {
+	event := Event{Op: OpImport, Note: importNote(o.Note, p.report), Outcome: "ok"}
+	if err := v.applyImport(ctx, p.ops, p.size, event, progressFunc(ctx, o.Progress)); err != nil {
 		return ImportReport{}, err
 	}
 	if p.report.Settings {

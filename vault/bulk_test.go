@@ -44,7 +44,7 @@ func countEvents(t testing.TB, v *Vault, op string) int {
 	}
 	n := 0
 	for _, e := range evs {
-		if e.Op == op {
+		if string(e.Op) == op {
 			n++
 		}
 	}
@@ -170,8 +170,17 @@ func TestImportRoundTrip(t *testing.T) {
 			c.Advance(Day)
 			dst := newVault(t, DefaultSettings(), c)
 			var done, total int
-			progress := func(d, t int) { done, total = d, t }
+			progress := make(chan ImportProgress)
+			read := make(chan struct{})
+			go func() {
+				defer close(read)
+				for p := range progress {
+					done, total = p.Done, p.Total
+				}
+			}()
 			rep, err := dst.Import(ctx, src, ImportOptions{Note: "test", Progress: progress})
+			close(progress)
+			<-read
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -375,7 +384,7 @@ func TestImportSettingsAndPruning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := v.Settings()
+	got := v.currentSettings()
 	if got.Retention != 30*Day || !got.PurgeProtection {
 		t.Errorf("settings %+v: retention not restored or purge protection turned off", got)
 	}
@@ -391,7 +400,7 @@ func TestImportSettingsAndPruning(t *testing.T) {
 	}
 	// The settings survive a reopen: they were written, not only cached.
 	v = reopen(t, v, Options{})
-	if v.Settings().Retention != 30*Day {
+	if v.currentSettings().Retention != 30*Day {
 		t.Error("restored settings not stored")
 	}
 	// Under purge protection a restore cannot shorten the retention: that
@@ -401,7 +410,7 @@ func TestImportSettingsAndPruning(t *testing.T) {
 	if _, err := v.Import(ctx, nil, ImportOptions{Settings: &unprotected}); err != nil {
 		t.Fatal(err)
 	}
-	if got := v.Settings(); got.Retention != 30*Day || !got.PurgeProtection {
+	if got := v.currentSettings(); got.Retention != 30*Day || !got.PurgeProtection {
 		t.Errorf("settings %+v after restoring 7d without protection; want 30d, protected", got)
 	}
 }

@@ -88,11 +88,16 @@ func SortFindings(fs []Finding) {
 // are compared through keyed hashes (HMAC-SHA256 under a random key that
 // lives only in memory), never as plaintext copies. Check works on a
 // read-only vault.
-func (v *Vault) Check(ctx context.Context, at time.Time) ([]Finding, error) {
+func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done(&err)
 	if at.IsZero() {
 		at = v.now()
 	}
-	set := v.Settings()
+	set := v.currentSettings()
 	type entry struct {
 		s      *Secret
 		health []HealthIssue
@@ -104,7 +109,7 @@ func (v *Vault) Check(ctx context.Context, at time.Time) ([]Finding, error) {
 	tasks, judging := judge(ctx)
 	mac := hmac.New(sha256.New, reuseKey())
 	var sum [sha256.Size]byte
-	err := v.view(func(tx *txn) error {
+	err = v.view(func(tx *txn) error {
 		defer func() {
 			close(tasks)
 			judging.Wait()

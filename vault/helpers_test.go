@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
-
-	"locket/keyring"
 )
 
 // testPass is the passphrase of every test vault.
@@ -43,7 +41,7 @@ func newVault(t testing.TB, set Settings, c *clock) *Vault {
 	if c != nil {
 		opts.Now = c.Now
 	}
-	v, err := Create(context.Background(), filepath.Join(t.TempDir(), "vault"), testPass, keyring.MinParams, set, opts)
+	v, err := Create(context.Background(), filepath.Join(t.TempDir(), "vault"), testPass, MinKDF, set, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +52,7 @@ func newVault(t testing.TB, set Settings, c *clock) *Vault {
 // reopen closes v and opens its directory again with opts.
 func reopen(t testing.TB, v *Vault, opts Options) *Vault {
 	t.Helper()
-	dir := v.Dir()
+	dir := v.dir
 	if err := v.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -217,4 +215,13 @@ func findIn(files map[string][]byte, set map[string]string) string {
 		}
 	}
 	return ""
+}
+
+func mustInfo(t testing.TB, v Service) Info {
+	t.Helper()
+	info, err := v.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info
 }

@@ -3,104 +3,104 @@ package vault
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 )
 
-// Audit operations of the lifecycle calls below and of rotation review.
-const (
-	OpRotate  = "rotate"
-	OpSnooze  = "snooze"
-	OpPolicy  = "policy"
-	OpDisable = "disable"
-	OpReview  = "review"
-)
-
-// RotateOptions describe a rotation's new version.
-type RotateOptions struct {
-	// ContentType defaults to the current version's.
-	ContentType string
-	Expires     time.Time
-	NotBefore   time.Time
-	Note        string
+// TagChange sets and removes a secret's tags in one audited step. Snoozes
+// and rotation policies are tags too (snooze-until, rotate-every): a
+// change that touches only one of them is audited as OpSnooze or OpPolicy,
+// any other as OpTag or OpUntag.
+type TagChange struct {
+	// Set adds or replaces these tags.
+	Set map[string]string
+	// Remove drops these keys. Removing a key the secret does not carry is
+	// an error, so that a typo does not pass silently, except for
+	// rotate-every, whose removal restores the vault default either way.
+	Remove []string
+	// Note says why, in the audit log.
+	Note string
 }
 
-// Rotate adds a new version to an existing secret and ends any snooze,
-// in one transaction audited as "rotate". Unlike Put it never creates a
-// secret: rotating a name that does not exist is a mistake.
-func (v *Vault) Rotate(ctx context.Context, name string, value []byte, o RotateOptions) (Version, error) {
-	if err := ValidateValue(value); err != nil {
-		return Version{}, err
-	}
-	if err := ValidateContentType(o.ContentType); err != nil {
-		return Version{}, err
-	}
-	var ver Version
-	err := v.write(ctx, func(tx *txn) error {
-		id, s, err := tx.lookupLive(name)
-		if err != nil {
-			return err
-		}
-		ct := o.ContentType
-		if ct == "" {
-			ct = s.Current().ContentType
-		}
-		delete(s.Tags, TagSnoozeUntil)
-		ver, err = tx.addVersion(id, s, value, Version{ContentType: ct, Expires: o.Expires, NotBefore: o.NotBefore})
-		if err != nil {
-			return err
-		}
-		return tx.audit(Event{Op: OpRotate, Secret: name, id: id, Version: ver.Number, Note: o.Note, Outcome: "ok"})
-	})
-	return ver, err
+// Snooze is the tag change that snoozes a secret's rotation until until.
+func Snooze(until time.Time, note string) TagChange {
+	return TagChange{Set: map[string]string{TagSnoozeUntil: until.UTC().Format(time.RFC3339)}, Note: note}
 }
 
-// Snooze sets a secret's snooze-until tag, audited as "snooze" with the
-// note that says why. until must be in the future.
-func (v *Vault) Snooze(ctx context.Context, name string, until time.Time, note string) error {
-	if !until.After(v.now()) {
-		return fmt.Errorf("%w: snooze until %s is not in the future", ErrInvalid, until.UTC().Format(time.RFC3339))
-	}
-	return v.modify(ctx, name, OpSnooze, note, func(s *Secret) error {
-		if s.Tags == nil {
-			s.Tags = map[string]string{}
-		}
-		s.Tags[TagSnoozeUntil] = until.UTC().Format(time.RFC3339)
-		return ValidateTags(s.Tags)
-	})
-}
-
-// SetRotateEvery sets a secret's rotate-every tag (0 removes it, so that
-// the vault default applies), audited as "policy" with a note.
-func (v *Vault) SetRotateEvery(ctx context.Context, name string, every time.Duration, note string) error {
-	if every != 0 {
-		if err := checkRotateEvery(every); err != nil {
-			return err
-		}
-	}
-	what := TagRotateEvery + "=" + FormatDuration(every)
+// RotateEvery is the tag change that sets a secret's rotation interval;
+// 0 removes it, so that the vault default applies.
+func RotateEvery(every time.Duration, note string) TagChange {
 	if every == 0 {
-		what = TagRotateEvery + " removed"
+		return TagChange{Remove: []string{TagRotateEvery}, Note: note}
 	}
-	if note != "" {
-		what += ": " + note
-	}
-	return v.modify(ctx, name, OpPolicy, what, func(s *Secret) error {
-		if every == 0 {
-			delete(s.Tags, TagRotateEvery)
-			return nil
-		}
-		if s.Tags == nil {
-			s.Tags = map[string]string{}
-		}
-		s.Tags[TagRotateEvery] = FormatDuration(every)
-		return ValidateTags(s.Tags)
-	})
+	return TagChange{Set: map[string]string{TagRotateEvery: FormatDuration(every)}, Note: note}
 }
 
-// Disable disables a secret, audited as "disable" with a note.
-func (v *Vault) Disable(ctx context.Context, name, note string) error {
-	return v.modify(ctx, name, OpDisable, note, func(s *Secret) error {
-		s.Enabled = false
-		return nil
+// op names the change in the audit log, with its note.
+func (c TagChange) op() (Op, string) {
+	only := func(k string) bool {
+		keys := slices.Concat(slices.Collect(maps.Keys(c.Set)), c.Remove)
+		return len(keys) == 1 && keys[0] == k
+	}
+	with := func(what string) string {
+		if c.Note != "" {
+			return what + ": " + c.Note
+		}
+		return what
+	}
+	switch {
+	case only(TagSnoozeUntil) && len(c.Set) == 1:
+		return OpSnooze, c.Note
+	case only(TagRotateEvery) && len(c.Set) == 1:
+		return OpPolicy, with(TagRotateEvery + "=" + c.Set[TagRotateEvery])
+	case only(TagRotateEvery):
+		return OpPolicy, with(TagRotateEvery + " removed")
+	case len(c.Set) == 0:
+		if c.Note != "" {
+			return OpUntag, c.Note
+		}
+		return OpUntag, strings.Join(c.Remove, ",")
+	}
+	return OpTag, c.Note
+}
+
+// Tag applies a tag change. It adds no version.
+func (v *Vault) Tag(ctx context.Context, name string, c TagChange) (err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done(&err)
+	if err := ValidateTags(c.Set); err != nil {
+		return err
+	}
+	for _, k := range c.Remove {
+		if err := ValidateTagKey(k); err != nil {
+			return err
+		}
+	}
+	op, note := c.op()
+	if op == OpSnooze {
+		until, _ := ParseTime(c.Set[TagSnoozeUntil])
+		if !until.After(v.now()) {
+			return fmt.Errorf("%w: snooze until %s is not in the future", ErrInvalid, until.UTC().Format(time.RFC3339))
+		}
+	}
+	return v.modify(ctx, name, op, note, func(s *Secret) error {
+		for _, k := range c.Remove {
+			if _, ok := s.Tags[k]; !ok && k != TagRotateEvery {
+				return fmt.Errorf("%w: %q has no tag %q", ErrNotFound, name, k)
+			}
+			delete(s.Tags, k)
+		}
+		if len(c.Set) > 0 {
+			if s.Tags == nil {
+				s.Tags = map[string]string{}
+			}
+			maps.Copy(s.Tags, c.Set)
+		}
+		return ValidateTags(s.Tags)
 	})
 }

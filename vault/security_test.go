@@ -24,8 +24,6 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
-
-	"locket/keyring"
 )
 
 // canary is one secret whose every field is unique and easy to find.
@@ -96,7 +94,7 @@ func TestCanaryCleanCloseAndCycles(t *testing.T) {
 		}
 		used = append(used, c)
 	}
-	dir := v.Dir()
+	dir := v.dir
 	v.Close()
 	assertNoCanary(t, dir, used)
 
@@ -131,7 +129,7 @@ func TestCanaryCleanCloseAndCycles(t *testing.T) {
 			if err := v.Recover(ctx, c.name); err != nil {
 				t.Fatal(err)
 			}
-			if err := v.Untag(ctx, c.name, []string{c.tagKey}); err != nil {
+			if err := v.Tag(ctx, c.name, TagChange{Remove: []string{c.tagKey}}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -140,10 +138,10 @@ func TestCanaryCleanCloseAndCycles(t *testing.T) {
 	assertNoCanary(t, dir, used)
 	// The cycles left the data intact.
 	v = reopen(t, v, Options{ReadOnly: true})
-	if val, _, err := v.Get(ctx, used[4].name, 0, ""); err != nil || string(val) != used[4].value {
+	if val, _, err := v.Get(ctx, used[4].name, 0, OpGet); err != nil || string(val) != used[4].value {
 		t.Fatalf("untouched canary: %q %v", val, err)
 	}
-	if val, _, err := v.Get(ctx, used[0].name, 1, ""); err != nil || string(val) != used[0].value {
+	if val, _, err := v.Get(ctx, used[0].name, 1, OpGet); err != nil || string(val) != used[0].value {
 		t.Fatalf("first version of an updated canary: %q %v", val, err)
 	}
 	if _, err := v.Secret(ctx, used[2].name); !errors.Is(err, ErrNotFound) {
@@ -295,7 +293,7 @@ func (w *writer) waitAcks(t *testing.T, n int) {
 func TestCanaryKill9(t *testing.T) {
 	token := newToken(t)
 	v := newVault(t, DefaultSettings(), nil)
-	dir := v.Dir()
+	dir := v.dir
 	v.Close()
 	w := startWriter(t, dir, token, 0)
 	w.waitAcks(t, 1000)
@@ -323,7 +321,7 @@ func checkAcked(t *testing.T, dir, token string, w *writer) {
 	}
 	if len(w.puts) > 0 {
 		last := w.puts[len(w.puts)-1]
-		if val, _, err := ro.Get(ctx, makeCanary(token, last).name, 0, ""); err != nil || string(val) != makeCanary(token, last).value {
+		if val, _, err := ro.Get(ctx, makeCanary(token, last).name, 0, OpGet); err != nil || string(val) != makeCanary(token, last).value {
 			if !(last%7 == 3 && errors.Is(err, ErrNotFound)) {
 				t.Fatalf("read-only: last acknowledged put %d: %q %v", last, val, err)
 			}
@@ -337,7 +335,7 @@ func checkAcked(t *testing.T, dir, token string, w *writer) {
 	defer v.Close()
 	for _, i := range w.puts {
 		c := makeCanary(token, i)
-		val, _, err := v.Get(ctx, c.name, 0, "")
+		val, _, err := v.Get(ctx, c.name, 0, OpGet)
 		if slices.Contains(w.purges, i) {
 			if !errors.Is(err, ErrNotFound) {
 				t.Fatalf("acknowledged purge of %d undone: %v", i, err)
@@ -364,7 +362,7 @@ func checkAcked(t *testing.T, dir, token string, w *writer) {
 func TestCrashAcknowledgedWrites(t *testing.T) {
 	token := newToken(t)
 	v := newVault(t, DefaultSettings(), nil)
-	dir := v.Dir()
+	dir := v.dir
 	v.Close()
 	all := &writer{}
 	next := 0
@@ -429,7 +427,7 @@ func readAll(dir string, names []string) (map[string]string, error) {
 	}
 	var first error
 	for _, n := range names {
-		val, _, err := v.Get(ctx, n, 0, "")
+		val, _, err := v.Get(ctx, n, 0, OpGet)
 		if err != nil {
 			if first == nil {
 				first = err
@@ -461,7 +459,7 @@ func TestTamper(t *testing.T) {
 		want[n], names = val, append(names, n)
 	}
 	memTarget := v.rawGet(t, valueKey(v.secretID(t, "s/55"), 1))
-	dir := v.Dir()
+	dir := v.dir
 	v.Close()
 
 	detected := 0
@@ -550,9 +548,9 @@ func TestSwap(t *testing.T) {
 		read     func() error
 	}{
 		{"value onto another secret's value", valueKey(ida, 1), valueKey(idb, 1),
-			func() error { _, _, err := v.Get(ctx, "b", 0, ""); return err }},
+			func() error { _, _, err := v.Get(ctx, "b", 0, OpGet); return err }},
 		{"value onto another version", valueKey(ida, 1), valueKey(ida, 2),
-			func() error { _, _, err := v.Get(ctx, "a", 2, ""); return err }},
+			func() error { _, _, err := v.Get(ctx, "a", 2, OpGet); return err }},
 		{"metadata onto another secret", key(kindMeta, ida), key(kindMeta, idb),
 			func() error { _, err := v.Secret(ctx, "b"); return err }},
 		{"index onto another name", v.indexKeyOf("a"), v.indexKeyOf("b"),
@@ -632,7 +630,7 @@ func TestPurgeLeavesNoSealedCopy(t *testing.T) {
 			for i := range 3 {
 				mustPut(t, v, "victim", fmt.Sprintf("victim value %d", i), PutOptions{Tags: map[string]string{"i": strconv.Itoa(i)}})
 			}
-			v.Tag(ctx, "victim", map[string]string{"x": "y"}, "")
+			v.Tag(ctx, "victim", TagChange{Set: map[string]string{"x": "y"}})
 			if flushed {
 				v = reopen(t, v, Options{})
 			}
@@ -643,7 +641,7 @@ func TestPurgeLeavesNoSealedCopy(t *testing.T) {
 			if len(sealed) < 6 {
 				t.Fatalf("only %d sealed records found before purge", len(sealed))
 			}
-			dir := v.Dir()
+			dir := v.dir
 			files := dirFiles(t, dir)
 			present := 0
 			for _, s := range sealed {
@@ -669,7 +667,7 @@ func TestPurgeLeavesNoSealedCopy(t *testing.T) {
 				}
 			}
 			v = reopen(t, v, Options{})
-			if val, _, err := v.Get(ctx, "bystander", 0, ""); err != nil || string(val) != "still here" {
+			if val, _, err := v.Get(ctx, "bystander", 0, OpGet); err != nil || string(val) != "still here" {
 				t.Fatalf("bystander after purge: %q %v", val, err)
 			}
 		})
@@ -692,7 +690,7 @@ func findSealed(files map[string][]byte, sealed []byte) string {
 // 64 MiB on disk, counting allocated blocks and apparent sizes.
 func TestNewVaultSize(t *testing.T) {
 	v := newVault(t, DefaultSettings(), nil)
-	dir := v.Dir()
+	dir := v.dir
 	var apparent, allocated int64
 	check := func(when string) {
 		apparent, allocated = 0, 0
@@ -740,7 +738,7 @@ func TestBadgerOptions(t *testing.T) {
 func TestEmptyMemtableLog(t *testing.T) {
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "k", "v", PutOptions{})
-	dir := v.Dir()
+	dir := v.dir
 	v.Close()
 	for _, readOnly := range []bool{true, false} {
 		if err := os.WriteFile(filepath.Join(dir, dbDir, "00099.mem"), nil, 0o600); err != nil {
@@ -750,7 +748,7 @@ func TestEmptyMemtableLog(t *testing.T) {
 		if err != nil {
 			t.Fatalf("read-only=%v: open with an empty memtable log: %v", readOnly, err)
 		}
-		if val, _, err := v.Get(ctx, "k", 0, ""); err != nil || string(val) != "v" {
+		if val, _, err := v.Get(ctx, "k", 0, OpGet); err != nil || string(val) != "v" {
 			t.Fatalf("read-only=%v: %q %v", readOnly, val, err)
 		}
 		v.Close()
@@ -779,7 +777,7 @@ func TestEmptyValueLog(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			v := newVault(t, DefaultSettings(), nil)
 			mustPut(t, v, "k", "value", PutOptions{})
-			dir := v.Dir()
+			dir := v.dir
 			if tc.killed {
 				dir = copyVault(t, dir)
 			}
@@ -792,7 +790,7 @@ func TestEmptyValueLog(t *testing.T) {
 				t.Fatalf("open with an empty value log: %v", err)
 			}
 			defer v.Close()
-			if val, _, err := v.Get(ctx, "k", 0, ""); err != nil || string(val) != "value" {
+			if val, _, err := v.Get(ctx, "k", 0, OpGet); err != nil || string(val) != "value" {
 				t.Errorf("get: %q %v", val, err)
 			}
 		})
@@ -815,7 +813,7 @@ func TestHelperPasswd(t *testing.T) {
 		os.Exit(1)
 	}
 	for i := from + 1; ; i++ {
-		if err := v.ChangePassphrase(ctx, fmt.Appendf(nil, "pass-%d", i%2), keyring.MinParams); err != nil {
+		if err := v.ChangePassphrase(ctx, fmt.Appendf(nil, "pass-%d", i%2), MinKDF); err != nil {
 			fmt.Println("error", err)
 			os.Exit(1)
 		}
@@ -828,7 +826,7 @@ func TestHelperPasswd(t *testing.T) {
 // being set, never neither.
 func TestPasswdCrash(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "vault")
-	v, err := Create(ctx, dir, []byte("pass-0"), keyring.MinParams, DefaultSettings(), Options{})
+	v, err := Create(ctx, dir, []byte("pass-0"), MinKDF, DefaultSettings(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -869,7 +867,7 @@ func TestPasswdCrash(t *testing.T) {
 		if opened == nil {
 			t.Fatalf("round %d: the vault opens with neither passphrase", round)
 		}
-		if val, _, err := opened.Get(ctx, "k", 0, ""); err != nil || string(val) != "survives passwd" {
+		if val, _, err := opened.Get(ctx, "k", 0, OpGet); err != nil || string(val) != "survives passwd" {
 			t.Fatalf("round %d: %q %v", round, val, err)
 		}
 		if _, err := opened.VerifyAudit(ctx); err != nil {

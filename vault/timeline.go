@@ -17,19 +17,24 @@ type TimelineEntry struct {
 	// until now for the current version).
 	Lived time.Duration
 	// Op is the operation that wrote a version ("set", "rotate", ...).
-	Op    string
+	Op    Op
 	Actor string
 	Note  string
 }
 
 // timelineOps are the audit operations a lifecycle timeline shows besides
 // versions; reads (get, copy) are left out.
-var timelineOps = []string{OpSnooze, OpPolicy, OpDisable, "enable", OpReview, "tag", "untag", "update", "mv", "recover", "rm"}
+var timelineOps = []Op{OpSnooze, OpPolicy, OpDisable, OpEnable, OpReview, OpTag, OpUntag, OpUpdate, OpMove, OpRecover, OpDelete}
 
 // Timeline returns a secret's lifecycle, newest first: its versions with
 // how long each was current, merged with the snoozes, policy changes and
 // review decisions of its audit trail.
-func (v *Vault) Timeline(ctx context.Context, name string) ([]TimelineEntry, error) {
+func (v *Vault) Timeline(ctx context.Context, name string) (_ []TimelineEntry, err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done(&err)
 	s, err := v.Secret(ctx, name)
 	if err != nil {
 		return nil, err
@@ -43,10 +48,10 @@ func (v *Vault) Timeline(ctx context.Context, name string) ([]TimelineEntry, err
 	var out []TimelineEntry
 	for _, e := range events {
 		switch {
-		case e.Version != 0 && e.Op != "get" && e.Op != "copy" && e.Op != "otp" && e.Op != "export":
+		case e.Version != 0 && !e.Op.Read():
 			byVersion[e.Version] = e
 		case slices.Contains(timelineOps, e.Op):
-			out = append(out, TimelineEntry{Time: e.Time, Kind: e.Op, Actor: e.Actor, Note: e.Note})
+			out = append(out, TimelineEntry{Time: e.Time, Kind: string(e.Op), Actor: e.Actor, Note: e.Note})
 		}
 	}
 	for i, ver := range s.Versions {

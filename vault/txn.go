@@ -36,14 +36,12 @@ func (v *Vault) newTxn(update bool) *txn {
 // view runs fn in a read-only transaction: one consistent snapshot.
 func (v *Vault) view(fn func(*txn) error) error {
 	if v.db == nil {
-		return errClosed
+		return ErrClosed
 	}
 	t := v.newTxn(false)
 	defer t.tx.Discard()
 	return fn(t)
 }
-
-var errClosed = errors.New("vault is closed")
 
 // read is view for the API: it gives up at once when ctx is done.
 func (v *Vault) read(ctx context.Context, fn func(*txn) error) error {
@@ -80,7 +78,7 @@ func (v *Vault) update(fn func(*txn) error) error {
 
 func (v *Vault) updateLocked(fn func(*txn) error) error {
 	if v.db == nil {
-		return errClosed
+		return ErrClosed
 	}
 	t := v.newTxn(true)
 	defer t.tx.Discard()
