@@ -39,6 +39,9 @@ var (
 	ErrDisabled = policyError("secret is disabled")
 	// ErrInTrash: the name belongs to a secret in the trash.
 	ErrInTrash = policyError("name is in the trash")
+	// ErrExpiredSnooze: a snooze postpones rotation, not expiry, so an
+	// expired secret cannot be snoozed (docs/decisions/0100).
+	ErrExpiredSnooze = policyError("an expired secret cannot be snoozed; rotate it or set a new expiry")
 	// ErrPurgeProtected: purge protection forbids purging before retention ends.
 	ErrPurgeProtected = policyError("purge protection is on")
 )
@@ -84,6 +87,7 @@ var codes = []struct {
 	{"disabled", ErrDisabled},
 	{"in_trash", ErrInTrash},
 	{"purge_protected", ErrPurgeProtected},
+	{"expired_snooze", ErrExpiredSnooze},
 	{"policy", ErrPolicy},
 	{"canceled", context.Canceled},
 	{"deadline", context.DeadlineExceeded},

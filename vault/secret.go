@@ -93,6 +93,12 @@ func (s *Secret) RotateEvery(set Settings) time.Duration {
 	return set.RotateEvery
 }
 
+// Expired reports whether the current version has expired at now.
+func (s *Secret) Expired(now time.Time) bool {
+	exp := s.Current().Expires
+	return !exp.IsZero() && !exp.After(now)
+}
+
 // StaleAt is when the current version becomes stale.
 func (s *Secret) StaleAt(set Settings) time.Time {
 	return s.Current().Created.Add(s.RotateEvery(set))
@@ -119,7 +125,7 @@ func (s *Secret) Status(now time.Time, set Settings) Status {
 	switch {
 	case !s.Enabled:
 		return StatusDisabled
-	case !cur.Expires.IsZero() && !cur.Expires.After(now):
+	case s.Expired(now):
 		return StatusExpired
 	case !cur.NotBefore.IsZero() && cur.NotBefore.After(now):
 		return StatusNotYetValid
