@@ -1,0 +1,64 @@
+package tui
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"locket/vault"
+)
+
+// ownVault is a fresh vault of its own, for tests that write, with
+// secrets put at testNow.
+func ownVault(t *testing.T, secrets map[string]vault.PutOptions) *vault.Vault {
+	t.Helper()
+	v, err := vault.Create(context.Background(), filepath.Join(t.TempDir(), "vault"), []byte(testPass), vault.MinKDF, vault.DefaultSettings(),
+		vault.Options{Now: func() time.Time { return testNow }, Actor: "ana@laptop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	for name, o := range secrets {
+		if _, err := v.Put(context.Background(), name, []byte("v1-"+name), o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return v
+}
+
+// TestEditKeepsExpiry: the edit form shows the expiry and content type,
+// keeps them when a new value is saved, and with no value changes only
+// them (issue 12, bug 7: the expiry was dropped, and "the value is empty"
+// refused a metadata-only edit). Typing into the pre-filled content type
+// replaces it (bug 1: "text/plainapplication/json").
+func TestEditKeepsExpiry(t *testing.T) {
+	ctx := context.Background()
+	exp := testNow.Add(90 * vault.Day).Truncate(vault.Day)
+	v := ownVault(t, map[string]vault.PutOptions{"app/cert": {ContentType: "text/plain", Expires: exp}})
+	m := openModel(t, v, Config{}, 120, 40)
+	press(t, m, "e")
+	if view := m.View(); !strings.Contains(view, exp.Format(time.DateOnly)) || !strings.Contains(view, "text/plain") {
+		t.Fatalf("expiry or content type not pre-filled:\n%s", view)
+	}
+	typeText(t, m, "v2")
+	press(t, m, "ctrl+s")
+	_, ver, err := v.Get(ctx, "app/cert", 0, vault.OpGet)
+	if err != nil || ver.Number != 2 || !ver.Expires.Equal(exp) || ver.ContentType != "text/plain" {
+		t.Fatalf("after saving a value: %+v %v; want v2 expiring %v", ver, err, exp)
+	}
+
+	// Metadata only: tab to the content type, type over it, save.
+	press(t, m, "e", "tab")
+	typeText(t, m, "application/json")
+	press(t, m, "ctrl+s")
+	if strings.Contains(m.View(), "the value is empty") {
+		t.Fatalf("a metadata-only edit was refused:\n%s", m.View())
+	}
+	s, err := v.Secret(ctx, "app/cert")
+	if err != nil || len(s.Versions) != 2 || s.Current().ContentType != "application/json" || !s.Current().Expires.Equal(exp) {
+		t.Fatalf("after a metadata edit: %d versions, %q, %v, %v", len(s.Versions), s.Current().ContentType, s.Current().Expires, err)
+	}
+	m.v = nil
+}
