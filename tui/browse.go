@@ -11,6 +11,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"locket/internal/clip"
 	"locket/tui/keys"
@@ -505,21 +506,26 @@ func statusReason(s *vault.Secret, st vault.Status, now time.Time, set vault.Set
 // helpView is the full key map, in as many columns as fit, scrolled by
 // helpTop.
 func (m *Model) helpView() string {
-	groups := m.km.FullHelp()
-	per := 1
-	switch {
-	case m.width >= 80:
-		per = len(groups)
-	case m.width >= 56:
-		per = 2
-	}
+	// Columns go side by side while they fit and wrap to a new row when
+	// they do not: help's own view cuts the last columns off instead.
+	// help measures with no width limit, or it would cut rather than say.
+	hm := m.help
+	hm.Width = 0
 	var parts []string
-	for i := 0; i < len(groups); i += per {
-		parts = append(parts, m.help.FullHelpView(groups[i:min(i+per, len(groups))]))
+	var row [][]key.Binding
+	for _, g := range m.km.FullHelp() {
+		next := append(slices.Clone(row), g)
+		if len(row) > 0 && lipgloss.Width(hm.FullHelpView(next)) > m.width {
+			parts = append(parts, hm.FullHelpView(row))
+			next = [][]key.Binding{g}
+		}
+		row = next
 	}
+	parts = append(parts, hm.FullHelpView(row))
 	body := m.st.Title.Render("Keys") + "\n\n" + strings.Join(parts, "\n\n") + "\n\n" +
 		m.st.Title.Render("Filter") + "\n" +
-		"  words      fuzzy on names and tags (pdbpw finds prod/db/password)\n" +
+		"  words      fuzzy on names and tags\n" +
+		"             (pdbpw finds prod/db/password)\n" +
 		"  tag:k=v    tagged k with a value starting v (tag:env=prod)\n" +
 		"  tag:k      a tag whose key starts with k (tag:owner)\n" +
 		"  status:s   status starting s (status:stale, status:exp)\n"

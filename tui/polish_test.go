@@ -62,3 +62,31 @@ func TestEditKeepsExpiry(t *testing.T) {
 	}
 	m.v = nil
 }
+
+// TestHelpReflows: every binding of the help is visible at 60 and 80
+// columns (issue 12, bug 3: at 80×24 the fourth column, with ctrl+l lock,
+// ? and q quit, was cut off).
+func TestHelpReflows(t *testing.T) {
+	gen := func() ([]byte, error) { return vault.Generate(vault.DefaultGenerateOptions()) }
+	for _, w := range []int{60, 80, 100} {
+		m := openModel(t, shared(t), Config{Generate: gen}, w, 80)
+		press(t, m, "?")
+		view := m.View()
+		for _, g := range m.km.FullHelp() {
+			for _, b := range g {
+				if !b.Enabled() {
+					continue
+				}
+				h := b.Help()
+				if !strings.Contains(view, h.Key) || !strings.Contains(view, h.Desc) {
+					t.Errorf("%d columns: %q %q not shown:\n%s", w, h.Key, h.Desc, view)
+				}
+			}
+		}
+		if strings.Contains(view, "…") {
+			t.Errorf("%d columns: help is cut:\n%s", w, view)
+		}
+		checkFrame(t, view, w, 80)
+		m.v = nil
+	}
+}
