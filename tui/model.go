@@ -669,10 +669,15 @@ func (m *Model) footerHeight() int {
 	return 2
 }
 
+// The smallest terminal locket draws its screens in.
+const minWidth, minHeight = 40, 10
+
 // View draws the active screen.
 func (m *Model) View() string {
-	if m.width < 40 || m.height < 10 {
-		return lines(m.st.Warning.Render("locket needs a terminal of at least 60×15"), m.width, m.height)
+	if m.width < minWidth || m.height < minHeight {
+		// Wrapped, so that the size it needs is never the part cut off.
+		msg := fmt.Sprintf("locket needs a terminal of at least %d×%d; this one is %d×%d", minWidth, minHeight, m.width, m.height)
+		return lines(m.st.Warning.Width(max(1, m.width)).Render(msg), m.width, m.height)
 	}
 	var out string
 	switch m.state {

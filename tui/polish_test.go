@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"locket/vault"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 )
 
 // ownVault is a fresh vault of its own, for tests that write, with
@@ -89,4 +92,68 @@ func TestHelpReflows(t *testing.T) {
 		checkFrame(t, view, w, 80)
 		m.v = nil
 	}
+}
+
+// TestTinyTerminals: at 38×9 the message says, whole, the size it needs;
+// at 50×12 the unlock box keeps its border, also with an error and in the
+// taller create form (issue 12, bug 6).
+func TestTinyTerminals(t *testing.T) {
+	m := New(Config{Dir: "/home/ana/.local/share/locket/vault", Now: func() time.Time { return testNow }})
+	send(t, m, tea.WindowSizeMsg{Width: 38, Height: 9})
+	flat := strings.Join(strings.Fields(m.View()), " ")
+	if !strings.Contains(flat, "at least 40×10; this one is 38×9") {
+		t.Errorf("38×9:\n%s", m.View())
+	}
+	send(t, m, tea.WindowSizeMsg{Width: 50, Height: 12})
+	for _, create := range []bool{false, true} {
+		m.unlock = newUnlock(create, "first run: a demo banner that takes a line")
+		m.unlock.err = "wrong passphrase or damaged vault header"
+		view := m.View()
+		if !strings.Contains(view, "╭") || !strings.Contains(view, "╰") || strings.Count(view, "╮") != 1 {
+			t.Errorf("50×12 create=%v: the box lost its border:\n%s", create, view)
+		}
+		checkFrame(t, view, 50, 12)
+	}
+}
+
+// TestHistoryColumns: every row lines up under the headers, which name
+// the current marker and the actor too (issue 12, bug 6).
+func TestHistoryColumns(t *testing.T) {
+	v := ownVault(t, map[string]vault.PutOptions{"app/key": {ContentType: "application/x-pem-file"}})
+	if _, err := v.Put(context.Background(), "app/key", []byte("v2"), vault.PutOptions{ContentType: "text/plain"}); err != nil {
+		t.Fatal(err)
+	}
+	m := openModel(t, v, Config{}, 120, 40)
+	press(t, m, "h")
+	ls := strings.Split(m.View(), "\n")
+	var header string
+	var rows []string
+	for _, l := range ls {
+		switch {
+		case strings.Contains(l, "VERSION"):
+			header = l
+		case strings.Contains(l, "ana@laptop"):
+			rows = append(rows, l)
+		}
+	}
+	if len(rows) != 2 {
+		t.Fatalf("rows %q in:\n%s", rows, m.View())
+	}
+	for _, col := range []string{"CURRENT", "ACTOR"} {
+		if !strings.Contains(header, col) {
+			t.Fatalf("no %s header: %q", col, header)
+		}
+	}
+	// Columns count cells, not bytes: "…" is one cell.
+	col := func(s, sub string) int { return lipgloss.Width(s[:strings.Index(s, sub)]) }
+	actor := col(header, "ACTOR")
+	for _, r := range rows {
+		if col(r, "ana@laptop") != actor {
+			t.Errorf("actor not under its header:\n%s\n%s", header, r)
+		}
+	}
+	if col(rows[0], "yes") != col(header, "CURRENT") {
+		t.Errorf("current marker not under its header:\n%s\n%s", header, rows[0])
+	}
+	m.v = nil
 }
