@@ -41,6 +41,7 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, km.Quit):
 		return m.quit()
 	case key.Matches(k, km.Help):
+		m.clearStatus()
 		m.back, m.state = stateMain, stateHelp
 	case key.Matches(k, km.Filter):
 		m.filtering = true
@@ -139,6 +140,7 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, km.Review):
 		if m.cfg.Review != nil && m.v != nil {
 			m.hide()
+			m.clearStatus()
 			m.review = m.cfg.Review(m.ctx, m.v, m.cfg.Now, m.readOnly, m.st, m.km)
 			m.review.SetSize(m.width, m.height)
 			m.state = stateReview
@@ -331,11 +333,11 @@ func (m *Model) mainView() string {
 	detail := m.detailView(dw, dh)
 	var body string
 	switch {
+	case m.detailFocus:
+		body = detail
 	case m.wide():
 		sep := strings.TrimSuffix(strings.Repeat(m.st.Dim.Render(" │ ")+"\n", lh), "\n")
 		body = joinColumns(m.list.View(&m.st, m.now(), m.sortBy), sep, detail)
-	case m.detailFocus:
-		body = detail
 	default:
 		body = m.list.View(&m.st, m.now(), m.sortBy) + "\n" + m.st.Dim.Render(strings.Repeat("─", lw)) + "\n" + detail
 	}

@@ -22,6 +22,9 @@ type entry struct {
 	tags   string // lower-cased "k=v k=v", sorted
 	status vault.Status
 	rank   int // position of status in vault.Statuses
+	// overdue is when an expired, stale or due secret became or becomes
+	// so, for sorting the most overdue first; zero for the others.
+	overdue time.Time
 }
 
 // index holds the secrets in the current sort order.
@@ -77,7 +80,7 @@ func newIndex(secrets []vault.Secret, now time.Time, set vault.Settings, mode so
 		st := s.Status(now, set)
 		ix.statusW = max(ix.statusW, len(st))
 		ix.nameW = max(ix.nameW, len(s.Name))
-		ix.entries[i] = entry{s: s, status: st, rank: slices.Index(vault.Statuses, st)}
+		ix.entries[i] = entry{s: s, status: st, rank: slices.Index(vault.Statuses, st), overdue: overdueAt(s, st, set)}
 	}
 	// ToLower keeps byte offsets only for ASCII. Names are ASCII by rule;
 	// when a tag is not, every target is lower-cased on its own.
@@ -112,6 +115,9 @@ func (ix *index) sort(mode sortMode) {
 		case sortStatus:
 			if a.rank != b.rank {
 				return a.rank - b.rank
+			}
+			if c := a.overdue.Compare(b.overdue); c != 0 {
+				return c // the longest overdue first
 			}
 		}
 		return strings.Compare(a.s.Name, b.s.Name)
@@ -199,4 +205,22 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// overdueAt is the moment s became (or becomes) expired, stale or due,
+// whichever its status is about.
+func overdueAt(s *vault.Secret, st vault.Status, set vault.Settings) time.Time {
+	exp, stale := s.Current().Expires, s.StaleAt(set)
+	switch st {
+	case vault.StatusExpired:
+		return exp
+	case vault.StatusStale:
+		return stale
+	case vault.StatusDue:
+		if !exp.IsZero() && exp.Before(stale) {
+			return exp
+		}
+		return stale
+	}
+	return time.Time{}
 }

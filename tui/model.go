@@ -243,6 +243,9 @@ func (m *Model) setStatus(msg string, isErr bool) {
 	m.status, m.statusErr, m.statusAt = msg, isErr, m.now()
 }
 
+// clearStatus empties the status line when the screen changes.
+func (m *Model) clearStatus() { m.status, m.statusErr = "", false }
+
 // setErr shows an error the way the CLI does: "locket: what went wrong".
 func (m *Model) setErr(err error) {
 	// The log never gets the text: it may hold a secret's name.
@@ -480,6 +483,8 @@ func (m *Model) updateChild(msg tea.Msg) tea.Cmd {
 // open shows a full screen sub-model.
 func (m *Model) open(st state, child screen) tea.Cmd {
 	m.hide()
+	// What the last screen reported is not news on this one.
+	m.clearStatus()
 	m.child, m.state = child, st
 	m.resize()
 	return child.Init()
@@ -558,7 +563,14 @@ func (m *Model) onLoaded(msg LoadedMsg) tea.Cmd {
 	// that no frame shows the unfiltered list.
 	m.gen.Add(1)
 	m.result, _ = m.ix.run(vault.ParseQuery(m.filter.Value()), nil, nil, 0)
+	keep, at := m.list.selected(), m.list.cursor
 	m.list.setRows(m.ix, m.result.rows)
+	if keep != nil && m.list.selected() != nil && m.list.selected().Name != keep.Name {
+		// The selected secret is gone (deleted, moved): the cursor stays
+		// at its place, on the secret that followed it.
+		m.list.cursor = at
+		m.list.clamp()
+	}
 	if m.selectAfter != "" {
 		m.list.selectName(m.selectAfter)
 		m.selectAfter = ""
@@ -648,15 +660,16 @@ func (m *Model) wide() bool { return m.width >= 100 }
 // one line, the footer (filter, status, help) two or three.
 func (m *Model) layout() (lw, lh, dw, dh int) {
 	body := m.height - 1 - m.footerHeight()
+	if m.detailFocus {
+		// enter opens the detail on the whole screen at every width.
+		return m.width, 0, m.width, body
+	}
 	if m.wide() {
 		lw = m.width * 55 / 100
 		if m.width < 120 {
 			lw = m.width / 2 // the detail pane needs its 45 columns
 		}
 		return lw, body, m.width - lw - 3, body
-	}
-	if m.detailFocus {
-		return m.width, 0, m.width, body
 	}
 	lh = max(3, body/2)
 	return m.width, lh, m.width, body - lh - 1

@@ -157,3 +157,73 @@ func TestHistoryColumns(t *testing.T) {
 	}
 	m.v = nil
 }
+
+// TestBrowseFixes covers the list's smaller bugs of issue 12, item 7.
+func TestBrowseFixes(t *testing.T) {
+	t.Run("health column at 80 and 120", func(t *testing.T) {
+		for _, w := range []int{80, 120} {
+			m := openModel(t, shared(t), Config{}, w, 30)
+			if !strings.Contains(m.View(), "HEALTH") {
+				t.Errorf("%d columns: no HEALTH column:\n%s", w, m.View())
+			}
+			m.v = nil
+		}
+	})
+	t.Run("enter opens the detail when wide", func(t *testing.T) {
+		m := openModel(t, shared(t), Config{}, 120, 40)
+		press(t, m, "enter")
+		if v := m.View(); strings.Contains(v, "NAME▾") || !strings.Contains(v, "timeline") {
+			t.Errorf("enter at 120 columns:\n%s", v)
+		}
+		press(t, m, "esc")
+		if !strings.Contains(m.View(), "NAME▾") {
+			t.Errorf("esc did not return to the list:\n%s", m.View())
+		}
+		m.v = nil
+	})
+	t.Run("status cleared on another screen", func(t *testing.T) {
+		m := openModel(t, shared(t), Config{}, 120, 40)
+		press(t, m, "s")
+		if !strings.Contains(m.View(), "sorted by age") {
+			t.Fatalf("no status after sorting:\n%s", m.View())
+		}
+		press(t, m, "h")
+		if strings.Contains(m.View(), "sorted by age") {
+			t.Errorf("the list's status lingers on the history:\n%s", m.View())
+		}
+		press(t, m, "esc", "?")
+		if strings.Contains(m.View(), "sorted by age") {
+			t.Errorf("the list's status lingers on the help:\n%s", m.View())
+		}
+		m.v = nil
+	})
+	t.Run("cursor keeps its place after a delete", func(t *testing.T) {
+		v := ownVault(t, map[string]vault.PutOptions{"a/1": {}, "a/2": {}, "a/3": {}, "a/4": {}})
+		m := openModel(t, v, Config{}, 120, 40)
+		press(t, m, "down", "down", "d", "y")
+		if sel := m.list.selected(); sel == nil || sel.Name != "a/4" || m.list.cursor != 2 {
+			t.Errorf("after deleting a/3 the cursor is at %d on %v, want 2 on a/4", m.list.cursor, sel)
+		}
+		m.v = nil
+	})
+	t.Run("status sort puts the most overdue first", func(t *testing.T) {
+		m := openModel(t, shared(t), Config{}, 120, 40)
+		press(t, m, "s", "s")
+		if m.sortBy != sortStatus {
+			t.Fatalf("sort is %s", m.sortBy)
+		}
+		var prev *entry
+		for _, r := range m.list.rows {
+			e := &m.ix.entries[r]
+			if prev != nil && prev.rank == e.rank && e.overdue.Before(prev.overdue) {
+				t.Errorf("%s (%s, overdue since %v) after %s (since %v)", e.s.Name, e.status, e.overdue, prev.s.Name, prev.overdue)
+			}
+			prev = e
+		}
+		first := m.ix.entries[m.list.rows[0]]
+		if first.status != vault.StatusExpired {
+			t.Errorf("first is %s %s", first.s.Name, first.status)
+		}
+		m.v = nil
+	})
+}
