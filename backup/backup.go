@@ -47,6 +47,8 @@ var (
 	ErrTooLarge = errors.New("backup is too large")
 	// ErrNoSecrets: Snapshot found no secret to back up.
 	ErrNoSecrets = errors.New("no secrets match; nothing was exported")
+	// ErrNoSettings: settings were to be restored from a backup without any.
+	ErrNoSettings = errors.New("the backup holds no settings to restore")
 )
 
 // Backup is the content of a backup file.

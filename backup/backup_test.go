@@ -44,8 +44,6 @@ func newVault(t testing.TB, set vault.Settings) *vault.Vault {
 	return v
 }
 
-// sourceVault holds versions, tags, a disabled secret, trash and settings
-// that differ from the defaults.
 func mustSettings(t testing.TB, v vault.Service) vault.Settings {
 	t.Helper()
 	set, err := v.Settings(context.Background())
@@ -64,6 +62,8 @@ func mustInfo(t testing.TB, v vault.Service) vault.Info {
 	return info
 }
 
+// sourceVault holds versions, tags, a disabled secret, trash and settings
+// that differ from the defaults.
 func sourceVault(t testing.TB) *vault.Vault {
 	ctx := context.Background()
 	set := vault.DefaultSettings()

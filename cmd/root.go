@@ -112,6 +112,10 @@ func hint(err error) string {
 	switch {
 	case errors.Is(err, vault.ErrDisabled):
 		return "; enable it with locket update --enable"
+	case errors.Is(err, vault.ErrDeleted):
+		return "; locket recover brings it back"
+	case errors.Is(err, vault.ErrConflict):
+		return "; choose --on-conflict new-version or skip"
 	}
 	return ""
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -146,7 +147,16 @@ func (a *app) open(ctx context.Context, mode access) (vault.Service, error) {
 		return nil, err
 	}
 	defer clear(pass)
-	return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: mode == readOnly, Now: a.now})
+	return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: mode == readOnly, Now: a.now, Log: debugOutput(a.stderr)})
+}
+
+// debugOutput is where a command sends the store's diagnostics: stderr
+// when LOCKET_DEBUG is set, else nowhere. The TUI logs to LOCKET_LOG.
+func debugOutput(stderr io.Writer) io.Writer {
+	if os.Getenv("LOCKET_DEBUG") == "" {
+		return nil
+	}
+	return stderr
 }
 
 // withVault opens the vault, runs fn and closes it, keeping fn's error.

@@ -49,9 +49,9 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 		m.resize()
 		return m.filter.Focus()
 	case m.detailFocus && key.Matches(k, km.Up):
-		m.detailTop--
+		m.scrollDetail(-1)
 	case m.detailFocus && key.Matches(k, km.Down):
-		m.detailTop++
+		m.scrollDetail(1)
 	case key.Matches(k, km.Up):
 		m.moveBy(-1)
 	case key.Matches(k, km.Down):
@@ -116,8 +116,7 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, km.Delete):
 		if s := m.list.selected(); s != nil {
 			name := s.Name
-			days := int(m.settings.Retention / vault.Day)
-			return m.ask(fmt.Sprintf("Delete %s?\nIt goes to the trash and can be recovered for %d days.", vault.Sanitize(name), days),
+			return m.ask(fmt.Sprintf("Delete %s?\nIt goes to the trash and can be recovered for %s.", vault.Sanitize(name), vault.FormatWords(m.settings.Retention)),
 				m.act("deleted "+vault.Sanitize(name)+" (in the trash; T to see it)", "", func(ctx context.Context, v vault.Service) error {
 					return v.Delete(ctx, name)
 				}))
@@ -299,7 +298,7 @@ func (m *Model) onMouse(msg tea.MouseMsg) tea.Cmd {
 	switch m.state {
 	case stateMain:
 		if m.detailFocus {
-			m.detailTop = max(0, m.detailTop+step)
+			m.scrollDetail(step)
 		} else {
 			m.moveBy(step)
 		}
@@ -405,6 +404,21 @@ func (m *Model) detailView(w, h int) string {
 	if h <= 0 || w <= 0 {
 		return ""
 	}
+	b := m.detailLines(w)
+	// Update keeps detailTop in range; a resize since may have shortened
+	// the content, so the view clamps a copy (views change nothing).
+	top := max(0, min(m.detailTop, len(b)-h))
+	return lines(strings.Join(b[top:], "\n"), w, h)
+}
+
+// scrollDetail moves the detail pane by n lines, within its content.
+func (m *Model) scrollDetail(n int) {
+	_, _, dw, dh := m.layout()
+	m.detailTop = max(0, min(m.detailTop+n, len(m.detailLines(dw))-dh))
+}
+
+// detailLines are the detail pane's lines at width w, unscrolled.
+func (m *Model) detailLines(w int) []string {
 	e := m.list.selectedEntry()
 	if e == nil {
 		msg := "no secret selected"
@@ -414,7 +428,7 @@ func (m *Model) detailView(w, h int) string {
 		if m.ix == nil {
 			msg = "loading…"
 		}
-		return lines(m.st.Dim.Render(msg), w, h)
+		return []string{m.st.Dim.Render(msg)}
 	}
 	s, now, st := e.s, m.now(), &m.st
 	cur := s.Current()
@@ -467,9 +481,7 @@ func (m *Model) detailView(w, h int) string {
 	if m.detailFocus || m.wide() {
 		b = append(b, m.timelineLines(s, w)...)
 	}
-	m.detailTop = max(0, min(m.detailTop, len(b)-h))
-	top := m.detailTop
-	return lines(strings.Join(b[top:], "\n"), w, h)
+	return b
 }
 
 func sortedKeys(tags map[string]string) []string {
@@ -486,15 +498,15 @@ func statusReason(s *vault.Secret, st vault.Status, now time.Time, set vault.Set
 	cur := s.Current()
 	switch st {
 	case vault.StatusExpired:
-		return " · expired " + short(now.Sub(cur.Expires)) + " ago"
+		return " · expired " + vault.FormatShort(now.Sub(cur.Expires)) + " ago"
 	case vault.StatusStale:
-		return " · not rotated for " + short(now.Sub(cur.Created))
+		return " · not rotated for " + vault.FormatShort(now.Sub(cur.Created))
 	case vault.StatusDue:
 		when, expiring := s.DueBy(now, set)
 		if expiring {
-			return " · expires in " + short(when.Sub(now))
+			return " · expires in " + vault.FormatShort(when.Sub(now))
 		}
-		return " · stale in " + short(when.Sub(now))
+		return " · stale in " + vault.FormatShort(when.Sub(now))
 	case vault.StatusSnoozed:
 		return " · until " + s.SnoozedUntil().Local().Format("2006-01-02")
 	case vault.StatusNotYetValid:
@@ -508,6 +520,21 @@ func statusReason(s *vault.Secret, st vault.Status, now time.Time, set vault.Set
 // helpView is the full key map, in as many columns as fit, scrolled by
 // helpTop.
 func (m *Model) helpView() string {
+	ls, h := m.helpLines(), m.helpHeight()
+	top := max(0, min(m.helpTop, len(ls)-h))
+	return m.header("help") + "\n" + lines(strings.Join(ls[top:], "\n"), m.width, h) + "\n" + m.statusLine() + "\n" +
+		m.help.ShortHelpView(keys.Bindings{m.km.Back, keyHelp("↑/↓", "scroll")})
+}
+
+func (m *Model) helpHeight() int { return m.height - 3 }
+
+// scrollHelp moves the help screen by n lines, within its content.
+func (m *Model) scrollHelp(n int) {
+	m.helpTop = max(0, min(m.helpTop+n, len(m.helpLines())-m.helpHeight()))
+}
+
+// helpLines are the help screen's lines, unscrolled.
+func (m *Model) helpLines() []string {
 	// Columns go side by side while they fit and wrap to a new row when
 	// they do not: help's own view cuts the last columns off instead.
 	// help measures with no width limit, or it would cut rather than say.
@@ -534,11 +561,7 @@ func (m *Model) helpView() string {
 	if m.cfg.ReadOnly {
 		body += "\n" + m.st.Warning.Render("read-only: actions that change the vault are not offered")
 	}
-	ls := strings.Split(body, "\n")
-	h := m.height - 3
-	m.helpTop = max(0, min(m.helpTop, len(ls)-h))
-	return m.header("help") + "\n" + lines(strings.Join(ls[m.helpTop:], "\n"), m.width, h) + "\n" + m.statusLine() + "\n" +
-		m.help.ShortHelpView(keys.Bindings{m.km.Back, keyHelp("↑/↓", "scroll")})
+	return strings.Split(body, "\n")
 }
 
 var errNoGenerate = errors.New("generating values is not available in this build")

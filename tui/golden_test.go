@@ -1,18 +1,12 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 
-	"locket/tui/keys"
-	"locket/tui/review"
-	"locket/tui/styles"
 	"locket/vault"
 )
 
@@ -87,7 +81,7 @@ func TestGolden(t *testing.T) {
 			typeText(t, m, "personal/bank/pin")
 			press(t, m, "enter", "enter")
 		}},
-		{"review", Config{Review: realReview}, func(t *testing.T, m *Model) { press(t, m, "R") }},
+		{"review", Config{Review: RotationReview}, func(t *testing.T, m *Model) { press(t, m, "R") }},
 		{"export", Config{}, func(t *testing.T, m *Model) {
 			press(t, m, "X", "tab", "tab")
 			typeText(t, m, "tangerine")
@@ -130,13 +124,6 @@ func TestGolden(t *testing.T) {
 			})
 		}
 	}
-}
-
-// realReview is the rotation review as locket ui builds it.
-func realReview(ctx context.Context, v vault.Service, now func() time.Time, readOnly bool, st styles.Styles, km keys.KeyMap) SubModel {
-	r := review.New(ctx, v, now, readOnly, st, km)
-	r.OnDone = func(d review.DoneMsg) tea.Msg { return ReviewDoneMsg{Status: d.Status} }
-	return r
 }
 
 // checkFrame asserts that a view fills the terminal exactly.

@@ -206,9 +206,9 @@ func timelineEntry(dim func(...string) string, e vault.TimelineEntry, current bo
 			what += " " + string(e.Op)
 		}
 		if current {
-			detail = append(detail, "current "+short(e.Lived))
+			detail = append(detail, "current "+vault.FormatShort(e.Lived))
 		} else {
-			detail = append(detail, "lived "+short(e.Lived))
+			detail = append(detail, "lived "+vault.FormatShort(e.Lived))
 		}
 	}
 	if e.Note != "" {

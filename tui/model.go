@@ -378,9 +378,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			case key.Matches(k, m.km.Back, m.km.Help, m.km.Quit):
 				m.state, m.helpTop = m.back, 0
 			case key.Matches(k, m.km.Up):
-				m.helpTop--
+				m.scrollHelp(-1)
 			case key.Matches(k, m.km.Down):
-				m.helpTop++
+				m.scrollHelp(1)
 			}
 		}
 		return m, nil

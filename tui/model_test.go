@@ -212,3 +212,43 @@ func TestCoalescedKeys(t *testing.T) {
 		t.Fatalf("selected %v, want prod/db/password", sel)
 	}
 }
+
+// TestViewsChangeNothing: drawing a screen leaves the model as it was, and
+// scrolling stops at the end of the content in Update, so that the first
+// key back scrolls back at once.
+func TestViewsChangeNothing(t *testing.T) {
+	m := openModel(t, shared(t), Config{}, 80, 15)
+	defer func() { m.v = nil }()
+	press(t, m, "enter") // focus the detail pane
+	for range 200 {
+		send(t, m, tea.KeyMsg{Type: tea.KeyDown})
+	}
+	bottom := m.detailTop
+	if bottom == 0 {
+		t.Fatal("the detail pane did not scroll at 80x15")
+	}
+	send(t, m, tea.KeyMsg{Type: tea.KeyUp})
+	if m.detailTop != bottom-1 {
+		t.Fatalf("up from the bottom scrolled to %d, want %d", m.detailTop, bottom-1)
+	}
+
+	m.detailTop = 1000 // as if the terminal grew since
+	before := m.View()
+	if m.detailTop != 1000 || m.View() != before {
+		t.Fatalf("View changed the model: detailTop %d", m.detailTop)
+	}
+
+	press(t, m, "esc", "?")
+	for range 200 {
+		send(t, m, tea.KeyMsg{Type: tea.KeyDown})
+	}
+	top := m.helpTop
+	m.View()
+	if m.helpTop != top {
+		t.Fatalf("the help view moved helpTop from %d to %d", top, m.helpTop)
+	}
+	send(t, m, tea.KeyMsg{Type: tea.KeyUp})
+	if top > 0 && m.helpTop != top-1 {
+		t.Fatalf("up from the bottom of help scrolled to %d, want %d", m.helpTop, top-1)
+	}
+}

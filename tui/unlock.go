@@ -120,7 +120,7 @@ func (m *Model) submitUnlock() tea.Cmd {
 	}
 	u.busy, u.err = true, ""
 	cfg := m.cfg
-	opts := vault.Options{ReadOnly: cfg.ReadOnly, Now: cfg.Now, Actor: cfg.Actor}
+	opts := vault.Options{ReadOnly: cfg.ReadOnly, Now: cfg.Now, Actor: cfg.Actor, Log: cfg.Log.Writer()}
 	create := u.create
 	u.reset()
 	return func() tea.Msg {

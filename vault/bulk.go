@@ -157,7 +157,7 @@ func ParseOnConflict(s string) (OnConflict, error) {
 	case ConflictNewVersion, ConflictSkip, ConflictFail:
 		return c, nil
 	}
-	return "", fmt.Errorf("%w: --on-conflict must be new-version, skip or fail, not %q", ErrInvalid, s)
+	return "", fmt.Errorf("%w: the conflict policy must be new-version, skip or fail, not %q", ErrInvalid, s)
 }
 
 // ImportOptions tune Import.
@@ -331,7 +331,7 @@ func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOption
 	}
 	slices.SortFunc(p.report.Items, func(a, b ImportItem) int { return strings.Compare(a.Name, b.Name) })
 	if p.conflicts > 0 && o.OnConflict == ConflictFail {
-		return p.report, fmt.Errorf("%w: %d secrets differ between the vault and the import (first: %s); nothing was imported; choose --on-conflict new-version or skip",
+		return p.report, fmt.Errorf("%w: %d secrets differ between the vault and the import (first: %s); nothing was imported",
 			ErrConflict, p.conflicts, Sanitize(p.firstConflict))
 	}
 	if o.DryRun {
@@ -608,21 +608,26 @@ func (p *importPlan) version(id []byte, s *Secret, sd *SecretData, i int) {
 	p.seal(kindValue, valueKey(id, ver.Number), uint64(ver.Number), sd.Values[i])
 }
 
-// singleTxnLimit is the largest import, in bytes of records, written in
-// one transaction; larger ones go through the journal. Tests lower it.
-var singleTxnLimit = 512 << 10
+// importLimits size an import's writes. Tests lower them through
+// Options.limits, per vault, so that they can run in parallel.
+type importLimits struct {
+	// singleTxn is the largest import, in bytes of records, written in
+	// one transaction; larger ones go through the journal.
+	singleTxn int
+	// chunk bounds a journal chunk, well below the value threshold in
+	// store.go so that chunks stay in the LSM tree and compaction removes
+	// them.
+	chunk int
+	// crash, when a test sets it, is asked after each journal step
+	// ("staged", "committed") whether to stop there as if the process died.
+	crash func(step string) bool
+}
+
+var defaultImportLimits = importLimits{singleTxn: 512 << 10, chunk: 96 << 10}
 
 // singleTxnOps bounds the number of records in that one transaction:
 // Badger also limits a transaction's entry count.
 const singleTxnOps = 4000
-
-// importCrash, when a test sets it, is asked after each journal step
-// ("staged", "committed") whether to stop there as if the process died.
-var importCrash func(step string) bool
-
-// chunkLimit bounds a journal chunk, well below the value threshold in
-// store.go so that chunks stay in the LSM tree and compaction removes them.
-var chunkLimit = 96 << 10
 
 // applyImport writes ops, with the audit event, all-or-nothing. The caller
 // holds v.mu.
@@ -630,7 +635,7 @@ func (v *Vault) applyImport(ctx context.Context, ops []importOp, size int, event
 	if progress == nil {
 		progress = func(int, int) {}
 	}
-	if size <= singleTxnLimit && len(ops) <= singleTxnOps {
+	if size <= v.limits.singleTxn && len(ops) <= singleTxnOps {
 		err := v.updateLocked(func(tx *txn) error {
 			for _, op := range ops {
 				tx.op(op)
@@ -648,15 +653,15 @@ func (v *Vault) applyImport(ctx context.Context, ops []importOp, size int, event
 	// 1. Stage. A failure here leaves chunks without a head: rolled back.
 	total := len(ops) * 2
 	var chunks [][]byte
-	buf := make([]byte, 0, chunkLimit)
+	buf := make([]byte, 0, v.limits.chunk)
 	flush := func() {
 		if len(buf) > 0 {
 			chunks = append(chunks, buf)
-			buf = make([]byte, 0, chunkLimit)
+			buf = make([]byte, 0, v.limits.chunk)
 		}
 	}
 	for _, op := range ops {
-		if len(buf) > 0 && len(buf)+len(op.key)+len(op.val)+16 > chunkLimit {
+		if len(buf) > 0 && len(buf)+len(op.key)+len(op.val)+16 > v.limits.chunk {
 			flush()
 		}
 		buf = appendOp(buf, op)
@@ -678,7 +683,7 @@ func (v *Vault) applyImport(ctx context.Context, ops []importOp, size int, event
 	if err != nil {
 		return errors.Join(err, v.dropJournal())
 	}
-	if importCrash != nil && importCrash("staged") {
+	if v.limits.crash != nil && v.limits.crash("staged") {
 		return errSimulatedCrash
 	}
 	// 2. Commit: the head and the audit event in one transaction.
@@ -691,7 +696,7 @@ func (v *Vault) applyImport(ctx context.Context, ops []importOp, size int, event
 	if err != nil {
 		return errors.Join(err, v.dropJournal())
 	}
-	if importCrash != nil && importCrash("committed") {
+	if v.limits.crash != nil && v.limits.crash("committed") {
 		return errSimulatedCrash
 	}
 	// 3. Apply the operations still in memory; the journal is only read

@@ -159,16 +159,19 @@ func sameData(t *testing.T, got, want []SecretData) {
 }
 
 func TestImportRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, journal := range []bool{false, true} {
 		t.Run(fmt.Sprintf("journal=%v", journal), func(t *testing.T) {
+			t.Parallel()
+			var o Options
 			if journal {
-				lowerLimits(t)
+				o.limits = journalled()
 			}
 			ctx := context.Background()
 			c := newClock()
 			src := snapshot(t, fillSource(t, c))
 			c.Advance(Day)
-			dst := newVault(t, DefaultSettings(), c)
+			dst := newVaultWith(t, DefaultSettings(), c, o)
 			var done, total int
 			progress := make(chan ImportProgress)
 			read := make(chan struct{})
@@ -218,11 +221,10 @@ func TestImportRoundTrip(t *testing.T) {
 	}
 }
 
-// lowerLimits makes every import go through the journal in small chunks.
-func lowerLimits(t *testing.T) {
-	s, c := singleTxnLimit, chunkLimit
-	singleTxnLimit, chunkLimit = 0, 200
-	t.Cleanup(func() { singleTxnLimit, chunkLimit = s, c })
+// journalled are import limits that send every import through the
+// journal in small chunks.
+func journalled() *importLimits {
+	return &importLimits{singleTxn: 0, chunk: 200}
 }
 
 func data(name string, values ...string) SecretData {
@@ -418,17 +420,21 @@ func TestImportSettingsAndPruning(t *testing.T) {
 // TestImportCrash stops a journalled import where a crash could stop it
 // and checks that the next writable open leaves all or nothing.
 func TestImportCrash(t *testing.T) {
+	t.Parallel()
 	for _, step := range []string{"staged", "committed"} {
 		t.Run(step, func(t *testing.T) {
-			lowerLimits(t)
+			t.Parallel()
+			limits := journalled()
+			crash := false
+			limits.crash = func(s string) bool { return crash && s == step }
 			ctx := context.Background()
-			v := newVault(t, DefaultSettings(), newClock())
+			v := newVaultWith(t, DefaultSettings(), newClock(), Options{limits: limits})
 			mustPut(t, v, "existing", "a", PutOptions{})
 			before := snapshot(t, v)
-			importCrash = func(s string) bool { return s == step }
+			crash = true
 			in := []SecretData{data("existing", "a", "b"), data("new/one", "1"), data("new/two", "2", "3")}
 			_, err := v.Import(ctx, in, ImportOptions{})
-			importCrash = nil
+			crash = false
 			if !errors.Is(err, errSimulatedCrash) {
 				t.Fatalf("err %v", err)
 			}

@@ -234,11 +234,11 @@ func finding(s *Secret, at time.Time, set Settings, health []HealthIssue) (Findi
 	}
 	slices.SortFunc(f.Health, func(a, b HealthIssue) int { return strings.Compare(a.Kind, b.Kind) })
 	stale := s.StaleAt(set)
-	rotated := fmt.Sprintf("%s %s ago, policy %s", map[bool]string{true: "rotated", false: "set"}[cur.Number > 1], span(at.Sub(cur.Created)), FormatDuration(f.RotateEvery))
+	rotated := fmt.Sprintf("%s %s ago, policy %s", map[bool]string{true: "rotated", false: "set"}[cur.Number > 1], FormatWords(at.Sub(cur.Created)), FormatDuration(f.RotateEvery))
 	switch f.Status {
 	case StatusExpired:
 		f.At = cur.Expires
-		f.Reason = fmt.Sprintf("expired %s ago", span(at.Sub(cur.Expires)))
+		f.Reason = fmt.Sprintf("expired %s ago", FormatWords(at.Sub(cur.Expires)))
 	case StatusStale:
 		f.At = stale
 		f.Reason = rotated
@@ -246,7 +246,7 @@ func finding(s *Secret, at time.Time, set Settings, health []HealthIssue) (Findi
 		f.At, f.Reason = dueReason(s, at, set, rotated)
 	case StatusNotYetValid:
 		f.At = cur.NotBefore
-		f.Reason = fmt.Sprintf("not valid until %s (in %s)", cur.NotBefore.Format(time.DateOnly), span(cur.NotBefore.Sub(at)))
+		f.Reason = fmt.Sprintf("not valid until %s (in %s)", cur.NotBefore.Format(time.DateOnly), FormatWords(cur.NotBefore.Sub(at)))
 	case StatusSnoozed:
 		if f.SnoozedUntil.After(at.Add(set.DueWindow)) {
 			return f, false
@@ -292,9 +292,9 @@ func (s *Secret) DueBy(at time.Time, set Settings) (when time.Time, expiring boo
 func dueReason(s *Secret, at time.Time, set Settings, rotated string) (time.Time, string) {
 	when, expiring := s.DueBy(at, set)
 	if expiring {
-		return when, fmt.Sprintf("expires in %s", span(when.Sub(at)))
+		return when, fmt.Sprintf("expires in %s", FormatWords(when.Sub(at)))
 	}
-	return when, fmt.Sprintf("stale in %s (%s)", span(when.Sub(at)), rotated)
+	return when, fmt.Sprintf("stale in %s (%s)", FormatWords(when.Sub(at)), rotated)
 }
 
 // snoozeNotes adds to snoozed findings the note of the latest snooze

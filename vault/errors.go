@@ -16,6 +16,9 @@ var (
 	ErrInvalid = errors.New("invalid input")
 	// ErrExists: the target name is already taken.
 	ErrExists = errors.New("already exists")
+	// ErrDeleted: the secret is in the trash, so it is not found among the
+	// live ones; it matches ErrNotFound too.
+	ErrDeleted error = &notFoundErr{"secret is in the trash"}
 	// ErrNoVault: the directory holds no vault.
 	ErrNoVault = errors.New("no vault")
 	// ErrBusy: another process holds the vault.
@@ -46,6 +49,11 @@ var (
 	ErrPurgeProtected = policyError("purge protection is on")
 )
 
+type notFoundErr struct{ msg string }
+
+func (e *notFoundErr) Error() string        { return e.msg }
+func (e *notFoundErr) Is(target error) bool { return target == ErrNotFound }
+
 type policyErr struct{ msg string }
 
 func (e *policyErr) Error() string        { return e.msg }
@@ -71,6 +79,7 @@ var codes = []struct {
 	code string
 	err  error
 }{
+	{"deleted", ErrDeleted},
 	{"not_found", ErrNotFound},
 	{"invalid", ErrInvalid},
 	{"exists", ErrExists},

@@ -37,7 +37,15 @@ func (c *clock) Advance(d time.Duration) {
 // newVault creates a vault with the minimum KDF in a temporary directory.
 func newVault(t testing.TB, set Settings, c *clock) *Vault {
 	t.Helper()
-	opts := Options{Actor: "tester@host"}
+	return newVaultWith(t, set, c, Options{})
+}
+
+// newVaultWith is newVault with options.
+func newVaultWith(t testing.TB, set Settings, c *clock, opts Options) *Vault {
+	t.Helper()
+	if opts.Actor == "" {
+		opts.Actor = "tester@host"
+	}
 	if c != nil {
 		opts.Now = c.Now
 	}

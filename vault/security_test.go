@@ -717,7 +717,7 @@ func TestNewVaultSize(t *testing.T) {
 }
 
 func TestBadgerOptions(t *testing.T) {
-	o := badgerOptions(t.TempDir())
+	o := badgerOptions(t.TempDir(), debugLog{})
 	batch := o.MemTableSize * 15 / 100
 	// SyncWrites stays off: updateLocked syncs every change itself so that
 	// the audit event of a read needs no fsync. TestCrashAcknowledgedWrites covers kill -9.
@@ -812,6 +812,7 @@ func TestHelperPasswd(t *testing.T) {
 		fmt.Println("error", err)
 		os.Exit(1)
 	}
+	fmt.Println("ready")
 	for i := from + 1; ; i++ {
 		if err := v.ChangePassphrase(ctx, fmt.Appendf(nil, "pass-%d", i%2), MinKDF); err != nil {
 			fmt.Println("error", err)
@@ -836,24 +837,56 @@ func TestPasswdCrash(t *testing.T) {
 	for round := range 5 {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperPasswd$", "-test.count=1")
 		cmd.Env = append(os.Environ(), envPasswdDir+"="+dir, envPasswdFrom+"="+strconv.Itoa(current))
-		var out bytes.Buffer
-		cmd.Stdout = &out
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		d, _ := rand.Int(rand.Reader, big.NewInt(700))
-		time.Sleep(time.Duration(200+d.Int64()) * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
+		lines := make(chan string)
+		go func() {
+			defer close(lines)
+			sc := bufio.NewScanner(stdout)
+			for sc.Scan() {
+				lines <- sc.Text()
+			}
+		}()
 		acked := current
-		for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		read := func(line string) {
 			if n, ok := strings.CutPrefix(line, "passwd "); ok {
 				acked, _ = strconv.Atoi(n)
 				changes++
-			} else if line != "" {
-				t.Fatalf("helper: %s", line)
+			} else if line != "ready" {
+				t.Fatalf("round %d: helper: %s", round, line)
 			}
 		}
+		// The kill must land while a change is under way, whatever the
+		// machine's load: wait until the helper has opened the vault and
+		// finished one change, which also times a change here and now,
+		// then kill it at a random moment within about two more.
+		next := func(what string) string {
+			select {
+			case line, ok := <-lines:
+				if !ok {
+					t.Fatalf("round %d: the helper ended before %s", round, what)
+				}
+				return line
+			case <-time.After(2 * time.Minute):
+				t.Fatalf("round %d: no %s from the helper", round, what)
+			}
+			return ""
+		}
+		read(next("readiness"))
+		start := time.Now()
+		read(next("first change"))
+		d, _ := rand.Int(rand.Reader, big.NewInt(2*int64(time.Since(start))+1))
+		time.Sleep(time.Duration(d.Int64()))
+		cmd.Process.Signal(syscall.SIGKILL)
+		for line := range lines {
+			read(line)
+		}
+		cmd.Wait()
 		var opened *Vault
 		for _, p := range []int{acked, 1 - acked} {
 			if opened, err = Open(ctx, dir, fmt.Appendf(nil, "pass-%d", p), Options{}); err == nil {

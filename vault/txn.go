@@ -182,7 +182,7 @@ func (t *txn) lookup(name string) ([]byte, *Secret, error) {
 func (t *txn) lookupLive(name string) ([]byte, *Secret, error) {
 	id, s, err := t.lookup(name)
 	if err == nil && s.InTrash() {
-		return nil, nil, fmt.Errorf("%w: %q is in the trash (locket recover %s)", ErrNotFound, name, Sanitize(name))
+		return nil, nil, fmt.Errorf("%w: %q", ErrDeleted, name)
 	}
 	return id, s, err
 }

@@ -14,6 +14,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/user"
@@ -41,6 +42,7 @@ type Vault struct {
 	// mu serialises writers: the audit chain needs one writer at a time.
 	mu       sync.Mutex
 	settings Settings
+	limits   importLimits
 
 	// The gate lets Close end a session under running calls: every call
 	// enters it, and Close shuts it, cancels the calls in flight through
@@ -55,7 +57,10 @@ type Vault struct {
 }
 
 func newSession(dir string, db *badger.DB, kr *keyring.Keyring, hdr *keyring.Header, readOnly bool, opts Options) *Vault {
-	v := &Vault{dir: dir, db: db, kr: kr, header: hdr, readOnly: readOnly, now: opts.Now, actor: opts.Actor}
+	v := &Vault{dir: dir, db: db, kr: kr, header: hdr, readOnly: readOnly, now: opts.Now, actor: opts.Actor, limits: defaultImportLimits}
+	if opts.limits != nil {
+		v.limits = *opts.limits
+	}
 	v.closing, v.stop = context.WithCancel(context.Background())
 	return v
 }
@@ -96,6 +101,12 @@ type Options struct {
 	Now func() time.Time
 	// Actor names who acts in versions and audit events (default user@host).
 	Actor string
+	// Log receives the store's diagnostics (Badger's warnings, repairs);
+	// nil discards them. It must not be a terminal the TUI draws on.
+	Log io.Writer
+
+	// limits replace the import limits in this package's tests.
+	limits *importLimits
 }
 
 func (o *Options) fill() {
@@ -139,7 +150,6 @@ var (
 // Create makes a new vault in dir, which must not hold one already. The
 // directory is created with mode 0700 if it does not exist.
 func Create(ctx context.Context, dir string, passphrase []byte, kdf KDFParams, set Settings, opts Options) (*Vault, error) {
-	privateFiles()
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
@@ -167,7 +177,7 @@ func Create(ctx context.Context, dir string, passphrase []byte, kdf KDFParams, s
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	opts.fill()
-	db, err := openBadger(ctx, dir, opts.Wait, false)
+	db, err := openBadger(ctx, dir, opts.Wait, false, debugLog{opts.Log})
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +222,6 @@ func ReadHeader(dir string) (*keyring.Header, error) {
 // first finishes any purge a crash interrupted and purges trash past its
 // retention.
 func Open(ctx context.Context, dir string, passphrase []byte, opts Options) (*Vault, error) {
-	privateFiles()
 	hdr, err := ReadHeader(dir)
 	if err != nil {
 		return nil, err
@@ -226,7 +235,7 @@ func Open(ctx context.Context, dir string, passphrase []byte, opts Options) (*Va
 
 func openUnlocked(ctx context.Context, dir string, hdr *keyring.Header, kr *keyring.Keyring, opts Options) (*Vault, error) {
 	opts.fill()
-	db, err := openBadger(ctx, dir, opts.Wait, opts.ReadOnly)
+	db, err := openBadger(ctx, dir, opts.Wait, opts.ReadOnly, debugLog{opts.Log})
 	if err != nil {
 		kr.Wipe()
 		return nil, err
@@ -263,6 +272,9 @@ func (v *Vault) Close() error {
 		v.closeErr = v.db.Close()
 		v.db = nil
 		v.kr.Wipe()
+		if !v.readOnly {
+			tightenFiles(filepath.Join(v.dir, dbDir))
+		}
 	})
 	return v.closeErr
 }
@@ -428,7 +440,7 @@ func (v *Vault) Put(ctx context.Context, name string, value []byte, o PutOptions
 		case err != nil:
 			return err
 		case s.InTrash() && o.Mode == PutExisting:
-			return fmt.Errorf("%w: %q is in the trash", ErrNotFound, name)
+			return fmt.Errorf("%w: %q", ErrDeleted, name)
 		case s.InTrash():
 			return fmt.Errorf("%w: %q was deleted; recover it or purge it before reusing the name", ErrInTrash, name)
 		case o.Mode == PutCreate:
@@ -779,7 +791,7 @@ func (set Settings) Protected(deleted, now time.Time) (until time.Time, protecte
 // the trash, and purge protection must allow it.
 func (set Settings) CheckPurge(s *Secret, now time.Time) error {
 	if !s.InTrash() {
-		return fmt.Errorf("%w: %q is not in the trash; delete it first with locket rm", ErrInvalid, s.Name)
+		return fmt.Errorf("%w: %q is not in the trash; delete it first", ErrInvalid, s.Name)
 	}
 	if until, protected := set.Protected(s.Deleted, now); protected {
 		return fmt.Errorf("%w: %q can be purged from %s", ErrPurgeProtected, s.Name, until.Format(time.DateOnly))

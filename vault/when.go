@@ -105,9 +105,14 @@ func ParseWhen(s string, now time.Time) (time.Time, error) {
 	return t, nil
 }
 
-// span says a duration in words, in the largest whole unit: "74 days",
-// "1 day", "5 hours", "3 minutes".
-func span(d time.Duration) string {
+// Durations are written for people in three forms, all here: FormatDuration
+// as ParseDuration reads it (60d), FormatWords in sentences (74 days) and
+// FormatShort in narrow columns (74d).
+
+// FormatWords says a duration in words, in the largest whole unit: "74
+// days", "1 day", "5 hours", "3 minutes". The sign is dropped: the
+// sentence says "ago" or "in".
+func FormatWords(d time.Duration) string {
 	if d < 0 {
 		d = -d
 	}
@@ -143,4 +148,30 @@ func ParseInterval(s string) (time.Duration, error) {
 		return 0, err
 	}
 	return d, checkRotateEvery(d)
+}
+
+// FormatShort says a duration in one unit, rounded down, for columns:
+// 45s, 12m, 5h, 61d, 2y; a negative one starts with "-".
+func FormatShort(d time.Duration) string {
+	neg := d < 0
+	if neg {
+		d = -d
+	}
+	var s string
+	switch {
+	case d < time.Minute:
+		s = fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		s = fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < Day:
+		s = fmt.Sprintf("%dh", int(d/time.Hour))
+	case d < 730*Day:
+		s = fmt.Sprintf("%dd", int(d/Day))
+	default:
+		s = fmt.Sprintf("%dy", int(d/(365*Day)))
+	}
+	if neg {
+		return "-" + s
+	}
+	return s
 }
