@@ -120,9 +120,49 @@ func promptTwice(what string) ([]byte, error) {
 func (a *app) newPassphrase() ([]byte, error) {
 	if a.passphraseFile != "" || os.Getenv("LOCKET_PASSPHRASE_FILE") != "" ||
 		os.Getenv("LOCKET_PASSPHRASE_COMMAND") != "" || os.Getenv("LOCKET_PASSPHRASE") != "" {
-		return a.passphrase("")
+		pass, err := a.passphrase("")
+		if err == nil {
+			// A script's choice: say so, but do not stop it.
+			if score, word := vault.PassphraseStrength(pass); score >= 0 && score < vault.VeryWeakPassphrase {
+				fmt.Fprintf(a.stderr, "locket: warning: the new passphrase is %s; anyone who guesses it opens the vault\n", word)
+			}
+		}
+		return pass, err
 	}
-	return promptTwice("passphrase")
+	for {
+		pass, err := promptTwice("passphrase")
+		if err != nil {
+			return nil, err
+		}
+		score, word := vault.PassphraseStrength(pass)
+		if score >= vault.VeryWeakPassphrase || confirmOnTTY("This passphrase is "+word+"; anyone who guesses it opens the vault. Use it anyway? [y/N] ") {
+			return pass, nil
+		}
+		clear(pass)
+	}
+}
+
+// confirmOnTTY asks a yes/no question on the terminal the passphrase was
+// typed on. It reads a byte at a time: a buffered reader would swallow
+// what is typed next.
+func confirmOnTTY(question string) bool {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	defer tty.Close()
+	fmt.Fprint(tty, question)
+	var line []byte
+	b := make([]byte, 1)
+	for {
+		n, err := tty.Read(b)
+		if n == 0 || err != nil || b[0] == '\n' {
+			break
+		}
+		line = append(line, b[0])
+	}
+	answer := strings.ToLower(strings.TrimSpace(string(line)))
+	return answer == "y" || answer == "yes"
 }
 
 // access says how a command uses the vault.

@@ -9,7 +9,6 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/trustelem/zxcvbn"
 
 	"locket/tui/styles"
 	"locket/vault"
@@ -29,6 +28,9 @@ type unlockModel struct {
 	// They are computed when it changes, not per frame: zxcvbn is slow.
 	score int
 	word  string
+	// weakWarned is set when a very weak new passphrase was refused once;
+	// submitting it unchanged takes it.
+	weakWarned bool
 }
 
 func newUnlock(create bool, banner string) unlockModel {
@@ -63,16 +65,11 @@ func (u *unlockModel) reset() {
 	}
 	u.active = 0
 	u.score, u.word = -1, ""
+	u.weakWarned = false
 }
 
-// strength rates a new passphrase with zxcvbn.
-func strength(pass string) (int, string) {
-	if pass == "" {
-		return -1, ""
-	}
-	score := zxcvbn.PasswordStrength(pass, []string{"locket"}).Score
-	return score, [...]string{"very weak", "weak", "fair", "good", "strong"}[score]
-}
+// strength rates a new passphrase, as init does.
+func strength(pass string) (int, string) { return vault.PassphraseStrength([]byte(pass)) }
 
 func (m *Model) updateUnlock(msg tea.Msg) tea.Cmd {
 	u := &m.unlock
@@ -101,9 +98,11 @@ func (m *Model) updateUnlock(msg tea.Msg) tea.Cmd {
 		return u.focus()
 	}
 	var cmd tea.Cmd
+	before := u.inputs[0].Value()
 	u.inputs[u.active], cmd = u.inputs[u.active].Update(msg)
-	if u.create && u.active == 0 {
+	if u.create && u.active == 0 && u.inputs[0].Value() != before {
 		u.score, u.word = strength(u.inputs[0].Value())
+		u.weakWarned = false
 	}
 	return cmd
 }
@@ -117,6 +116,12 @@ func (m *Model) submitUnlock() tea.Cmd {
 		u.err = "the two passphrases differ; type them again"
 		u.reset()
 		return u.focus()
+	}
+	if u.create && u.score >= 0 && u.score < vault.VeryWeakPassphrase && !u.weakWarned {
+		// Asked once per passphrase: enter again takes it.
+		u.weakWarned = true
+		u.err = "this passphrase is " + u.word + ": enter again to use it anyway, esc for another"
+		return nil
 	}
 	u.busy, u.err = true, ""
 	cfg := m.cfg
