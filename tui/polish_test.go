@@ -227,3 +227,25 @@ func TestBrowseFixes(t *testing.T) {
 		m.v = nil
 	})
 }
+
+// TestWeakNewPassphrase: a very weak passphrase for a new vault is
+// questioned once; enter again takes it (issue 12, item 9).
+func TestWeakNewPassphrase(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "vault")
+	m := New(Config{Dir: dir, Now: func() time.Time { return testNow }, KDF: vault.MinKDF})
+	send(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
+	m.unlock = newUnlock(true, "")
+	run(t, m, m.unlock.focus())
+	typeText(t, m, "hunter2")
+	press(t, m, "enter")
+	typeText(t, m, "hunter2")
+	press(t, m, "enter")
+	if !strings.Contains(m.View(), "this passphrase is weak: enter again to use it anyway") || vault.Exists(dir) {
+		t.Fatalf("a weak passphrase was taken without a question:\n%s", m.View())
+	}
+	press(t, m, "enter")
+	if !vault.Exists(dir) || m.v == nil {
+		t.Fatalf("enter again did not create the vault:\n%s", m.View())
+	}
+	m.Close()
+}
