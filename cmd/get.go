@@ -57,7 +57,7 @@ A disabled secret's value is refused (exit 6). Every get is audited.`,
 }
 
 // shownValue is what get writes: the exact bytes to a pipe or file, and on
-// a terminal the value with its control characters rendered inert (SPEC
+// a terminal the value with its control characters rendered inert (security
 // invariant 6), newlines and tabs kept, and a final newline so that the
 // prompt does not follow the value on its line.
 func shownValue(val []byte, terminal bool) []byte {

@@ -30,7 +30,7 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
-// TestExitCode checks SPEC's mapping of errors to exit codes, wrapped the
+// TestExitCode checks the documented mapping of errors to exit codes, wrapped the
 // way commands wrap them.
 func TestExitCode(t *testing.T) {
 	for _, tc := range []struct {
@@ -88,7 +88,7 @@ func TestArgNumber(t *testing.T) {
 }
 
 // TestTableSanitizes checks that table cells cannot carry escape sequences
-// to the terminal (SPEC invariant 6).
+// to the terminal (security invariant 6).
 func TestTableSanitizes(t *testing.T) {
 	var b strings.Builder
 	if err := table(&b, []string{"NAME"}, [][]string{{"evil\x1b]0;title\x07"}}); err != nil {
@@ -100,7 +100,7 @@ func TestTableSanitizes(t *testing.T) {
 }
 
 // TestShownValue: get hands a pipe the exact bytes and a terminal an inert
-// rendering (SPEC invariant 6).
+// rendering (security invariant 6).
 func TestShownValue(t *testing.T) {
 	val := []byte("a\x1b]52;c;cGF5bG9hZA==\x07b\n\tc\r")
 	if got := shownValue(val, false); string(got) != string(val) {

@@ -1,5 +1,5 @@
 // Package cmd is locket's command line: one file per command, the
-// passphrase sources, output formats and exit codes of SPEC.md.
+// passphrase sources, output formats and exit codes of the README.
 package cmd
 
 import (
@@ -19,7 +19,7 @@ import (
 	"locket/vault"
 )
 
-// Exit codes, stable for scripts (SPEC "Exit codes").
+// Exit codes, stable for scripts (documented in the README).
 const (
 	ExitOK        = 0
 	ExitError     = 1

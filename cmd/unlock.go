@@ -33,8 +33,8 @@ func (a *app) dir() string {
 	return filepath.Join(xdg.DataHome, "locket", "vault")
 }
 
-// passphrase returns the vault passphrase from the first source SPEC
-// lists that is set: --passphrase-file, LOCKET_PASSPHRASE_FILE,
+// passphrase returns the vault passphrase from the first of these sources
+// that is set: --passphrase-file, LOCKET_PASSPHRASE_FILE,
 // LOCKET_PASSPHRASE_COMMAND, LOCKET_PASSPHRASE, then the terminal.
 func (a *app) passphrase(prompt string) ([]byte, error) {
 	file := a.passphraseFile

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"go/doc"
 	"go/parser"
 	"go/token"
 	"os"
@@ -89,7 +88,7 @@ func TestUnlockAndWrongPassphrase(t *testing.T) {
 	if !errors.Is(err, ErrWrongPassphrase) {
 		t.Fatalf("wrong passphrase: %v", err)
 	}
-	// SPEC invariant 4 fixes the words the user sees.
+	// security invariant 4 fixes the words the user sees.
 	if err.Error() != "wrong passphrase or damaged vault header" {
 		t.Fatalf("error text %q", err)
 	}
@@ -185,7 +184,7 @@ func mustMarshal(t *testing.T, edit func(*Header), h *Header) []byte {
 	return c.Marshal()
 }
 
-// TestAssociatedData checks SPEC invariant 3 at its root: a sealed record
+// TestAssociatedData checks security invariant 3 at its root: a sealed record
 // opens only as the kind, key and version of the vault it was sealed for.
 func TestAssociatedData(t *testing.T) {
 	_, k := testKeyring(t, "pw")
@@ -310,14 +309,14 @@ func TestVectors(t *testing.T) {
 }
 
 // TestPackageDoc keeps the package documentation explaining the key
-// hierarchy, as DESIGN.md asks.
+// hierarchy and the security model.
 func TestPackageDoc(t *testing.T) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "keyring.go", nil, parser.ParseComments|parser.PackageClauseOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := doc.Synopsis(f.Doc.Text()) + f.Doc.Text()
+	text := f.Doc.Text()
 	for _, want := range []string{"Argon2id", "data key", "XChaCha20-Poly1305", "associated data", "HMAC", "passphrase", "ErrIntegrity"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("package doc does not mention %q", want)

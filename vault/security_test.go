@@ -1,6 +1,6 @@
 package vault
 
-// Tests of SPEC's security invariants 1-5 and 7, against the real files on
+// Tests of the security invariants 1-5 and 7, against the real files on
 // disk and against real processes killed with SIGKILL.
 
 import (
@@ -80,7 +80,7 @@ func TestScannerFindsCanaries(t *testing.T) {
 	}
 }
 
-// TestCanaryCleanCloseAndCycles is SPEC invariant 1 after a clean close
+// TestCanaryCleanCloseAndCycles is security invariant 1 after a clean close
 // and after update, rename, delete, recover and purge cycles.
 func TestCanaryCleanCloseAndCycles(t *testing.T) {
 	const n = 1000
@@ -288,7 +288,7 @@ func (w *writer) waitAcks(t *testing.T, n int) {
 	}
 }
 
-// TestCanaryKill9 is SPEC invariant 1 after kill -9 of a writing process:
+// TestCanaryKill9 is security invariant 1 after kill -9 of a writing process:
 // the directory is scanned as the killed process left it.
 func TestCanaryKill9(t *testing.T) {
 	token := newToken(t)
@@ -357,7 +357,7 @@ func checkAcked(t *testing.T, dir, token string, w *writer) {
 	}
 }
 
-// TestCrashAcknowledgedWrites is SPEC invariant 5: a writer is killed at
+// TestCrashAcknowledgedWrites is security invariant 5: a writer is killed at
 // random moments, 20 times, and every write it acknowledged survives.
 func TestCrashAcknowledgedWrites(t *testing.T) {
 	token := newToken(t)
@@ -440,7 +440,7 @@ func readAll(dir string, names []string) (map[string]string, error) {
 }
 
 // TestTamper flips bytes in the store files: every read either fails or
-// returns the true value, never other data (SPEC invariant 3).
+// returns the true value, never other data (security invariant 3).
 func TestTamper(t *testing.T) {
 	v := newVault(t, DefaultSettings(), nil)
 	want := map[string]string{}
@@ -535,7 +535,7 @@ func TestTamper(t *testing.T) {
 }
 
 // TestSwap copies sealed records over other records' keys: each copy is
-// detected (SPEC invariant 3).
+// detected (security invariant 3).
 func TestSwap(t *testing.T) {
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "a", "value-a", PutOptions{})
@@ -591,7 +591,7 @@ func (v *Vault) indexKeyOf(name string) []byte {
 }
 
 // sealedRecords returns every stored version of every record of a secret:
-// the sealed bytes that SPEC invariant 7 says purge destroys.
+// the sealed bytes that security invariant 7 says purge destroys.
 func (v *Vault) sealedRecords(t *testing.T, name string) [][]byte {
 	t.Helper()
 	id := v.secretID(t, name)
@@ -620,7 +620,7 @@ func (v *Vault) sealedRecords(t *testing.T, name string) [][]byte {
 	return out
 }
 
-// TestPurgeLeavesNoSealedCopy is SPEC invariant 7, for records still in
+// TestPurgeLeavesNoSealedCopy is security invariant 7, for records still in
 // the memtable's log and for records already in tables.
 func TestPurgeLeavesNoSealedCopy(t *testing.T) {
 	for _, flushed := range []bool{false, true} {

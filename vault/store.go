@@ -55,7 +55,7 @@ func key(kind byte, parts ...[]byte) []byte {
 func badgerOptions(dir string, log debugLog) badger.Options {
 	return badger.DefaultOptions(dir).
 		WithLogger(badgerLogger{log}).
-		// An acknowledged write must survive kill -9 and power loss (SPEC
+		// An acknowledged write must survive kill -9 and power loss (security
 		// invariant 5): updateLocked and batch call Sync after each commit,
 		// except for the audit event of a read (see txn.lazy).
 		WithSyncWrites(false).
@@ -74,7 +74,7 @@ func badgerOptions(dir string, log debugLog) badger.Options {
 		// silently missing key.
 		WithChecksumVerificationMode(options.OnBlockRead).
 		// Keep every value in the LSM tree, so that purging a secret and
-		// compacting removes its records (SPEC invariant 7); a sealed value is
+		// compacting removes its records (security invariant 7); a sealed value is
 		// at most 64 KiB plus overhead. This must stay below the batch size,
 		// 15% of the memtable.
 		WithValueThreshold(256 << 10).

@@ -91,7 +91,7 @@ func (v *Vault) updateLocked(fn func(*txn) error) error {
 	if err := t.tx.Commit(); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
-	// A change is acknowledged only once it is on disk (SPEC invariant 5).
+	// A change is acknowledged only once it is on disk (security invariant 5).
 	// The audit event of a read is not a change: it reaches the page cache,
 	// which survives kill -9, and is synced with the next write, so a get
 	// costs no fsync.
@@ -458,7 +458,7 @@ func (t *txn) pendingPurges() map[string]bool {
 // scrub drops, from every level of the store, the records of secrets whose
 // purge is committed, then clears the markers. Badger's DropPrefix flushes
 // the memtables and rewrites the tables that hold those keys, so no sealed
-// copy of them stays in the vault directory (SPEC invariant 7).
+// copy of them stays in the vault directory (security invariant 7).
 func (v *Vault) scrub() error {
 	v.mu.Lock()
 	defer v.mu.Unlock()

@@ -618,7 +618,7 @@ type Attributes struct {
 }
 
 // Update changes the current version's attributes or the enabled flag.
-// Attributes describe how a value may be used, not the value, so SPEC
+// Attributes describe how a value may be used, not the value, so the contract
 // lets them change in place like Key Vault's "update secret properties".
 func (v *Vault) Update(ctx context.Context, name string, a Attributes) (err error) {
 	ctx, done, err := v.enter(ctx)

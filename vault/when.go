@@ -85,7 +85,7 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%w: %q is not an RFC 3339 time or a YYYY-MM-DD date", ErrInvalid, s)
 }
 
-// ParseWhen parses SPEC's WHEN: an RFC 3339 time, a date, or a duration
+// ParseWhen parses the documented WHEN: an RFC 3339 time, a date, or a duration
 // from now ("90d"; "-3d" for the past).
 func ParseWhen(s string, now time.Time) (time.Time, error) {
 	if strings.HasPrefix(s, "-") {
