@@ -442,11 +442,22 @@ func (m *Model) detailLines(w int) []string {
 	switch {
 	case !s.Enabled:
 		b = append(b, row("value", st.Dim.Render("withheld: the secret is disabled")))
+	case m.revealedName == s.Name && vault.IsOTP(cur.ContentType):
+		// A TOTP seed shows its current code, not the seed. The TUI's
+		// one-second tick redraws it; nothing ticks for it otherwise.
+		code, err := vault.TOTP(m.revealed, now)
+		if err != nil {
+			b = append(b, row("code", st.Error.Render(err.Error())))
+			break
+		}
+		b = append(b, row("code", st.Revealed.Render(code.Code)+st.Dim.Render(fmt.Sprintf(" · %ds left · space hides", int(code.Remaining.Seconds())))))
 	case m.revealedName == s.Name:
 		b = append(b, row("value", st.Dim.Render(fmt.Sprintf("space hides · %d bytes", len(m.revealed)))))
 		for _, l := range strings.Split(vault.SanitizeMultiline(string(m.revealed)), "\n") {
 			b = append(b, "  "+st.Revealed.Render(pad(strings.ReplaceAll(l, "\t", "    "), w-2)))
 		}
+	case vault.IsOTP(cur.ContentType):
+		b = append(b, row("code", st.Masked.Render("••••••")+st.Dim.Render(" space shows the one-time code")))
 	default:
 		b = append(b, row("value", st.Masked.Render("••••••••")+st.Dim.Render(fmt.Sprintf(" space reveals · %d bytes", cur.Size))))
 	}

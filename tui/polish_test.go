@@ -249,3 +249,35 @@ func TestWeakNewPassphrase(t *testing.T) {
 	}
 	m.Close()
 }
+
+// TestOTPDetail: an otpauth secret shows its current code and the
+// seconds left, never the seed, and the code follows the clock (issue 12,
+// item 15). The RFC 6238 vector at 59 s is 94287082.
+func TestOTPDetail(t *testing.T) {
+	clk := newClock(time.Unix(59, 0).UTC())
+	v, err := vault.Create(context.Background(), filepath.Join(t.TempDir(), "vault"), []byte(testPass), vault.MinKDF, vault.DefaultSettings(), vault.Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	seed := "otpauth://totp/Example:alice@example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Example&digits=8&period=30"
+	if _, err := v.Put(context.Background(), "web/totp", []byte(seed), vault.PutOptions{ContentType: vault.ContentTypeOTP}); err != nil {
+		t.Fatal(err)
+	}
+	m := openModel(t, v, Config{Now: clk.Now}, 120, 40)
+	if view := m.View(); !strings.Contains(view, "space shows the one-time code") {
+		t.Fatalf("masked otp:\n%s", view)
+	}
+	press(t, m, "space")
+	view := m.View()
+	if !strings.Contains(view, "94287082") || !strings.Contains(view, "1s left") || strings.Contains(view, "GEZDGNBV") {
+		t.Fatalf("revealed otp:\n%s", view)
+	}
+	clk.Set(time.Unix(1111111111, 0).UTC())
+	m.settings.IdleLock = 0
+	send(t, m, TickMsg(clk.Now()))
+	if view := m.View(); !strings.Contains(view, "14050471") || !strings.Contains(view, "29s left") {
+		t.Errorf("after the clock moved:\n%s", view)
+	}
+	m.v = nil
+}
