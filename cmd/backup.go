@@ -146,7 +146,7 @@ comments.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stderr, "exported %d secrets (%d versions) to %s, encrypted to %s\n", res.Secrets, res.Versions, vault.Sanitize(path), to)
+				fmt.Fprintf(a.stderr, "exported %s (%s) to %s, encrypted to %s\n", vault.Plural(res.Secrets, "secret"), vault.Plural(res.Versions, "version"), vault.Sanitize(path), to)
 				return nil
 			})
 		},
@@ -269,7 +269,7 @@ func (a *app) printPlan(rep vault.ImportReport, skipped []backup.Skipped, asJSON
 	}
 	switch {
 	case rep.Applied:
-		fmt.Fprintf(a.stdout, "imported: %d secrets changed\n", rep.Changes())
+		fmt.Fprintf(a.stdout, "imported: %s changed\n", vault.Plural(rep.Changes(), "secret"))
 	case dryRun:
 		fmt.Fprintln(a.stdout, "dry run: nothing was changed")
 	default:

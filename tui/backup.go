@@ -393,7 +393,7 @@ func (b *backupModel) startExport() (tea.Cmd, error) {
 		if err != nil {
 			return exportedMsg{err: err}
 		}
-		return exportedMsg{status: fmt.Sprintf("exported %s (%d versions) to %s, encrypted to %s", plural(res.Secrets, "secret"), res.Versions, vault.Sanitize(path), to)}
+		return exportedMsg{status: fmt.Sprintf("exported %s (%s) to %s, encrypted to %s", plural(res.Secrets, "secret"), plural(res.Versions, "version"), vault.Sanitize(path), to)}
 	}), nil
 }
 
