@@ -151,6 +151,7 @@ func sshKeys(t testing.TB) (ed25519Pub string, ed25519Priv []byte, rsaPub string
 }
 
 func TestRoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src := sourceVault(t)
 	b, err := Snapshot(ctx, src, vault.SnapshotOptions{})
@@ -235,6 +236,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestSelectiveSnapshot(t *testing.T) {
+	t.Parallel()
 	src := sourceVault(t)
 	b, err := Snapshot(context.Background(), src, vault.SnapshotOptions{Prefix: "shared/", Tags: map[string]string{"env": "prod"}})
 	if err != nil {
@@ -249,6 +251,7 @@ func TestSelectiveSnapshot(t *testing.T) {
 }
 
 func TestEncryptedSSHIdentity(t *testing.T) {
+	t.Parallel()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -274,6 +277,7 @@ func TestEncryptedSSHIdentity(t *testing.T) {
 }
 
 func TestParseRecipientErrors(t *testing.T) {
+	t.Parallel()
 	x, _ := age.GenerateX25519Identity()
 	for _, in := range []string{"", "age1nope", x.String(), "ssh-dss AAAA", "ecdsa-sha2-nistp256 AAAA"} {
 		_, err := ParseRecipient(in)
@@ -354,6 +358,7 @@ func restore(dir string, file []byte, keys Keys) error {
 }
 
 func TestBadBackups(t *testing.T) {
+	t.Parallel()
 	src := sourceVault(t)
 	b, err := Snapshot(context.Background(), src, vault.SnapshotOptions{})
 	if err != nil {
@@ -432,6 +437,7 @@ func TestBadBackups(t *testing.T) {
 }
 
 func TestAbsurdSizes(t *testing.T) {
+	t.Parallel()
 	x, _ := age.GenerateX25519Identity()
 	old := maxDocument
 	maxDocument = 4096
@@ -453,6 +459,7 @@ func TestAbsurdSizes(t *testing.T) {
 
 // TestFormat1 reads the format 1 test vector: every later locket must.
 func TestFormat1(t *testing.T) {
+	t.Parallel()
 	doc, err := os.ReadFile("testdata/format1.json")
 	if err != nil {
 		t.Fatal(err)
@@ -501,6 +508,7 @@ func ageCLI(t *testing.T) string {
 // TestAgeCLIDecrypts: in an emergency `age -d` alone opens a backup and
 // shows the documented JSON.
 func TestAgeCLIDecrypts(t *testing.T) {
+	t.Parallel()
 	agePath := ageCLI(t)
 	src := sourceVault(t)
 	b, err := Snapshot(context.Background(), src, vault.SnapshotOptions{})
@@ -555,6 +563,7 @@ func TestAgeCLIDecrypts(t *testing.T) {
 // TestAgeCLIEncrypts: a document written by hand and encrypted with the
 // age tool imports.
 func TestAgeCLIEncrypts(t *testing.T) {
+	t.Parallel()
 	agePath := ageCLI(t)
 	x, _ := age.GenerateX25519Identity()
 	doc, err := os.ReadFile("testdata/format1.json")

@@ -22,6 +22,7 @@ import (
 // (Xvfb) with xclip, reading the clipboard back, plus the errors that need
 // no display.
 func TestClipCopy(t *testing.T) {
+	t.Parallel()
 	if testing.Short() && os.Getenv("LOCKET_E2E") != "1" {
 		t.Skip("builds the binary")
 	}

@@ -48,6 +48,7 @@ const testPassphrase = "correct horse battery staple"
 //	holdvault / releasevault   open $LOCKET_VAULT in the test process and
 //	                           keep it open, as another locket would
 func TestScript(t *testing.T) {
+	t.Parallel()
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireUniqueNames:  true,

@@ -18,6 +18,7 @@ import (
 // seeded vault, then imports it into a second, empty vault: the plan comes
 // first, y applies it, and the second vault holds the same values.
 func TestFlowExportImport(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "b.age")
 	const pass = "backup passphrase"
 
@@ -122,6 +123,7 @@ func TestFlowExportImport(t *testing.T) {
 
 // TestBackupReadOnly refuses export and import in a read-only session.
 func TestBackupReadOnly(t *testing.T) {
+	t.Parallel()
 	m := openModel(t, shared(t), Config{ReadOnly: true}, 100, 30)
 	defer func() { m.v = nil }()
 	for _, k := range []string{"X", "I"} {

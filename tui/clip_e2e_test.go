@@ -23,6 +23,7 @@ import (
 // has exited. Without tmux, Xvfb or xclip it skips, unless LOCKET_E2E=1,
 // when it fails.
 func TestClipTUIRealClipboard(t *testing.T) {
+	t.Parallel()
 	if testing.Short() && os.Getenv("LOCKET_E2E") != "1" {
 		t.Skip("builds the binary")
 	}

@@ -10,6 +10,7 @@ import (
 // TestSeedDemoCoversEveryStatus checks that the demo shows what a
 // newcomer should see: every status, the trash and several versions.
 func TestSeedDemoCoversEveryStatus(t *testing.T) {
+	t.Parallel()
 	v := shared(t)
 	live, err := v.List(context.Background(), vault.ListOptions{At: testNow})
 	if err != nil {

@@ -32,6 +32,7 @@ func demoIndex(t *testing.T) *index {
 }
 
 func TestFilterTerms(t *testing.T) {
+	t.Parallel()
 	ix := demoIndex(t)
 	cases := []struct {
 		query string
@@ -59,6 +60,7 @@ func TestFilterTerms(t *testing.T) {
 }
 
 func TestFilterRanksSubstringsFirst(t *testing.T) {
+	t.Parallel()
 	ix := demoIndex(t)
 	res, _ := ix.run(vault.ParseQuery("stripe"), nil, nil, 0)
 	got := names(ix, res.rows)
@@ -84,6 +86,7 @@ func TestFilterRanksSubstringsFirst(t *testing.T) {
 // time and checks that searching only the previous result finds exactly
 // what a full search finds.
 func TestFilterNarrowingMatchesFullRun(t *testing.T) {
+	t.Parallel()
 	ix := demoIndex(t)
 	words := []string{"prod", "db", "tag:env=prod", "tag:team", "status:st", "status:due", "key", "pw", "tag:", "status:", "a", "tag:vendor=s"}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -107,6 +110,7 @@ func TestFilterNarrowingMatchesFullRun(t *testing.T) {
 }
 
 func TestFilterStaleRunStops(t *testing.T) {
+	t.Parallel()
 	ix := bigIndex(20000)
 	var gen = new(atomicCounter)
 	gen.Store(2)
@@ -119,6 +123,7 @@ func TestFilterStaleRunStops(t *testing.T) {
 // and a value, and checks that no screen passes them to the terminal
 // (security invariant 6).
 func TestEscapesRenderInert(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "vault")
 	v, err := vault.Create(context.Background(), dir, []byte(testPass), vault.MinKDF, vault.DefaultSettings(), vault.Options{Now: func() testTime { return testNow }})
 	if err != nil {
@@ -165,6 +170,7 @@ func TestEscapesRenderInert(t *testing.T) {
 }
 
 func TestFilterNonASCIITags(t *testing.T) {
+	t.Parallel()
 	secrets := []vault.Secret{
 		{Name: "a/one", Enabled: true, Tags: map[string]string{"city": "İstanbul", "team": "ẞeta"}, Versions: []vault.Version{{Number: 1, Created: testNow}}},
 		{Name: "b/two", Enabled: true, Tags: map[string]string{"city": "Zürich"}, Versions: []vault.Version{{Number: 1, Created: testNow}}},

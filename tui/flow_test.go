@@ -89,6 +89,7 @@ func (f *flow) reopen() *vault.Vault {
 }
 
 func TestFlowCreateEditHistoryRollback(t *testing.T) {
+	t.Parallel()
 	f := startFlow(t, Config{})
 	f.typ("n")
 	f.waitFor("new secret")
@@ -130,6 +131,7 @@ func TestFlowCreateEditHistoryRollback(t *testing.T) {
 }
 
 func TestFlowDeleteTrashRecover(t *testing.T) {
+	t.Parallel()
 	f := startFlow(t, Config{})
 	f.filter("dev/db/password", "1 of 37 secrets")
 	f.typ("d")
@@ -151,6 +153,7 @@ func TestFlowDeleteTrashRecover(t *testing.T) {
 }
 
 func TestFlowPurgeAndPurgeProtection(t *testing.T) {
+	t.Parallel()
 	f := startFlow(t, Config{})
 	f.typ("T")
 	f.waitFor("legacy/ftp/password")
@@ -195,6 +198,7 @@ func TestFlowPurgeAndPurgeProtection(t *testing.T) {
 }
 
 func TestFlowFilter(t *testing.T) {
+	t.Parallel()
 	f := startFlow(t, Config{})
 	f.typ("/")
 	f.typ("stripe")
@@ -220,6 +224,7 @@ func TestFlowFilter(t *testing.T) {
 }
 
 func TestFlowLockUnlock(t *testing.T) {
+	t.Parallel()
 	f := startFlow(t, Config{})
 	f.filter("personal/bank/pin", "1 of 37 secrets")
 	f.typ(" ")
@@ -285,6 +290,7 @@ func TestFlowIdleLock(t *testing.T) {
 }
 
 func TestFlowReadOnlyRefusesChanges(t *testing.T) {
+	t.Parallel()
 	f := startFlow(t, Config{ReadOnly: true})
 	for _, k := range []string{"n", "e", "d", "t", "x"} {
 		f.typ(k)
@@ -312,6 +318,7 @@ func TestFlowReadOnlyRefusesChanges(t *testing.T) {
 }
 
 func TestFlowFirstRunCreatesVault(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "vault")
 	clk := newClock(testNow)
 	f := &flow{t: t, dir: dir, clk: clk}
@@ -336,6 +343,7 @@ func TestFlowFirstRunCreatesVault(t *testing.T) {
 }
 
 func TestFlowTagsToggleGenerateCopy(t *testing.T) {
+	t.Parallel()
 	var copied []byte
 	var clearAfter time.Duration
 	cfg := Config{
@@ -401,6 +409,7 @@ func TestFlowTagsToggleGenerateCopy(t *testing.T) {
 // TestFlowCopyUnavailable: without a clipboard `c` says why and the value
 // never leaves the vault, so no copy is audited.
 func TestFlowCopyUnavailable(t *testing.T) {
+	t.Parallel()
 	called := false
 	f := startFlow(t, Config{
 		Copy: func(context.Context, []byte, time.Duration) error {

@@ -17,6 +17,7 @@ var sizes = [][2]int{{80, 24}, {120, 40}, {60, 15}, {100, 30}}
 // TestGolden draws every screen at every size and compares it with
 // testdata/TestGolden/*.golden (go test ./tui -run Golden -update).
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	v := shared(t)
 	screens := []struct {
 		name  string

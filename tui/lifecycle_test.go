@@ -14,6 +14,7 @@ import (
 // the detail pane, read once the cursor rests on the secret, and only
 // then: until it is read the pane shows the versions alone.
 func TestTimelineInDetail(t *testing.T) {
+	t.Parallel()
 	v := openWritable(t)
 	ctx := context.Background()
 	if err := v.Tag(ctx, "prod/db/password", vault.Snooze(testNow.Add(10*vault.Day), "waiting for the vendor")); err != nil {
@@ -48,6 +49,7 @@ func TestTimelineInDetail(t *testing.T) {
 // TestHealthInListAndDetail marks a weak value in the list and the detail
 // pane, and checks again after the value changes.
 func TestHealthInListAndDetail(t *testing.T) {
+	t.Parallel()
 	v := openWritable(t)
 	m := openModel(t, v, Config{}, 80, 40)
 	press(t, m, "/")

@@ -16,6 +16,7 @@ import (
 )
 
 func TestMouseWheelScrolls(t *testing.T) {
+	t.Parallel()
 	m := openModel(t, shared(t), Config{}, 80, 24)
 	defer func() { m.v = nil }()
 	send(t, m, tea.MouseMsg{Button: tea.MouseButtonWheelDown, Action: tea.MouseActionPress})
@@ -29,6 +30,7 @@ func TestMouseWheelScrolls(t *testing.T) {
 }
 
 func TestSortCycles(t *testing.T) {
+	t.Parallel()
 	m := openModel(t, shared(t), Config{}, 120, 40)
 	defer func() { m.v = nil }()
 	press(t, m, "s")
@@ -58,6 +60,7 @@ func TestSortCycles(t *testing.T) {
 }
 
 func TestLeavingASecretHidesItsValue(t *testing.T) {
+	t.Parallel()
 	m := openModel(t, shared(t), Config{}, 120, 40)
 	defer func() { m.v = nil }()
 	press(t, m, "/")
@@ -90,6 +93,7 @@ func (f *fakeReview) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func TestReviewIntegration(t *testing.T) {
+	t.Parallel()
 	fake := &fakeReview{}
 	cfg := Config{Review: func(context.Context, vault.Service, func() time.Time, bool, styles.Styles, keys.KeyMap) SubModel {
 		return fake
@@ -128,6 +132,7 @@ func TestNoColorKeepsWords(t *testing.T) {
 }
 
 func TestOtherScreensHideTheValue(t *testing.T) {
+	t.Parallel()
 	for _, k := range []string{"?", "t", "T", "h", "e", "n", "d"} {
 		m := openModel(t, shared(t), Config{}, 120, 40)
 		press(t, m, "/")
@@ -145,6 +150,7 @@ func TestOtherScreensHideTheValue(t *testing.T) {
 }
 
 func TestTinyTerminalsDoNotBreak(t *testing.T) {
+	t.Parallel()
 	for _, sz := range [][2]int{{1, 1}, {20, 5}, {39, 9}, {40, 10}, {59, 14}} {
 		m := openModel(t, shared(t), Config{}, sz[0], sz[1])
 		for _, k := range []string{"", "enter", "h", "esc", "T", "esc", "n", "esc", "?"} {
@@ -160,6 +166,7 @@ func TestTinyTerminalsDoNotBreak(t *testing.T) {
 }
 
 func TestStatusesFollowTheClock(t *testing.T) {
+	t.Parallel()
 	clk := newClock(testNow)
 	m := openModel(t, shared(t), Config{Now: clk.Now}, 120, 40)
 	defer func() { m.v = nil }()
@@ -181,6 +188,7 @@ func TestStatusesFollowTheClock(t *testing.T) {
 }
 
 func TestHelpScrolls(t *testing.T) {
+	t.Parallel()
 	m := openModel(t, shared(t), Config{}, 60, 15)
 	defer func() { m.v = nil }()
 	press(t, m, "?")
@@ -202,6 +210,7 @@ func TestHelpScrolls(t *testing.T) {
 // TestCoalescedKeys treats keys that arrive as one message ("/pdb" when
 // the machine is busy) as the keys they are.
 func TestCoalescedKeys(t *testing.T) {
+	t.Parallel()
 	m := openModel(t, shared(t), Config{}, 100, 30)
 	defer func() { m.v = nil }()
 	send(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/pdbpass")})
@@ -217,6 +226,7 @@ func TestCoalescedKeys(t *testing.T) {
 // scrolling stops at the end of the content in Update, so that the first
 // key back scrolls back at once.
 func TestViewsChangeNothing(t *testing.T) {
+	t.Parallel()
 	m := openModel(t, shared(t), Config{}, 80, 15)
 	defer func() { m.v = nil }()
 	press(t, m, "enter") // focus the detail pane

@@ -14,6 +14,7 @@ import (
 // tmux: unlock, filter, open, reveal, quit. Without tmux it skips, unless
 // LOCKET_E2E=1, when it fails.
 func TestTmuxRealTerminal(t *testing.T) {
+	t.Parallel()
 	e2e.NeedTools(t, "tmux")
 	if testing.Short() {
 		t.Skip("builds the binary")

@@ -74,6 +74,7 @@ func fillSource(t *testing.T, c *clock) *Vault {
 }
 
 func TestSnapshot(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := newClock()
 	v := fillSource(t, c)
@@ -247,6 +248,7 @@ func values(t *testing.T, v *Vault, name string) string {
 }
 
 func TestImportPlan(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	setup := func(t *testing.T) *Vault {
 		v := newVault(t, DefaultSettings(), newClock())
@@ -340,6 +342,7 @@ func TestImportPlan(t *testing.T) {
 }
 
 func TestImportRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v := newVault(t, DefaultSettings(), newClock())
 	mustPut(t, v, "keep", "k", PutOptions{})
@@ -371,6 +374,7 @@ func TestImportRejectsBadInput(t *testing.T) {
 }
 
 func TestImportSettingsAndPruning(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	set := DefaultSettings()
 	set.PurgeProtection = true
@@ -470,6 +474,7 @@ func TestImportCrash(t *testing.T) {
 }
 
 func TestJournalOpsRoundTrip(t *testing.T) {
+	t.Parallel()
 	ops := []importOp{{key: []byte("k1"), val: []byte("v1")}, {del: true, key: []byte("k2")}}
 	var b []byte
 	for _, op := range ops {

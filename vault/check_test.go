@@ -69,6 +69,7 @@ func healthFinding(fs []Finding, name string) (Finding, bool) {
 }
 
 func TestCheckRotationBoundaries(t *testing.T) {
+	t.Parallel()
 	v, _ := healthVault(t)
 	healthPut(t, v, "app/key", strongValue, PutOptions{})
 	for _, tc := range []struct {
@@ -101,6 +102,7 @@ func TestCheckRotationBoundaries(t *testing.T) {
 }
 
 func TestCheckExpiryAndNotBefore(t *testing.T) {
+	t.Parallel()
 	v, _ := healthVault(t)
 	exp := healthT0.Add(40 * Day)
 	healthPut(t, v, "cert", strongValue, PutOptions{Expires: exp, Tags: map[string]string{TagRotateEvery: "365d"}})
@@ -128,6 +130,7 @@ func TestCheckExpiryAndNotBefore(t *testing.T) {
 }
 
 func TestCheckSnoozeEnding(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v, c := healthVault(t)
 	healthPut(t, v, "db/pass", strongValue, PutOptions{})
@@ -171,6 +174,7 @@ func TestCheckSnoozeEnding(t *testing.T) {
 }
 
 func TestCheckHonoursSettingsAndTags(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v, _ := healthVault(t)
 	healthPut(t, v, "a", strongValue, PutOptions{})
@@ -208,6 +212,7 @@ func TestCheckHonoursSettingsAndTags(t *testing.T) {
 }
 
 func TestCheckOrder(t *testing.T) {
+	t.Parallel()
 	v, c := healthVault(t)
 	at := healthT0.Add(100 * Day)
 	healthPut(t, v, "stale-old", strongValue, PutOptions{})
@@ -234,6 +239,7 @@ func TestCheckOrder(t *testing.T) {
 }
 
 func TestCheckHealth(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v, _ := healthVault(t)
 	healthPut(t, v, "weak/text", "hunter2", PutOptions{ContentType: "text/plain"})
@@ -327,6 +333,7 @@ func healthRandom(i int) string {
 }
 
 func TestCheckReuseAcross1000(t *testing.T) {
+	t.Parallel()
 	v, _ := healthVault(t)
 	shared := map[int]int{17: 900, 250: 251, 600: 601}
 	healthFill(t, v, 1000, func(i int) (string, string, string) {
@@ -363,6 +370,7 @@ func TestCheckReuseAcross1000(t *testing.T) {
 }
 
 func TestCheckReadOnlyAndSkipsTrashAndDisabled(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v, _ := healthVault(t)
 	healthPut(t, v, "gone", "hunter2", PutOptions{})
@@ -388,6 +396,7 @@ func TestCheckReadOnlyAndSkipsTrashAndDisabled(t *testing.T) {
 }
 
 func TestRotateAndLifecycleCalls(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v, c := healthVault(t)
 	if _, err := v.Put(ctx, "missing", []byte("x"), PutOptions{Op: OpRotate}); !errors.Is(err, ErrNotFound) {
@@ -511,6 +520,7 @@ func BenchmarkCheck(b *testing.B) {
 }
 
 func TestCertainlyStrongAgreesWithZxcvbn(t *testing.T) {
+	t.Parallel()
 	var samples []string
 	charsets := []string{
 		"abcdefghijklmnopqrstuvwxyz",
@@ -588,6 +598,7 @@ func TestCertainlyStrongAgreesWithZxcvbn(t *testing.T) {
 }
 
 func TestCheckCancelled(t *testing.T) {
+	t.Parallel()
 	v, _ := healthVault(t)
 	healthPut(t, v, "a", "hunter2", PutOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -600,6 +611,7 @@ func TestCheckCancelled(t *testing.T) {
 // TestDueBy: a due secret is due by whichever of its expiry and its
 // staleness counts first, the same answer for check and the TUI.
 func TestDueBy(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	set := DefaultSettings() // rotate 60d, due window 7d, expiry warning 30d
 	secret := func(age, expiresIn time.Duration) *Secret {

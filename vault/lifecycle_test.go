@@ -8,6 +8,7 @@ import (
 )
 
 func TestLifecycleSmoke(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir() + "/v"
 	pass := []byte("pw")

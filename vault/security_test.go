@@ -72,6 +72,7 @@ func assertNoCanary(t *testing.T, dir string, canaries []canary) {
 
 // TestScannerFindsCanaries proves that the scan used below can fail.
 func TestScannerFindsCanaries(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	c := makeCanary("feedbeef", 7)
 	os.WriteFile(filepath.Join(dir, "plain"), []byte("xx\x00\x00"+c.value[5:20]+"\x00yy"), 0o600)
@@ -83,6 +84,8 @@ func TestScannerFindsCanaries(t *testing.T) {
 // TestCanaryCleanCloseAndCycles is security invariant 1 after a clean close
 // and after update, rename, delete, recover and purge cycles.
 func TestCanaryCleanCloseAndCycles(t *testing.T) {
+	t.Parallel()
+	skipShort(t)
 	const n = 1000
 	token := newToken(t)
 	v := newVault(t, DefaultSettings(), nil)
@@ -291,6 +294,8 @@ func (w *writer) waitAcks(t *testing.T, n int) {
 // TestCanaryKill9 is security invariant 1 after kill -9 of a writing process:
 // the directory is scanned as the killed process left it.
 func TestCanaryKill9(t *testing.T) {
+	t.Parallel()
+	skipShort(t)
 	token := newToken(t)
 	v := newVault(t, DefaultSettings(), nil)
 	dir := v.dir
@@ -359,7 +364,19 @@ func checkAcked(t *testing.T, dir, token string, w *writer) {
 
 // TestCrashAcknowledgedWrites is security invariant 5: a writer is killed at
 // random moments, 20 times, and every write it acknowledged survives.
+// skipShort skips the crash and canary tests, which kill and restart
+// processes many times, under -short: CI runs them in its full pass, and
+// its -race pass (-short) is about calls racing in one process.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("crash and canary tests run in the full pass")
+	}
+}
+
 func TestCrashAcknowledgedWrites(t *testing.T) {
+	t.Parallel()
+	skipShort(t)
 	token := newToken(t)
 	v := newVault(t, DefaultSettings(), nil)
 	dir := v.dir
@@ -442,6 +459,7 @@ func readAll(dir string, names []string) (map[string]string, error) {
 // TestTamper flips bytes in the store files: every read either fails or
 // returns the true value, never other data (security invariant 3).
 func TestTamper(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	want := map[string]string{}
 	var names []string
@@ -537,6 +555,7 @@ func TestTamper(t *testing.T) {
 // TestSwap copies sealed records over other records' keys: each copy is
 // detected (security invariant 3).
 func TestSwap(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "a", "value-a", PutOptions{})
 	mustPut(t, v, "a", "value-a2", PutOptions{})
@@ -623,6 +642,7 @@ func (v *Vault) sealedRecords(t *testing.T, name string) [][]byte {
 // TestPurgeLeavesNoSealedCopy is security invariant 7, for records still in
 // the memtable's log and for records already in tables.
 func TestPurgeLeavesNoSealedCopy(t *testing.T) {
+	t.Parallel()
 	for _, flushed := range []bool{false, true} {
 		t.Run(fmt.Sprintf("flushed=%v", flushed), func(t *testing.T) {
 			v := newVault(t, DefaultSettings(), nil)
@@ -689,6 +709,7 @@ func findSealed(files map[string][]byte, sealed []byte) string {
 // TestNewVaultSize is the size target: a new empty vault takes at most
 // 64 MiB on disk, counting allocated blocks and apparent sizes.
 func TestNewVaultSize(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	dir := v.dir
 	var apparent, allocated int64
@@ -717,6 +738,7 @@ func TestNewVaultSize(t *testing.T) {
 }
 
 func TestBadgerOptions(t *testing.T) {
+	t.Parallel()
 	o := badgerOptions(t.TempDir(), debugLog{})
 	batch := o.MemTableSize * 15 / 100
 	// SyncWrites stays off: updateLocked syncs every change itself so that
@@ -736,6 +758,7 @@ func TestBadgerOptions(t *testing.T) {
 // TestEmptyMemtableLog: a kill between Badger creating a memtable log and
 // sizing it leaves an empty file, which Badger alone refuses to open.
 func TestEmptyMemtableLog(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "k", "v", PutOptions{})
 	dir := v.dir
@@ -764,6 +787,7 @@ const (
 // empty, alone or beside a write-ahead log that needs replaying. Readers
 // and writers must still open the vault and read every write.
 func TestEmptyValueLog(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		readOnly bool
@@ -826,6 +850,8 @@ func TestHelperPasswd(t *testing.T) {
 // the vault always opens with the last acknowledged passphrase or the one
 // being set, never neither.
 func TestPasswdCrash(t *testing.T) {
+	t.Parallel()
+	skipShort(t)
 	dir := filepath.Join(t.TempDir(), "vault")
 	v, err := Create(ctx, dir, []byte("pass-0"), MinKDF, DefaultSettings(), Options{})
 	if err != nil {

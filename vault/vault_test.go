@@ -16,6 +16,7 @@ import (
 var ctx = context.Background()
 
 func TestValidateName(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("a", 256)
 	cases := map[string]bool{
 		"a":                                   true,
@@ -62,6 +63,7 @@ func TestValidateName(t *testing.T) {
 }
 
 func TestValidateTags(t *testing.T) {
+	t.Parallel()
 	tooMany := map[string]string{}
 	for i := range 33 {
 		tooMany[fmt.Sprintf("k%d", i)] = "v"
@@ -114,6 +116,7 @@ func TestValidateTags(t *testing.T) {
 }
 
 func TestValues(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	if _, err := v.Put(ctx, "empty", nil, PutOptions{}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("empty value: %v", err)
@@ -144,6 +147,7 @@ func TestValues(t *testing.T) {
 }
 
 func TestVersions(t *testing.T) {
+	t.Parallel()
 	c := newClock()
 	v := newVault(t, DefaultSettings(), c)
 	exp := c.Now().Add(90 * Day)
@@ -194,6 +198,7 @@ func TestVersions(t *testing.T) {
 }
 
 func TestMaxVersions(t *testing.T) {
+	t.Parallel()
 	set := DefaultSettings()
 	set.MaxVersions = 2
 	v := newVault(t, set, nil)
@@ -219,6 +224,7 @@ func TestMaxVersions(t *testing.T) {
 }
 
 func TestTags(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "a", "1", PutOptions{Tags: map[string]string{"env": "prod"}})
 	mustPut(t, v, "a", "2", PutOptions{Tags: map[string]string{"team": "core"}})
@@ -258,6 +264,7 @@ func TestTags(t *testing.T) {
 }
 
 func TestRename(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "old", "1", PutOptions{Tags: map[string]string{"env": "prod"}})
 	mustPut(t, v, "old", "2", PutOptions{})
@@ -313,6 +320,7 @@ func TestRename(t *testing.T) {
 }
 
 func TestEnableDisable(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "k", "secret", PutOptions{})
 	off, on := false, true
@@ -343,6 +351,7 @@ func TestEnableDisable(t *testing.T) {
 }
 
 func TestTrash(t *testing.T) {
+	t.Parallel()
 	c := newClock()
 	v := newVault(t, DefaultSettings(), c)
 	mustPut(t, v, "k", "v1", PutOptions{Tags: map[string]string{"env": "prod"}, ContentType: "text/plain"})
@@ -414,6 +423,7 @@ func TestTrash(t *testing.T) {
 }
 
 func TestPurgeProtection(t *testing.T) {
+	t.Parallel()
 	c := newClock()
 	set := DefaultSettings()
 	set.Retention = 7 * Day
@@ -460,6 +470,7 @@ func TestPurgeProtection(t *testing.T) {
 }
 
 func TestAutomaticPurge(t *testing.T) {
+	t.Parallel()
 	c := newClock()
 	set := DefaultSettings()
 	set.Retention = 30 * Day
@@ -496,6 +507,7 @@ func TestAutomaticPurge(t *testing.T) {
 }
 
 func TestSettings(t *testing.T) {
+	t.Parallel()
 	bad := []Settings{
 		func() Settings { s := DefaultSettings(); s.Retention = 6 * Day; return s }(),
 		func() Settings { s := DefaultSettings(); s.Retention = 91 * Day; return s }(),
@@ -545,6 +557,7 @@ func TestSettings(t *testing.T) {
 }
 
 func TestStatus(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	set := DefaultSettings()
 	mk := func(age time.Duration, mod func(*Secret)) *Secret {
@@ -603,6 +616,7 @@ func TestStatus(t *testing.T) {
 
 // TestListStatusAt checks List's status filter and its At option.
 func TestListStatusAt(t *testing.T) {
+	t.Parallel()
 	c := newClock()
 	v := newVault(t, DefaultSettings(), c)
 	mustPut(t, v, "b/old", "x", PutOptions{})
@@ -627,6 +641,7 @@ func TestListStatusAt(t *testing.T) {
 }
 
 func TestAuditLog(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "k", "hunter2-value", PutOptions{Tags: map[string]string{"t": "tagvalue"}})
 	v.Get(ctx, "k", 0, OpCopy)
@@ -679,6 +694,7 @@ func TestAuditLog(t *testing.T) {
 // TestAuditTamper edits raw records as an attacker, and as a holder of the
 // data key, and checks that verify notices each change.
 func TestAuditTamper(t *testing.T) {
+	t.Parallel()
 	setup := func(t *testing.T) *Vault {
 		v := newVault(t, DefaultSettings(), nil)
 		for i := range 5 {
@@ -748,6 +764,7 @@ func TestAuditTamper(t *testing.T) {
 }
 
 func TestReadOnly(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "k", "v", PutOptions{})
 	v.Delete(ctx, "k")
@@ -788,6 +805,7 @@ func TestReadOnly(t *testing.T) {
 }
 
 func TestBusy(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	start := time.Now()
 	_, err := Open(ctx, v.dir, testPass, Options{Wait: 300 * time.Millisecond})
@@ -817,6 +835,7 @@ func TestBusy(t *testing.T) {
 }
 
 func TestLockHolder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if got := lockHolder(dir); got != "held by another process" {
 		t.Fatalf("no LOCK file: %q", got)
@@ -839,6 +858,7 @@ func TestLockHolder(t *testing.T) {
 // TestBusyReader: a reader writes no LOCK file; the writer that waits for
 // it still names it.
 func TestBusyReader(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	ro := reopen(t, v, Options{ReadOnly: true})
 	_, err := Open(ctx, ro.dir, testPass, Options{Wait: 100 * time.Millisecond})
@@ -851,6 +871,7 @@ func TestBusyReader(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	dir := v.dir
 	v.Close()
@@ -939,6 +960,7 @@ func TestPermissions(t *testing.T) {
 }
 
 func TestChangePassphrase(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "k", "before", PutOptions{})
 	if err := v.ChangePassphrase(ctx, nil, MinKDF); !errors.Is(err, ErrInvalid) {
@@ -985,6 +1007,7 @@ func TestChangePassphrase(t *testing.T) {
 // TestWriteFileAtomic checks the header writer's crash safety: the file
 // at path is always either the whole old or the whole new content.
 func TestWriteFileAtomic(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, headerFile)
 	if err := writeFileAtomic(path, []byte("old")); err != nil {
@@ -1013,6 +1036,7 @@ func TestWriteFileAtomic(t *testing.T) {
 }
 
 func TestContextCancelled(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "k", "v", PutOptions{})
 	cctx, cancel := context.WithCancel(ctx)
@@ -1035,6 +1059,7 @@ func TestContextCancelled(t *testing.T) {
 }
 
 func TestActorAndClock(t *testing.T) {
+	t.Parallel()
 	c := newClock()
 	v := newVault(t, DefaultSettings(), c)
 	if v.actor != "tester@host" || !v.now().Equal(c.Now()) {

@@ -89,6 +89,7 @@ func events(t *testing.T, v *vault.Vault, name string) []vault.Event {
 func last(es []vault.Event) vault.Event { return es[len(es)-1] }
 
 func TestReviewFlow(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v, clock := testVault(t)
 	tm := teatest.NewTestModel(t, harness{m: New(context.Background(), v, clock, false, styles.Default(), keys.DefaultKeyMap())}, teatest.WithInitialTermSize(90, 30))
@@ -175,6 +176,7 @@ func TestReviewFlow(t *testing.T) {
 }
 
 func TestReviewTypedValueWithExpiryAndDisable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v, clock := testVault(t)
 	tm := teatest.NewTestModel(t, harness{m: New(context.Background(), v, clock, false, styles.Default(), keys.DefaultKeyMap())}, teatest.WithInitialTermSize(90, 30))
@@ -309,6 +311,7 @@ func TestReviewExpiredSnooze(t *testing.T) {
 }
 
 func TestReviewReadOnly(t *testing.T) {
+	t.Parallel()
 	v, clock := testVault(t)
 	before := len(events(t, v, ""))
 	m := New(context.Background(), v, clock, true, styles.Default(), keys.DefaultKeyMap())
@@ -333,6 +336,7 @@ func TestReviewReadOnly(t *testing.T) {
 }
 
 func TestReviewSanitises(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v, clock := testVault(t)
 	if err := v.Tag(ctx, "app/one", vault.Snooze(clock().Add(2*vault.Day), "evil \x1b]0;pwned\x07 note")); err != nil {
@@ -357,6 +361,7 @@ func TestReviewSanitises(t *testing.T) {
 }
 
 func TestReviewEmptyQueue(t *testing.T) {
+	t.Parallel()
 	v, _ := testVault(t)
 	m := New(context.Background(), v, func() time.Time { return t0 }, false, styles.Default(), keys.DefaultKeyMap())
 	m.Update(m.Init()())
@@ -377,6 +382,7 @@ func TestReviewEmptyQueue(t *testing.T) {
 // TestGolden pins the review's screens at two sizes; refresh with
 // go test ./tui/review -run TestGolden -update.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, size := range [][2]int{{80, 24}, {50, 20}} {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
 			v, clock := testVault(t)
