@@ -37,6 +37,7 @@ func ownVault(t *testing.T, secrets map[string]vault.PutOptions) *vault.Vault {
 // refused a metadata-only edit). Typing into the pre-filled content type
 // replaces it (bug 1: "text/plainapplication/json").
 func TestEditKeepsExpiry(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	exp := testNow.Add(90 * vault.Day).Truncate(vault.Day)
 	v := ownVault(t, map[string]vault.PutOptions{"app/cert": {ContentType: "text/plain", Expires: exp}})
@@ -70,6 +71,7 @@ func TestEditKeepsExpiry(t *testing.T) {
 // columns (issue 12, bug 3: at 80×24 the fourth column, with ctrl+l lock,
 // ? and q quit, was cut off).
 func TestHelpReflows(t *testing.T) {
+	t.Parallel()
 	gen := func() ([]byte, error) { return vault.Generate(vault.DefaultGenerateOptions()) }
 	for _, w := range []int{60, 80, 100} {
 		m := openModel(t, shared(t), Config{Generate: gen}, w, 80)
@@ -98,6 +100,7 @@ func TestHelpReflows(t *testing.T) {
 // at 50×12 the unlock box keeps its border, also with an error and in the
 // taller create form (issue 12, bug 6).
 func TestTinyTerminals(t *testing.T) {
+	t.Parallel()
 	m := New(Config{Dir: "/home/ana/.local/share/locket/vault", Now: func() time.Time { return testNow }})
 	send(t, m, tea.WindowSizeMsg{Width: 38, Height: 9})
 	flat := strings.Join(strings.Fields(m.View()), " ")
@@ -119,6 +122,7 @@ func TestTinyTerminals(t *testing.T) {
 // TestHistoryColumns: every row lines up under the headers, which name
 // the current marker and the actor too (issue 12, bug 6).
 func TestHistoryColumns(t *testing.T) {
+	t.Parallel()
 	v := ownVault(t, map[string]vault.PutOptions{"app/key": {ContentType: "application/x-pem-file"}})
 	if _, err := v.Put(context.Background(), "app/key", []byte("v2"), vault.PutOptions{ContentType: "text/plain"}); err != nil {
 		t.Fatal(err)
@@ -160,7 +164,9 @@ func TestHistoryColumns(t *testing.T) {
 
 // TestBrowseFixes covers the list's smaller bugs of issue 12, item 7.
 func TestBrowseFixes(t *testing.T) {
+	t.Parallel()
 	t.Run("health column at 80 and 120", func(t *testing.T) {
+		t.Parallel()
 		for _, w := range []int{80, 120} {
 			m := openModel(t, shared(t), Config{}, w, 30)
 			if !strings.Contains(m.View(), "HEALTH") {
@@ -170,6 +176,7 @@ func TestBrowseFixes(t *testing.T) {
 		}
 	})
 	t.Run("enter opens the detail when wide", func(t *testing.T) {
+		t.Parallel()
 		m := openModel(t, shared(t), Config{}, 120, 40)
 		press(t, m, "enter")
 		if v := m.View(); strings.Contains(v, "NAME▾") || !strings.Contains(v, "timeline") {
@@ -182,6 +189,7 @@ func TestBrowseFixes(t *testing.T) {
 		m.v = nil
 	})
 	t.Run("status cleared on another screen", func(t *testing.T) {
+		t.Parallel()
 		m := openModel(t, shared(t), Config{}, 120, 40)
 		press(t, m, "s")
 		if !strings.Contains(m.View(), "sorted by age") {
@@ -198,6 +206,7 @@ func TestBrowseFixes(t *testing.T) {
 		m.v = nil
 	})
 	t.Run("cursor keeps its place after a delete", func(t *testing.T) {
+		t.Parallel()
 		v := ownVault(t, map[string]vault.PutOptions{"a/1": {}, "a/2": {}, "a/3": {}, "a/4": {}})
 		m := openModel(t, v, Config{}, 120, 40)
 		press(t, m, "down", "down", "d", "y")
@@ -207,6 +216,7 @@ func TestBrowseFixes(t *testing.T) {
 		m.v = nil
 	})
 	t.Run("status sort puts the most overdue first", func(t *testing.T) {
+		t.Parallel()
 		m := openModel(t, shared(t), Config{}, 120, 40)
 		press(t, m, "s", "s")
 		if m.sortBy != sortStatus {
@@ -231,6 +241,7 @@ func TestBrowseFixes(t *testing.T) {
 // TestWeakNewPassphrase: a very weak passphrase for a new vault is
 // questioned once; enter again takes it (issue 12, item 9).
 func TestWeakNewPassphrase(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "vault")
 	m := New(Config{Dir: dir, Now: func() time.Time { return testNow }, KDF: vault.MinKDF})
 	send(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
@@ -254,6 +265,7 @@ func TestWeakNewPassphrase(t *testing.T) {
 // seconds left, never the seed, and the code follows the clock (issue 12,
 // item 15). The RFC 6238 vector at 59 s is 94287082.
 func TestOTPDetail(t *testing.T) {
+	t.Parallel()
 	clk := newClock(time.Unix(59, 0).UTC())
 	v, err := vault.Create(context.Background(), filepath.Join(t.TempDir(), "vault"), []byte(testPass), vault.MinKDF, vault.DefaultSettings(), vault.Options{Now: clk.Now})
 	if err != nil {
