@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
 
 	"locket/tui"
@@ -41,7 +42,9 @@ Nothing touches your real vault.`,
 				return usageError("the demo needs a terminal")
 			}
 			// A signal cancels the context instead of killing the process,
-			// so that the UI restores the terminal and the vault goes.
+			// so that the UI restores the terminal and the vault goes. The
+			// UI's own signal handling is off: two handlers racing to end
+			// the program can leave it waiting for a message nobody reads.
 			ctx, cancel := context.WithCancel(cmd.Context())
 			defer cancel()
 			sigs := make(chan os.Signal, 1)
@@ -70,7 +73,7 @@ Nothing touches your real vault.`,
 				Dir:    dir,
 				KDF:    vault.MinKDF,
 				Banner: fmt.Sprintf("demo vault · the passphrase is %q", demoPassphrase),
-			})
+			}, tea.WithoutSignalHandler())
 			if rerr := os.RemoveAll(tmp); err == nil && rerr != nil {
 				return fmt.Errorf("remove the demo vault: %w", rerr)
 			}
