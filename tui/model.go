@@ -79,6 +79,10 @@ type Config struct {
 	Log *log.Logger
 	// Banner is an extra line for the unlock screen (the demo's passphrase).
 	Banner string
+	// Open unlocks the vault with the passphrase typed on the unlock
+	// screen (create: a new vault, the passphrase typed twice). The
+	// default opens or creates the vault in Dir in this process.
+	Open func(ctx context.Context, passphrase []byte, create bool) (vault.Service, error)
 }
 
 type state int
@@ -164,6 +168,9 @@ func New(cfg Config) *Model {
 	}
 	if cfg.Log == nil {
 		cfg.Log = log.New(io.Discard, "", 0)
+	}
+	if cfg.Open == nil {
+		cfg.Open = openLocal(cfg)
 	}
 	m := &Model{cfg: cfg, st: styles.Default(), km: keys.DefaultKeyMap(), help: help.New(), gen: new(atomic.Uint64)}
 	m.env = &env{clock: cfg.Now, readOnly: cfg.ReadOnly, keys: &m.km, styles: &m.st}
