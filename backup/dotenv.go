@@ -34,7 +34,7 @@ type DotenvEntry struct {
 // ParseDotenv reads a .env file the way docker compose and the dotenv
 // libraries do: KEY=VALUE lines, an optional "export " before the key,
 // blank lines and # comments. A value is unquoted (ends at the line or at
-// " #"), 'single-quoted' (literal) or "double-quoted" (\n \r \t \" \\ \$
+// " #"), 'single-quoted' (literal) or "double-quoted" (\n \r \t \" \\ \$ \`
 // escapes). Quoted values may span lines. There is no variable expansion:
 // a secret's value is taken as written.
 func ParseDotenv(r io.Reader) ([]DotenvEntry, error) {
@@ -171,7 +171,7 @@ func (p *envParser) quoted(q byte) (string, error) {
 				b.WriteByte('\r')
 			case 't':
 				b.WriteByte('\t')
-			case '"', '\\', '$':
+			case '"', '\\', '$', '`':
 				b.WriteByte(e)
 			default:
 				if e == '\n' {
@@ -287,16 +287,27 @@ func envValueOK(v string) bool {
 	return true
 }
 
-// envQuote writes a value so that ParseDotenv reads it back exactly.
+// envQuote writes a value so that both ParseDotenv and a shell's
+// `source` read it back exactly: single quotes, literal in both, unless
+// the value holds a quote; then double quotes with the four characters a
+// shell treats specially there escaped and newlines kept as they are. A
+// carriage return would be lost to CRLF handling, so values holding one
+// keep the escaped form only ParseDotenv reads.
 func envQuote(v string) string {
 	plain := v != ""
 	for i := 0; i < len(v) && plain; i++ {
 		c := v[i]
 		plain = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_-.,:/@+=%", c) >= 0
 	}
-	if plain {
+	switch {
+	case plain:
 		return v
+	case strings.ContainsRune(v, '\r'):
+		r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "`", "\\`", "\n", `\n`, "\r", `\r`, "\t", `\t`)
+		return `"` + r.Replace(v) + `"`
+	case !strings.ContainsRune(v, '\''):
+		return "'" + v + "'"
 	}
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "\n", `\n`, "\r", `\r`, "\t", `\t`)
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "`", "\\`")
 	return `"` + r.Replace(v) + `"`
 }

@@ -103,7 +103,7 @@ func TestExportDotenvRoundTrip(t *testing.T) {
 	if err != nil || n != 3 {
 		t.Fatalf("wrote %d: %v", n, err)
 	}
-	wantOut := "db_password=\"p@ss word \\\"\\$HOME\\\"\\n\\ttab\"\nplain=simple-value_1\n_9lives=cat\n"
+	wantOut := "db_password='p@ss word \"$HOME\"\n\ttab'\nplain=simple-value_1\n_9lives=cat\n"
 	if buf.String() != wantOut {
 		t.Errorf("wrote:\n%s\nwant:\n%s", buf.String(), wantOut)
 	}

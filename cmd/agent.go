@@ -99,7 +99,7 @@ func newAgentCmd(a *app) *cobra.Command {
 every command and the terminal UI use it when it answers. 'locket unlock'
 starts one; these commands look at it, stop it, or run it in the
 foreground.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return usageError("agent needs a command: status, stop or run")
 		},
@@ -117,7 +117,7 @@ func newAgentStatusCmd(a *app) *cobra.Command {
 is unlocked, when it locks, its socket, pid and how many clients it served.
 Exit 0 when an agent runs (locked or not), 1 when none does.`,
 		Example: "  locket agent status\n  locket agent status --json",
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.agentClient()
 			if err != nil {
@@ -182,7 +182,7 @@ func newAgentStopCmd(a *app) *cobra.Command {
 		Short:   "lock the agent and end it",
 		Long:    `Make this vault's agent wipe its keys, close the vault and exit. Without an agent there is nothing to stop (exit 0).`,
 		Example: "  locket agent stop",
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.agentClient()
 			if err != nil {
@@ -211,7 +211,7 @@ func newAgentRunCmd(a *app) *cobra.Command {
 service manager. It writes "` + agent.ReadyLine + `" on stdout once it listens
 and logs requests (never names or values) on stderr.`,
 		Example: "  locket agent run\n  systemctl --user start locket-agent",
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runAgent(cmd.Context())
 		},

@@ -37,7 +37,7 @@ func newAuditCmd(a *app) *cobra.Command {
 outcome and note; never a value. With NAME, only that secret's events, across
 renames. 'locket audit verify' checks the hash chain.`,
 		Example: "  locket audit\n  locket audit prod/db/password --json\n  locket audit verify",
-		Args:    cobra.MaximumNArgs(1),
+		Args:    argRange(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := ""
 			if len(args) == 1 {
@@ -75,7 +75,7 @@ renames. 'locket audit verify' checks the hash chain.`,
 		Use:   "verify",
 		Short: "check the audit log's hash chain",
 		Long:  "Check that no audit event was removed, reordered or edited. Prints the number of events checked; exit 1 with the reason when the chain is broken.",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withVault(cmd.Context(), readOnly, func(v vault.Service) error {
 				n, err := v.VerifyAudit(cmd.Context())

@@ -91,7 +91,7 @@ comments.`,
 		Example: `  locket backup export ~/backups/locket.age
   locket backup export team.age --prefix shared/ --recipients-file team.recipients
   locket backup export - --recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p --armor`,
-		Args: exactArgs("FILE"),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := args[0]
 			if usePass && (len(recipients) > 0 || recFile != "") {
@@ -119,7 +119,7 @@ comments.`,
 				}
 				recs = append(recs, rs...)
 			}
-			to := fmt.Sprintf("%d recipients", len(recs))
+			to := vault.Plural(len(recs), "recipient")
 			if len(recs) == 0 {
 				pass, err := backupPassphrase(passFile, true)
 				if err != nil {
@@ -146,7 +146,7 @@ comments.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stderr, "exported %d secrets (%d versions) to %s, encrypted to %s\n", res.Secrets, res.Versions, vault.Sanitize(path), to)
+				fmt.Fprintf(a.stderr, "exported %s (%s) to %s, encrypted to %s\n", vault.Plural(res.Secrets, "secret"), vault.Plural(res.Versions, "version"), vault.Sanitize(path), to)
 				return nil
 			})
 		},
@@ -269,7 +269,7 @@ func (a *app) printPlan(rep vault.ImportReport, skipped []backup.Skipped, asJSON
 	}
 	switch {
 	case rep.Applied:
-		fmt.Fprintf(a.stdout, "imported: %d secrets changed\n", rep.Changes())
+		fmt.Fprintf(a.stdout, "imported: %s changed\n", vault.Plural(rep.Changes(), "secret"))
 	case dryRun:
 		fmt.Fprintln(a.stdout, "dry run: nothing was changed")
 	default:
@@ -369,7 +369,7 @@ For each secret the plan says:
 --dry-run prints the plan only. --restore-settings also replaces the vault
 settings with the backup's (purge protection stays on if it is on).`,
 		Example: "  locket backup import locket.age --dry-run\n  locket backup import team.age --identity ~/.ssh/id_ed25519 --on-conflict skip",
-		Args:    exactArgs("FILE"),
+		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := a.readBackup(args[0], open)
 			if err != nil {
@@ -397,7 +397,7 @@ func newBackupVerifyCmd(a *app) *cobra.Command {
 		Long: `Decrypt a backup, authenticate all of it and check every secret in it, then
 print a summary. The vault is not opened.`,
 		Example: "  locket backup verify locket.age\n  locket backup verify team.age --identity ~/.config/age/key.txt",
-		Args:    exactArgs("FILE"),
+		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := a.readBackup(args[0], open)
 			if err != nil {

@@ -19,7 +19,7 @@ func newClipClearCmd(a *app) *cobra.Command {
 		Use:    clip.ClearCommand + " --after DURATION",
 		Short:  "clear the clipboard if it still holds a copied value (internal)",
 		Hidden: true,
-		Args:   cobra.NoArgs,
+		Args:   noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return clip.RunClearer(cmd.Context(), a.stdin, after)
 		},

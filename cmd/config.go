@@ -12,22 +12,42 @@ import (
 func init() { register(newConfigCmd) }
 
 func newConfigCmd(a *app) *cobra.Command {
-	var asJSON bool
+	var (
+		asJSON bool
+		c      confirmation
+	)
 	cmd := &cobra.Command{
 		Use:   "config [KEY [VALUE]]",
 		Short: "show or change vault settings",
 		Long: `With no argument, list every setting; with KEY, print its value; with KEY
 VALUE, change it. Settings: ` + strings.Join(vault.SettingKeys, ", ") + `.
 Durations look like 90d, 12w, 36h. purge-protection cannot be turned off
-once on (exit 6).`,
-		Example: "  locket config\n  locket config retention 30d\n  locket config purge-protection true",
-		Args:    cobra.MaximumNArgs(2),
+once on (exit 6): turning it on asks first on a terminal, and needs --yes
+without one. Yes/no settings take true/false, yes/no, on/off or 1/0.`,
+		Example: "  locket config\n  locket config retention 30d\n  locket config purge-protection on --yes",
+		Args:    argRange(0, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 2 {
 				if asJSON {
 					return usageError("--json only applies when reading settings")
 				}
+				// Turning purge protection on can never be undone: ask.
+				on, err := vault.ParseBool(args[1])
+				protect := args[0] == "purge-protection" && err == nil && on
+				if protect {
+					if err := c.check(a, "purge protection can never be turned off once on"); err != nil {
+						return err
+					}
+				}
 				return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
+					set, err := v.Settings(cmd.Context())
+					if err != nil {
+						return err
+					}
+					if protect && !set.PurgeProtection &&
+						!c.ask(a, "Turn purge protection on? It can never be turned off, and nothing in the trash can be purged before its retention ends.") {
+						return fmt.Errorf("purge protection left off")
+					}
 					return v.SetSetting(cmd.Context(), args[0], args[1])
 				})
 			}
@@ -66,5 +86,6 @@ once on (exit 6).`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the settings as one JSON object of strings")
+	cmd.Flags().BoolVarP(&c.yes, "yes", "y", false, "turn purge protection on without asking")
 	return cmd
 }

@@ -101,6 +101,32 @@ func TestClipCopy(t *testing.T) {
 		}
 	})
 
+	t.Run("copy --line and set --copy over OSC 52", func(t *testing.T) {
+		e2e.NeedTools(t, "script")
+		mustRun("s3cret!\nuser: alice\n", "set", "web/example.com")
+		mustRun("", "config", "clipboard-osc52", "true")
+		defer mustRun("", "config", "clipboard-osc52", "false")
+		onTerminal := func(args string) string {
+			t.Helper()
+			c := exec.Command("script", "-qec", bin+" "+args, "/dev/null")
+			c.Env = append(clipWithout(env, "TERM"), "TERM=dumb")
+			out, err := c.Output()
+			if err != nil {
+				t.Fatalf("script %s: %v: %q", args, err, out)
+			}
+			return string(out)
+		}
+		// pass's convention: line 1 is the password, the notes stay out.
+		if out := onTerminal("copy web/example.com --line 1"); !strings.Contains(out, clip.OSC52([]byte("s3cret!"))) {
+			t.Errorf("copy --line 1 sent %q", out)
+		}
+		out := onTerminal("set web/generated --generate --copy")
+		value, _, code := run(env, "", "get", "web/generated")
+		if code != 0 || len(value) != 24 || !strings.Contains(out, clip.OSC52([]byte(value))) {
+			t.Errorf("set --generate --copy sent %q; the stored value is %q (exit %d)", out, value, code)
+		}
+	})
+
 	e2e.NeedTools(t, "Xvfb", "xclip")
 	env = append(env, "DISPLAY="+e2e.StartXvfb(t))
 	board := e2e.Clipboard{Env: env}

@@ -31,11 +31,12 @@ func newExportDotenvCmd(a *app) *cobra.Command {
 KEY=VALUE lines, KEY being the rest of the name with every character a
 variable cannot hold turned into "_" (PREFIX/db/password -> db_password).
 Values are quoted when needed so that 'locket import dotenv' reads them
-back exactly. FILE is written with mode 0600 and is NOT encrypted; FILE -
-writes to stdout. Disabled secrets, values a .env file cannot hold and
+back exactly, and so that a shell's 'set -a; source FILE' gives every value
+back exactly, multi-line ones included. FILE is written with mode 0600 and
+is NOT encrypted; FILE - writes to stdout, without the warning. Disabled secrets, values a .env file cannot hold and
 clashing keys are listed on stderr and left out.`,
-		Example: "  locket export dotenv myapp/dev .env",
-		Args:    exactArgs("PREFIX", "FILE"),
+		Example: "  locket export dotenv myapp/dev .env\n  (set -a; source <(locket export dotenv myapp/dev -); ./server)",
+		Args:    exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			prefix, path := args[0], args[1]
 			if err := vault.ValidatePrefix(prefix); err != nil {
@@ -69,7 +70,11 @@ clashing keys are listed on stderr and left out.`,
 				for _, s := range skipped {
 					fmt.Fprintf(a.stderr, "locket: left out %s: %s\n", vault.Sanitize(s.Source), vault.Sanitize(s.Reason))
 				}
-				fmt.Fprintf(a.stderr, "locket: warning: wrote %d secrets in plain text to %s; delete it when done\n", n, vault.Sanitize(path))
+				if path != "-" {
+					// Standard output goes where the user sent it; only a
+					// file is left lying around.
+					fmt.Fprintf(a.stderr, "locket: warning: wrote %s in plain text to %s; delete it when done\n", vault.Plural(n, "secret"), vault.Sanitize(path))
+				}
 				return nil
 			})
 		},

@@ -25,6 +25,12 @@ Charsets: ` + strings.Join(vault.CharsetNames, ", ") + `; combine with +
 terminal, so that "locket generate | locket set NAME" stores exactly it.`,
 		Example: "  locket generate\n  locket generate --length 32 --charset alnum --no-lookalikes\n  locket generate --words 6 --separator ' '",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("words") && o.Words < 1 {
+				return usageError("--words must be 1 or more")
+			}
+			if err := o.CheckCharset(); err != nil {
+				return flagError("charset", err)
+			}
 			b, err := vault.Generate(o)
 			if err != nil {
 				return err

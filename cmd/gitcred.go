@@ -37,7 +37,7 @@ Set it up with:
   git config --global credential.helper '!locket git-credential'
   git config --global credential.useHttpPath true   # optional: per repository`,
 		Example: "  printf 'protocol=https\\nhost=github.com\\n\\n' | locket git-credential get",
-		Args:    exactArgs("get|store|erase"),
+		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req, err := readCredential(a.stdin)
 			if err != nil {

@@ -16,7 +16,7 @@ func newHistoryCmd(a *app) *cobra.Command {
 		Use:     "history NAME",
 		Short:   "list a secret's versions, newest first, without values",
 		Example: "  locket history prod/db/password\n  locket history prod/db/password --json",
-		Args:    exactArgs("NAME"),
+		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkNames(args[0]); err != nil {
 				return err

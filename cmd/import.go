@@ -74,7 +74,7 @@ the first line and notes below); a one-line file loses its final newline.
 Characters a name cannot hold become "-". Files gpg cannot decrypt are
 listed and left out.`,
 		Example: "  locket import pass --dry-run\n  locket import pass ~/work-store --prefix work/",
-		Args:    cobra.MaximumNArgs(1),
+		Args:    argRange(0, 1),
 	}, "put the secrets under this prefix", func(ctx context.Context, args []string, prefix string) (*backup.Found, string, error) {
 		dir := os.Getenv("PASSWORD_STORE_DIR")
 		if len(args) == 1 {
@@ -102,7 +102,7 @@ and notes as tags; a TOTP seed becomes its own secret NAME/totp. Entries
 without a password are listed and left out. Delete the CSV afterwards: it
 holds every password in plain text.`,
 		Example: "  locket import keepassxc export.csv --prefix kp/",
-		Args:    exactArgs("FILE.csv"),
+		Args:    exactArgs(1),
 	}, "put the secrets under this prefix", func(_ context.Context, args []string, prefix string) (*backup.Found, string, error) {
 		return readFile("keepassxc", args[0], prefix, backup.ImportKeePassXC)
 	})
@@ -117,7 +117,7 @@ func newImportDotenvCmd(a *app) *cobra.Command {
 span lines) are understood; nothing is expanded. A key defined twice keeps
 its last value; empty values are left out.`,
 		Example: "  locket import dotenv .env --prefix myapp/dev",
-		Args:    exactArgs("FILE"),
+		Args:    exactArgs(1),
 	}, "name the secrets PREFIX/KEY (required)", func(_ context.Context, args []string, prefix string) (*backup.Found, string, error) {
 		if prefix == "" {
 			return nil, "", usageError("--prefix is required: the secrets are named PREFIX/KEY")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"locket/vault"
 )
@@ -170,14 +171,82 @@ func argNumber(what, s string) (int, error) {
 	return n, nil
 }
 
-// exactArgs is cobra.ExactArgs with the argument names in the message.
-func exactArgs(names ...string) cobra.PositionalArgs {
+// argRange is every command's argument check: from min to max positional
+// arguments (max < 0: no limit), with one message format that names what
+// the command expects, read from its Use line.
+func argRange(min, max int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
-		if len(args) != len(names) {
-			return fmt.Errorf("%s takes %d argument(s): %s (got %d)", cmd.Name(), len(names), strings.Join(names, " "), len(args))
+		if len(args) >= min && (max < 0 || len(args) <= max) {
+			return nil
 		}
+		expects := "no arguments"
+		if words := argWords(cmd.Use); words != "" {
+			expects = words
+		}
+		msg := fmt.Sprintf("%s expects %s, got %s", cmd.Name(), expects, vault.Plural(len(args), "argument"))
+		if hint := optionalValueHint(cmd, args); hint != "" {
+			msg += "; " + hint
+		}
+		return errors.New(msg)
+	}
+}
+
+// exactArgs is argRange(n, n).
+func exactArgs(n int) cobra.PositionalArgs { return argRange(n, n) }
+
+// noArgs is argRange(0, 0).
+var noArgs = argRange(0, 0)
+
+// argWords is the arguments part of a Use line: "tag NAME KEY=VALUE..."
+// gives "NAME KEY=VALUE...", stopping at the first flag.
+func argWords(use string) string {
+	var out []string
+	for i, w := range strings.Fields(use) {
+		if i == 0 {
+			continue
+		}
+		if strings.HasPrefix(w, "-") {
+			break
+		}
+		out = append(out, w)
+	}
+	return strings.Join(out, " ")
+}
+
+// optionalValueHint explains the commonest cause of one argument too many:
+// a flag whose value is optional (--generate) takes it only after "=", so
+// "--generate words=6" leaves words=6 as an argument.
+func optionalValueHint(cmd *cobra.Command, args []string) string {
+	var hint string
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if hint != "" || f.NoOptDefVal == "" || f.Value.String() != f.NoOptDefVal {
+			return
+		}
+		for _, a := range args {
+			if strings.Contains(a, "=") {
+				hint = fmt.Sprintf("--%s takes its value after '=': --%s=%s", f.Name, f.Name, vault.Sanitize(a))
+				return
+			}
+		}
+	})
+	return hint
+}
+
+// unknownCommand is the argument check of commands that only group
+// subcommands (locket itself, backup, import, export): an argument is a
+// mistyped command, answered with the nearest ones.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
 		return nil
 	}
+	msg := fmt.Sprintf("unknown command %q for %q", vault.Sanitize(args[0]), cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, ", ") + "?"
+	}
+	return errors.New(msg)
 }
 
 // checkNames refuses malformed secret names before the vault is unlocked,

@@ -17,6 +17,7 @@ func newListCmd(a *app) *cobra.Command {
 		tags, statuses []string
 		deleted        bool
 		asJSON         bool
+		namesOnly      bool
 		at             string
 	)
 	cmd := &cobra.Command{
@@ -24,10 +25,14 @@ func newListCmd(a *app) *cobra.Command {
 		Short: "list secrets",
 		Long: `List secrets whose names start with PREFIX, with their status. --tag and
 --status may be repeated: every tag must match, any one status may.
---deleted lists the trash instead.`,
-		Example: "  locket list prod/\n  locket list --status stale --status due --json\n  locket list --tag owner=ops --deleted",
-		Args:    cobra.MaximumNArgs(1),
+--deleted lists the trash instead. --names prints only the names, one a
+line, for fzf and scripts.`,
+		Example: "  locket list prod/\n  locket list --status stale --status due --json\n  locket list --tag owner=ops --deleted\n  locket copy \"$(locket list --names | fzf)\"",
+		Args:    argRange(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if asJSON && namesOnly {
+				return usageError("--json and --names cannot be used together")
+			}
 			o := vault.ListOptions{Deleted: deleted}
 			if len(args) == 1 {
 				o.Prefix = args[0]
@@ -41,7 +46,7 @@ func newListCmd(a *app) *cobra.Command {
 			}
 			for _, s := range statuses {
 				if !slices.Contains(vault.Statuses, vault.Status(s)) {
-					return flagError("status", fmt.Errorf("%w: unknown status %q (known: %v)", vault.ErrInvalid, s, vault.Statuses))
+					return flagError("status", fmt.Errorf("%w: unknown status %q (known: %s)", vault.ErrInvalid, s, vault.StatusNames()))
 				}
 				o.Statuses = append(o.Statuses, vault.Status(s))
 			}
@@ -60,6 +65,14 @@ func newListCmd(a *app) *cobra.Command {
 						out = append(out, newSecretJSON(s, o.At, set))
 					}
 					return writeJSON(a.stdout, out)
+				}
+				if namesOnly {
+					for _, s := range secrets {
+						if _, err := fmt.Fprintln(a.stdout, vault.Sanitize(s.Name)); err != nil {
+							return err
+						}
+					}
+					return nil
 				}
 				if len(secrets) == 0 {
 					return nil
@@ -85,6 +98,7 @@ func newListCmd(a *app) *cobra.Command {
 	f.StringArrayVar(&statuses, "status", nil, "only secrets with this status (repeat: any may match)")
 	f.BoolVar(&deleted, "deleted", false, "list the trash")
 	f.BoolVar(&asJSON, "json", false, "print a JSON array")
+	f.BoolVar(&namesOnly, "names", false, "print only the names, one a line")
 	f.StringVar(&at, "at", "", "compute statuses at WHEN instead of now")
 	return cmd
 }

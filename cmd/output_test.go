@@ -116,7 +116,12 @@ func TestShownValue(t *testing.T) {
 	if strings.ContainsAny(got, "\x1b\x07\r") {
 		t.Errorf("to a terminal: %q holds control characters", got)
 	}
-	if want := `a\x1b]52;c;cGF5bG9hZA==\x07b` + "\n\tc" + `\x0d`; got != want {
+	// A terminal also gets a final newline, so that the prompt does not
+	// follow the value on its line (issue 12, item 12).
+	if want := `a\x1b]52;c;cGF5bG9hZA==\x07b` + "\n\tc" + `\x0d` + "\n"; got != want {
 		t.Errorf("to a terminal: %q, want %q", got, want)
+	}
+	if got := string(shownValue([]byte("pem\n"), true)); got != "pem\n" {
+		t.Errorf("a value ending in a newline got another: %q", got)
 	}
 }

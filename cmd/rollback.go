@@ -17,7 +17,7 @@ func newRollbackCmd(a *app) *cobra.Command {
 		Long: `Add a new version holding the value and content type of VERSION; history is
 never rewritten. Prints the new version number on stdout.`,
 		Example: "  locket rollback prod/db/password 2",
-		Args:    exactArgs("NAME", "VERSION"),
+		Args:    exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkNames(args[0]); err != nil {
 				return err

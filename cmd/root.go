@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"locket/internal/agent"
 	"locket/internal/harden"
@@ -101,7 +103,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return silent.code
 	}
 	code := exitCode(err)
-	msg := vault.Sanitize(err.Error()) + hint(err)
+	msg := vault.Sanitize(err.Error() + hint(err))
 	fmt.Fprintf(a.stderr, "locket: %s\n", msg)
 	if code == ExitUsage && !strings.Contains(msg, "--help") {
 		fmt.Fprintf(a.stderr, "run '%s --help' for usage\n", strings.TrimSpace("locket "+commandPath(root, args)))
@@ -121,7 +123,10 @@ func commandPath(root *cobra.Command, args []string) string {
 // hint says how to get past a refusal of the vault, in the CLI's words;
 // the vault's own error texts name no command.
 func hint(err error) string {
+	var unsafe *vault.UnsafeError
 	switch {
+	case errors.As(err, &unsafe):
+		return "; run chmod 700 " + unsafe.Dir
 	case errors.Is(err, vault.ErrDisabled):
 		return "; enable it with locket update --enable"
 	case errors.Is(err, vault.ErrDeleted):
@@ -161,7 +166,7 @@ your machine, with versions, tags, rotation, a trash and an audit log.
 With no command and a terminal, locket opens the terminal UI.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Args:          cobra.NoArgs,
+		Args:          unknownCommand,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !isTerminal(a.stdin) {
 				return usageError("no command given; run 'locket --help' for the commands")
@@ -169,13 +174,14 @@ With no command and a terminal, locket opens the terminal UI.`,
 			return a.runUI(cmd.Context(), a.uiConfig(false))
 		},
 	}
+	root.Version = version(debug.ReadBuildInfo())
+	root.SetVersionTemplate("locket {{.Version}}\n")
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return withCode(ExitUsage, err)
+		return withCode(ExitUsage, flagValueError(err))
 	})
-	root.CompletionOptions.HiddenDefaultCmd = true
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.vaultDir, "vault", "", "vault directory (default $LOCKET_VAULT or $XDG_DATA_HOME/locket/vault)")
 	pf.StringVar(&a.passphraseFile, "passphrase-file", "", "read the vault passphrase from this file")
@@ -183,14 +189,40 @@ With no command and a terminal, locket opens the terminal UI.`,
 	pf.BoolVar(&a.acceptRollback, "accept-rollback", false, "open a vault older than this machine has seen it, after restoring a file-level backup on purpose (audited)")
 	for _, f := range commands {
 		c := f(a)
-		if c.Args == nil {
-			c.Args = cobra.NoArgs
+		switch {
+		case c.HasSubCommands() && !c.Runnable():
+			// A group runs to print its help or to name the mistyped
+			// subcommand; cobra would print the help for both.
+			c.Args = unknownCommand
+			c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+		case c.Args == nil:
+			c.Args = noArgs
 		}
 		root.AddCommand(c)
 	}
+	a.addCompletions(root)
 	// A mistyped command is root's own argument error: exit 2 as well.
 	wrapArgs(root)
 	return root
+}
+
+// flagValueError rewrites pflag's "invalid argument "abc" for "--version"
+// flag: strconv.ParseInt: …" as one line a user can act on.
+func flagValueError(err error) error {
+	var iv *pflag.InvalidValueError
+	if !errors.As(err, &iv) {
+		return err
+	}
+	what := "a valid value"
+	switch iv.GetFlag().Value.Type() {
+	case "int", "int64", "uint", "uint64", "int32":
+		what = "a whole number"
+	case "bool":
+		what = "true or false"
+	case "duration":
+		what = "a duration such as 20s"
+	}
+	return fmt.Errorf("--%s: %q is not %s", iv.GetFlag().Name, vault.Sanitize(iv.GetValue()), what)
 }
 
 // wrapArgs turns cobra's argument-count errors into usage errors (exit 2),

@@ -24,7 +24,7 @@ stdin when it is not a terminal, or is asked twice with echo off. The audit
 log records the operation as "rotate". The new version number is printed.`,
 		Example: "  locket rotate prod/db/password --generate=length=32,charset=alnum\n" +
 			"  new-token | locket rotate prod/api/token --expires 90d --note 'vendor portal'",
-		Args: exactArgs("NAME"),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			if err := vault.ValidateName(name); err != nil {

@@ -20,7 +20,7 @@ func newShowCmd(a *app) *cobra.Command {
 		Use:     "show NAME",
 		Short:   "show a secret's metadata and status, never its value",
 		Example: "  locket show prod/db/password\n  locket show prod/db/password --json --at 30d",
-		Args:    exactArgs("NAME"),
+		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkNames(args[0]); err != nil {
 				return err

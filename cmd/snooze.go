@@ -23,7 +23,7 @@ it again as a snooze about to end. The note says why and goes into the audit
 log. Rotating the secret ends the snooze.`,
 		Example: "  locket snooze prod/db/password --until 2026-12-01 --note 'migration in progress'\n" +
 			"  locket snooze ci/token --until 14d --note 'vendor outage, ticket OPS-12'",
-		Args: exactArgs("NAME"),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkNames(args[0]); err != nil {
 				return err

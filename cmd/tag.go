@@ -18,7 +18,7 @@ func newTagCmd(a *app) *cobra.Command {
 		Long: `Set tags on a secret; existing keys are overwritten. Reserved keys:
 rotate-every (a duration such as 30d) and snooze-until (an RFC 3339 time).`,
 		Example: "  locket tag prod/db/password owner=ops rotate-every=30d",
-		Args:    cobra.MinimumNArgs(2),
+		Args:    argRange(2, -1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkNames(args[0]); err != nil {
 				return err
@@ -40,7 +40,7 @@ func newUntagCmd(a *app) *cobra.Command {
 		Short:   "remove tags from a secret",
 		Long:    "Remove tags by key. A key the secret does not carry is an error (exit 3), so a typo does not pass silently.",
 		Example: "  locket untag prod/db/password owner",
-		Args:    cobra.MinimumNArgs(2),
+		Args:    argRange(2, -1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkNames(args[0]); err != nil {
 				return err

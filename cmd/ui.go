@@ -39,7 +39,7 @@ no action that changes it. Set LOCKET_LOG=FILE to write diagnostics to FILE.`,
 }
 
 // runUI runs the TUI on the terminal until the user quits.
-func (a *app) runUI(ctx context.Context, cfg tui.Config) error {
+func (a *app) runUI(ctx context.Context, cfg tui.Config, opts ...tea.ProgramOption) error {
 	if !isTerminal(a.stdin) || !isTerminal(a.stdout) {
 		return usageError("the terminal UI needs a terminal; use the commands (locket --help) in scripts")
 	}
@@ -75,8 +75,9 @@ func (a *app) runUI(ctx context.Context, cfg tui.Config) error {
 		out, cfg.OSC52 = term, term
 	}
 	m := tui.New(cfg)
-	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx),
-		tea.WithInput(a.stdin), tea.WithOutput(out))
+	opts = append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx),
+		tea.WithInput(a.stdin), tea.WithOutput(out)}, opts...)
+	p := tea.NewProgram(m, opts...)
 	_, err = p.Run()
 	if cerr := m.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close vault: %w", cerr)

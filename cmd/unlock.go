@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/adrg/xdg"
 	"golang.org/x/term"
@@ -119,9 +120,49 @@ func promptTwice(what string) ([]byte, error) {
 func (a *app) newPassphrase() ([]byte, error) {
 	if a.passphraseFile != "" || a.passEnv["LOCKET_PASSPHRASE_FILE"] != "" ||
 		a.passEnv["LOCKET_PASSPHRASE_COMMAND"] != "" || a.passEnv["LOCKET_PASSPHRASE"] != "" {
-		return a.passphrase("")
+		pass, err := a.passphrase("")
+		if err == nil {
+			// A script's choice: say so, but do not stop it.
+			if score, word := vault.PassphraseStrength(pass); score >= 0 && score < vault.VeryWeakPassphrase {
+				fmt.Fprintf(a.stderr, "locket: warning: the new passphrase is %s; anyone who guesses it opens the vault\n", word)
+			}
+		}
+		return pass, err
 	}
-	return promptTwice("passphrase")
+	for {
+		pass, err := promptTwice("passphrase")
+		if err != nil {
+			return nil, err
+		}
+		score, word := vault.PassphraseStrength(pass)
+		if score >= vault.VeryWeakPassphrase || confirmOnTTY("This passphrase is "+word+"; anyone who guesses it opens the vault. Use it anyway? [y/N] ") {
+			return pass, nil
+		}
+		clear(pass)
+	}
+}
+
+// confirmOnTTY asks a yes/no question on the terminal the passphrase was
+// typed on. It reads a byte at a time: a buffered reader would swallow
+// what is typed next.
+func confirmOnTTY(question string) bool {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	defer tty.Close()
+	fmt.Fprint(tty, question)
+	var line []byte
+	b := make([]byte, 1)
+	for {
+		n, err := tty.Read(b)
+		if n == 0 || err != nil || b[0] == '\n' {
+			break
+		}
+		line = append(line, b[0])
+	}
+	answer := strings.ToLower(strings.TrimSpace(string(line)))
+	return answer == "y" || answer == "yes"
 }
 
 // access says how a command uses the vault.
@@ -176,7 +217,7 @@ func (a *app) withVault(ctx context.Context, mode access, fn func(vault.Service)
 	if err != nil {
 		return err
 	}
-	err = fn(v)
+	err = withSuggestions(ctx, v, fn(v))
 	if cerr := v.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close vault: %w", cerr)
 	}
@@ -188,4 +229,25 @@ func (a *app) withVault(ctx context.Context, mode access, fn func(vault.Service)
 func isTerminal(stream any) bool {
 	f, ok := stream.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// withSuggestions adds the nearest names to a "no secret" error: a typo
+// in a long name is easier to see beside the name that was meant.
+func withSuggestions(ctx context.Context, v vault.Service, err error) error {
+	var nf *vault.NotFoundError
+	if !errors.As(err, &nf) {
+		return err
+	}
+	live, lerr := v.List(ctx, vault.ListOptions{})
+	if lerr != nil {
+		return err
+	}
+	names := make([]string, len(live))
+	for i := range live {
+		names[i] = live[i].Name
+	}
+	if s := vault.Suggest(nf.Name, names); len(s) > 0 {
+		return fmt.Errorf("%w; did you mean %s?", err, strings.Join(s, ", "))
+	}
+	return err
 }

@@ -22,7 +22,7 @@ func newUpdateCmd(a *app) *cobra.Command {
 place (no new version), or enable or disable the secret. --expires never
 (or "") and --not-before never (or "") clear the time.`,
 		Example: "  locket update prod/api/token --expires 2027-01-31\n  locket update prod/api/token --expires never\n  locket update old/key --disable",
-		Args:    exactArgs("NAME"),
+		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkNames(args[0]); err != nil {
 				return err

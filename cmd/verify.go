@@ -22,7 +22,7 @@ rolled back or mixed in from another copy), and the audit log's hash chain.
 Prints what it checked; exit 1 listing each problem when anything is wrong.
 Never prints a value.`,
 		Example: "  locket verify\n  locket verify --json",
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withVault(cmd.Context(), inspect, func(v vault.Service) error {
 				r, err := v.Verify(cmd.Context())

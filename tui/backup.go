@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"locket/backup"
+	"locket/tui/field"
 	"locket/tui/keys"
 	"locket/vault"
 )
@@ -42,7 +43,7 @@ const (
 type backupField struct {
 	label   string
 	kind    fieldKind
-	input   textinput.Model
+	input   field.Input
 	choices []string
 	choice  int
 }
@@ -100,8 +101,9 @@ type backupModel struct {
 func newBackupScreen(e *env, export bool, now string) *backupModel {
 	b := &backupModel{env: e, export: export}
 	text := func(label, placeholder, value string) backupField {
-		in := newInput("", placeholder)
-		in.SetValue(value)
+		in := field.New("", placeholder)
+		// A suggested value (the file name) is replaced by typing.
+		in.Prefill(value)
 		return backupField{label: label, input: in}
 	}
 	secret := func(label, placeholder string) backupField {
@@ -325,9 +327,7 @@ func (b *backupModel) key(k tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
-	var cmd tea.Cmd
-	f.input, cmd = f.input.Update(k)
-	return cmd
+	return f.input.Update(k)
 }
 
 // submit checks the form and starts the export or the import's plan.
@@ -393,7 +393,7 @@ func (b *backupModel) startExport() (tea.Cmd, error) {
 		if err != nil {
 			return exportedMsg{err: err}
 		}
-		return exportedMsg{status: fmt.Sprintf("exported %s (%d versions) to %s, encrypted to %s", plural(res.Secrets, "secret"), res.Versions, vault.Sanitize(path), to)}
+		return exportedMsg{status: fmt.Sprintf("exported %s (%s) to %s, encrypted to %s", plural(res.Secrets, "secret"), plural(res.Versions, "version"), vault.Sanitize(path), to)}
 	}), nil
 }
 

@@ -60,7 +60,7 @@ func BenchmarkFilterKeystroke(b *testing.B) {
 				if k == 1 {
 					prev = filterResult{rows: ix.all()}
 				}
-				res, _ := ix.run(parseQuery(query[:k]), &prev, nil, 0)
+				res, _ := ix.run(vault.ParseQuery(query[:k]), &prev, nil, 0)
 				prev = res
 			}
 		})
@@ -72,7 +72,7 @@ func BenchmarkFilterKeystroke(b *testing.B) {
 func BenchmarkFilterFirstKeystroke(b *testing.B) {
 	ix := bigIndex(100000)
 	for b.Loop() {
-		ix.run(parseQuery("s"), nil, nil, 0)
+		ix.run(vault.ParseQuery("s"), nil, nil, 0)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"locket/internal/clip"
 	"locket/internal/ref"
@@ -41,6 +42,7 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, km.Quit):
 		return m.quit()
 	case key.Matches(k, km.Help):
+		m.clearStatus()
 		m.back, m.state = stateMain, stateHelp
 	case key.Matches(k, km.Filter):
 		m.filtering = true
@@ -140,6 +142,7 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, km.Review):
 		if m.cfg.Review != nil && m.v != nil {
 			m.hide()
+			m.clearStatus()
 			m.review = m.cfg.Review(m.ctx, m.v, m.cfg.Now, m.readOnly, m.st, m.km)
 			m.review.SetSize(m.width, m.height)
 			m.state = stateReview
@@ -366,11 +369,11 @@ func (m *Model) mainView() string {
 	detail := m.detailView(dw, dh)
 	var body string
 	switch {
+	case m.detailFocus:
+		body = detail
 	case m.wide():
 		sep := strings.TrimSuffix(strings.Repeat(m.st.Dim.Render(" │ ")+"\n", lh), "\n")
 		body = joinColumns(m.list.View(&m.st, m.now(), m.sortBy), sep, detail)
-	case m.detailFocus:
-		body = detail
 	default:
 		body = m.list.View(&m.st, m.now(), m.sortBy) + "\n" + m.st.Dim.Render(strings.Repeat("─", lw)) + "\n" + detail
 	}
@@ -476,11 +479,22 @@ func (m *Model) detailLines(w int) []string {
 	switch {
 	case !s.Enabled:
 		b = append(b, row("value", st.Dim.Render("withheld: the secret is disabled")))
+	case m.revealedName == s.Name && vault.IsOTP(cur.ContentType):
+		// A TOTP seed shows its current code, not the seed. The TUI's
+		// one-second tick redraws it; nothing ticks for it otherwise.
+		code, err := vault.TOTP(m.revealed, now)
+		if err != nil {
+			b = append(b, row("code", st.Error.Render(err.Error())))
+			break
+		}
+		b = append(b, row("code", st.Revealed.Render(code.Code)+st.Dim.Render(fmt.Sprintf(" · %ds left · space hides", int(code.Remaining.Seconds())))))
 	case m.revealedName == s.Name:
 		b = append(b, row("value", st.Dim.Render(fmt.Sprintf("space hides · %d bytes", len(m.revealed)))))
 		for _, l := range strings.Split(vault.SanitizeMultiline(string(m.revealed)), "\n") {
 			b = append(b, "  "+st.Revealed.Render(pad(strings.ReplaceAll(l, "\t", "    "), w-2)))
 		}
+	case vault.IsOTP(cur.ContentType):
+		b = append(b, row("code", st.Masked.Render("••••••")+st.Dim.Render(" space shows the one-time code")))
 	default:
 		b = append(b, row("value", st.Masked.Render("••••••••")+st.Dim.Render(fmt.Sprintf(" space reveals · %d bytes", cur.Size))))
 	}
@@ -570,21 +584,26 @@ func (m *Model) scrollHelp(n int) {
 
 // helpLines are the help screen's lines, unscrolled.
 func (m *Model) helpLines() []string {
-	groups := m.km.FullHelp()
-	per := 1
-	switch {
-	case m.width >= 80:
-		per = len(groups)
-	case m.width >= 56:
-		per = 2
-	}
+	// Columns go side by side while they fit and wrap to a new row when
+	// they do not: help's own view cuts the last columns off instead.
+	// help measures with no width limit, or it would cut rather than say.
+	hm := m.help
+	hm.Width = 0
 	var parts []string
-	for i := 0; i < len(groups); i += per {
-		parts = append(parts, m.help.FullHelpView(groups[i:min(i+per, len(groups))]))
+	var row [][]key.Binding
+	for _, g := range m.km.FullHelp() {
+		next := append(slices.Clone(row), g)
+		if len(row) > 0 && lipgloss.Width(hm.FullHelpView(next)) > m.width {
+			parts = append(parts, hm.FullHelpView(row))
+			next = [][]key.Binding{g}
+		}
+		row = next
 	}
+	parts = append(parts, hm.FullHelpView(row))
 	body := m.st.Title.Render("Keys") + "\n\n" + strings.Join(parts, "\n\n") + "\n\n" +
 		m.st.Title.Render("Filter") + "\n" +
-		"  words      fuzzy on names and tags (pdbpw finds prod/db/password)\n" +
+		"  words      fuzzy on names and tags\n" +
+		"             (pdbpw finds prod/db/password)\n" +
 		"  tag:k=v    tagged k with a value starting v (tag:env=prod)\n" +
 		"  tag:k      a tag whose key starts with k (tag:owner)\n" +
 		"  status:s   status starting s (status:stale, status:exp)\n"

@@ -22,6 +22,9 @@ type entry struct {
 	tags   string // lower-cased "k=v k=v", sorted
 	status vault.Status
 	rank   int // position of status in vault.Statuses
+	// overdue is when an expired, stale or due secret became or becomes
+	// so, for sorting the most overdue first; zero for the others.
+	overdue time.Time
 }
 
 // index holds the secrets in the current sort order.
@@ -77,7 +80,7 @@ func newIndex(secrets []vault.Secret, now time.Time, set vault.Settings, mode so
 		st := s.Status(now, set)
 		ix.statusW = max(ix.statusW, len(st))
 		ix.nameW = max(ix.nameW, len(s.Name))
-		ix.entries[i] = entry{s: s, status: st, rank: slices.Index(vault.Statuses, st)}
+		ix.entries[i] = entry{s: s, status: st, rank: slices.Index(vault.Statuses, st), overdue: overdueAt(s, st, set)}
 	}
 	// ToLower keeps byte offsets only for ASCII. Names are ASCII by rule;
 	// when a tag is not, every target is lower-cased on its own.
@@ -113,161 +116,13 @@ func (ix *index) sort(mode sortMode) {
 			if a.rank != b.rank {
 				return a.rank - b.rank
 			}
+			if c := a.overdue.Compare(b.overdue); c != 0 {
+				return c // the longest overdue first
+			}
 		}
 		return strings.Compare(a.s.Name, b.s.Name)
 	})
 }
-
-// termKind is what a query term matches.
-type termKind int
-
-const (
-	termFuzzy termKind = iota
-	termTag
-	termStatus
-)
-
-// term is one word of a query.
-type term struct {
-	kind termKind
-	text string // lower-cased; for tags the part after "tag:"
-	key  string // tags: the key (a prefix unless exact)
-	val  string // tags: value prefix
-	// exact is true for "tag:k=…": the key must be k.
-	exact bool
-}
-
-// query is a parsed filter: every term must match.
-type query struct {
-	raw   string
-	terms []term
-}
-
-// parseQuery splits a filter into terms: "tag:k=v" and "status:s" are
-// structured, every other word matches names and tags fuzzily.
-func parseQuery(raw string) query {
-	q := query{raw: raw}
-	for _, w := range strings.Fields(strings.ToLower(raw)) {
-		switch {
-		case strings.HasPrefix(w, "tag:"):
-			t := term{kind: termTag, text: w[4:]}
-			t.key, t.val, t.exact = strings.Cut(t.text, "=")
-			q.terms = append(q.terms, t)
-		case strings.HasPrefix(w, "status:"):
-			q.terms = append(q.terms, term{kind: termStatus, text: w[7:]})
-		default:
-			q.terms = append(q.terms, term{kind: termFuzzy, text: w})
-		}
-	}
-	return q
-}
-
-// empty reports whether q matches everything.
-func (q query) empty() bool { return len(q.terms) == 0 }
-
-// narrows reports whether every secret that next matches also matches q,
-// so that next may search only q's result. Each term only gets stricter
-// when text is appended to it, and extra terms only remove secrets.
-func (q query) narrows(next query) bool {
-	if len(next.terms) < len(q.terms) {
-		return false
-	}
-	for i, t := range q.terms {
-		n := next.terms[i]
-		if n.kind != t.kind || !strings.HasPrefix(n.text, t.text) {
-			return false
-		}
-		if t.kind == termTag && t.exact && n.key != t.key {
-			return false
-		}
-	}
-	return true
-}
-
-// match scores e against q: -1 when it does not match, else higher is
-// better.
-func (q query) match(e *entry) int {
-	score := 0
-	for i := range q.terms {
-		t := &q.terms[i]
-		switch t.kind {
-		case termFuzzy:
-			s := fuzzy(e.name, t.text)
-			if s < 0 {
-				if !strings.Contains(e.tags, t.text) {
-					return -1
-				}
-				s = 0 // a tag hit ranks below any name hit
-			}
-			score += s
-		case termTag:
-			if !matchTag(e.s.Tags, t) {
-				return -1
-			}
-		case termStatus:
-			if !strings.HasPrefix(string(e.status), t.text) {
-				return -1
-			}
-		}
-	}
-	return score
-}
-
-func matchTag(tags map[string]string, t *term) bool {
-	for k, v := range tags {
-		k = strings.ToLower(k)
-		if t.exact {
-			if k == t.key && strings.HasPrefix(strings.ToLower(v), t.val) {
-				return true
-			}
-		} else if strings.HasPrefix(k, t.key) {
-			return true
-		}
-	}
-	return false
-}
-
-// fuzzy scores pat as a subsequence of s (both lower-case): -1 when it is
-// not one; bonuses for consecutive runs and for starts of words and
-// segments, as users type "pdbpass" for prod/db/password.
-func fuzzy(s, pat string) int {
-	if len(pat) == 0 {
-		return 1
-	}
-	if len(pat) > len(s) {
-		return -1
-	}
-	// A plain substring is the common case and the best match.
-	if i := strings.Index(s, pat); i >= 0 {
-		score := 8 + 4*len(pat)
-		if i == 0 || isSep(s[i-1]) {
-			score += 8
-		}
-		return score
-	}
-	score, j, run := 1, 0, 0
-	for i := 0; i < len(s) && j < len(pat); i++ {
-		if s[i] != pat[j] {
-			run = 0
-			continue
-		}
-		score++
-		if run > 0 {
-			score += 2
-		}
-		if i == 0 || isSep(s[i-1]) {
-			score += 3
-		}
-		run++
-		j++
-	}
-	if j < len(pat) {
-		return -1
-	}
-	return score
-}
-
-func isSep(c byte) bool { return c == '/' || c == '-' || c == '_' || c == '.' || c == '@' }
 
 // maxScore caps scores for the counting sort.
 const maxScore = 255
@@ -275,7 +130,7 @@ const maxScore = 255
 // filterResult is the entries (positions in the index) that match query,
 // best first and in index order among equals.
 type filterResult struct {
-	query query
+	query vault.Query
 	rows  []int32
 }
 
@@ -291,12 +146,12 @@ func (ix *index) all() []int32 {
 // run filters ix by q. When prev narrows to q, only prev's rows are
 // searched. It returns false when gen moved on (a newer keystroke) before
 // it finished.
-func (ix *index) run(q query, prev *filterResult, gen *atomic.Uint64, mine uint64) (filterResult, bool) {
-	if q.empty() {
+func (ix *index) run(q vault.Query, prev *filterResult, gen *atomic.Uint64, mine uint64) (filterResult, bool) {
+	if q.Empty() {
 		return filterResult{query: q, rows: ix.all()}, true
 	}
 	var candidates []int32
-	if prev != nil && prev.query.narrows(q) {
+	if prev != nil && prev.query.Narrows(q) {
 		// Fall back to index order so that ties keep the sort.
 		candidates = slices.Clone(prev.rows)
 		slices.Sort(candidates)
@@ -316,7 +171,8 @@ func (ix *index) run(q query, prev *filterResult, gen *atomic.Uint64, mine uint6
 		if candidates != nil {
 			i = candidates[k]
 		}
-		s := q.match(&ix.entries[i])
+		e := &ix.entries[i]
+		s := q.Score(e.name, e.tags, e.s.Tags, e.status)
 		if s < 0 {
 			continue
 		}
@@ -349,4 +205,22 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// overdueAt is the moment s became (or becomes) expired, stale or due,
+// whichever its status is about.
+func overdueAt(s *vault.Secret, st vault.Status, set vault.Settings) time.Time {
+	exp, stale := s.Current().Expires, s.StaleAt(set)
+	switch st {
+	case vault.StatusExpired:
+		return exp
+	case vault.StatusStale:
+		return stale
+	case vault.StatusDue:
+		if !exp.IsZero() && exp.Before(stale) {
+			return exp
+		}
+		return stale
+	}
+	return time.Time{}
 }

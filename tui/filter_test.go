@@ -47,7 +47,7 @@ func TestFilterTerms(t *testing.T) {
 		{"nothing-matches-this", nil},
 	}
 	for _, c := range cases {
-		res, ok := ix.run(parseQuery(c.query), nil, nil, 0)
+		res, ok := ix.run(vault.ParseQuery(c.query), nil, nil, 0)
 		if !ok {
 			t.Fatal("run was cancelled")
 		}
@@ -62,7 +62,7 @@ func TestFilterTerms(t *testing.T) {
 func TestFilterRanksSubstringsFirst(t *testing.T) {
 	t.Parallel()
 	ix := demoIndex(t)
-	res, _ := ix.run(parseQuery("stripe"), nil, nil, 0)
+	res, _ := ix.run(vault.ParseQuery("stripe"), nil, nil, 0)
 	got := names(ix, res.rows)
 	if len(got) < 3 {
 		t.Fatalf("stripe: got %v", got)
@@ -72,11 +72,11 @@ func TestFilterRanksSubstringsFirst(t *testing.T) {
 			t.Errorf("stripe: a fuzzy match ranks above a substring match: %v", got)
 		}
 	}
-	res, _ = ix.run(parseQuery("pdbpass"), nil, nil, 0)
+	res, _ = ix.run(vault.ParseQuery("pdbpass"), nil, nil, 0)
 	if got := names(ix, res.rows); len(got) == 0 || got[0] != "prod/db/password" {
 		t.Errorf("pdbpass: got %v, want prod/db/password first", got)
 	}
-	res, _ = ix.run(parseQuery("vendor=sentry"), nil, nil, 0)
+	res, _ = ix.run(vault.ParseQuery("vendor=sentry"), nil, nil, 0)
 	if got := names(ix, res.rows); !slices.Equal(got, []string{"prod/sentry/dsn"}) {
 		t.Errorf("a word matches tags too: got %v", got)
 	}
@@ -98,11 +98,11 @@ func TestFilterNarrowingMatchesFullRun(t *testing.T) {
 		q = strings.TrimSpace(q)
 		prev := filterResult{rows: ix.all()}
 		for i := 1; i <= len(q); i++ {
-			pq := parseQuery(q[:i])
+			pq := vault.ParseQuery(q[:i])
 			got, _ := ix.run(pq, &prev, nil, 0)
 			want, _ := ix.run(pq, nil, nil, 0)
 			if !slices.Equal(got.rows, want.rows) {
-				t.Fatalf("%q after %q: narrowed %v, full %v", q[:i], prev.query.raw, names(ix, got.rows), names(ix, want.rows))
+				t.Fatalf("%q after %q: narrowed %v, full %v", q[:i], prev.query.Raw, names(ix, got.rows), names(ix, want.rows))
 			}
 			prev = got
 		}
@@ -114,7 +114,7 @@ func TestFilterStaleRunStops(t *testing.T) {
 	ix := bigIndex(20000)
 	var gen = new(atomicCounter)
 	gen.Store(2)
-	if _, ok := ix.run(parseQuery("a"), nil, &gen.Uint64, 1); ok {
+	if _, ok := ix.run(vault.ParseQuery("a"), nil, &gen.Uint64, 1); ok {
 		t.Error("a run for an old keystroke finished instead of stopping")
 	}
 }
@@ -182,7 +182,7 @@ func TestFilterNonASCIITags(t *testing.T) {
 		"one":         {"a/one"},
 		"zürich":      {"b/two"},
 	} {
-		res, _ := ix.run(parseQuery(q), nil, nil, 0)
+		res, _ := ix.run(vault.ParseQuery(q), nil, nil, 0)
 		if got := names(ix, res.rows); !slices.Equal(got, want) {
 			t.Errorf("%q: got %v, want %v", q, got, want)
 		}

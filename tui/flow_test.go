@@ -109,7 +109,7 @@ func TestFlowCreateEditHistoryRollback(t *testing.T) {
 	f.waitFor("saved a new version of app/api/token")
 
 	f.typ("h")
-	f.waitFor("History of app/api/token", "v2", "current")
+	f.waitFor("History of app/api/token", "v2", "CURRENT")
 	f.key(tea.KeyDown)
 	f.typ("r")
 	f.waitFor("Roll app/api/token back to v1?")

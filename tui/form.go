@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textarea"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"locket/tui/field"
 	"locket/tui/keys"
 	"locket/vault"
 )
@@ -34,37 +33,41 @@ type formModel struct {
 	generate func() ([]byte, error)
 
 	create  bool
-	name    textinput.Model
-	value   textarea.Model
-	ctype   textinput.Model
-	expires textinput.Model
-	tagsIn  textinput.Model
-	focus   int
-	err     string
-	width   int
-	height  int
+	name    field.Input
+	value   *field.Area
+	ctype   field.Input
+	expires field.Input
+	tagsIn  field.Input
+	// cur is the edited secret's current version, to tell what changed.
+	cur    vault.Version
+	focus  int
+	err    string
+	width  int
+	height int
 }
 
 // newForm builds the create form (s == nil) or the edit form for s.
 func newForm(e *env, s *vault.Secret, generate func() ([]byte, error)) *formModel {
 	f := &formModel{env: e, generate: generate, create: s == nil}
-	f.name = newInput("", "e.g. prod/db/password")
+	f.name = field.New("", "e.g. prod/db/password")
 	f.name.CharLimit = 256
-	f.value = textarea.New()
-	f.value.ShowLineNumbers = false
-	f.value.Prompt = "│ "
-	f.value.MaxHeight = 0
-	f.value.CharLimit = 64 * 1024
-	f.value.Placeholder = "the secret value; multi-line is fine (JSON, PEM)"
-	f.value.Cursor.SetMode(cursor.CursorStatic)
+	placeholder := "the secret value; multi-line is fine (JSON, PEM)"
+	if s != nil {
+		placeholder = "a new value; empty keeps the value and saves only the fields below"
+	}
+	f.value = field.NewArea(placeholder, vault.MaxValueLen)
 	f.value.FocusedStyle.CursorLine = e.styles.Value
-	f.ctype = newInput("", "e.g. text/plain, application/json")
-	f.expires = newInput("", "never; or e.g. 90d, 2027-01-31")
-	f.tagsIn = newInput("", "e.g. env=prod team=platform")
+	f.ctype = field.New("", "e.g. text/plain, application/json")
+	f.expires = field.New("", "never; or e.g. 90d, 2027-01-31")
+	f.tagsIn = field.New("", "e.g. env=prod team=platform")
 	f.focus = fieldName
 	if s != nil {
+		f.cur = s.Current()
 		f.name.SetValue(s.Name)
-		f.ctype.SetValue(s.Current().ContentType)
+		// Pre-filled and selected: typing replaces them, and saving
+		// without touching them keeps them.
+		f.ctype.Prefill(f.cur.ContentType)
+		f.expires.Prefill(formatWhen(f.cur.Expires))
 		f.focus = fieldValue
 	}
 	return f
@@ -157,15 +160,15 @@ func (f *formModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
 	switch f.focus {
 	case fieldName:
-		f.name, cmd = f.name.Update(msg)
+		cmd = f.name.Update(msg)
 	case fieldValue:
-		f.value, cmd = f.value.Update(msg)
+		cmd = f.value.Update(msg)
 	case fieldType:
-		f.ctype, cmd = f.ctype.Update(msg)
+		cmd = f.ctype.Update(msg)
 	case fieldExpires:
-		f.expires, cmd = f.expires.Update(msg)
+		cmd = f.expires.Update(msg)
 	case fieldTags:
-		f.tagsIn, cmd = f.tagsIn.Update(msg)
+		cmd = f.tagsIn.Update(msg)
 	}
 	return f, cmd
 }
@@ -194,10 +197,6 @@ func (f *formModel) save() tea.Cmd {
 		return nil
 	}
 	value := []byte(f.value.Value())
-	if len(value) == 0 {
-		f.err = "the value is empty; type one or ctrl+g to generate"
-		return nil
-	}
 	opts := vault.PutOptions{ContentType: strings.TrimSpace(f.ctype.Value())}
 	if exp := strings.TrimSpace(f.expires.Value()); exp != "" {
 		t, err := vault.ParseWhen(exp, f.now())
@@ -206,6 +205,13 @@ func (f *formModel) save() tea.Cmd {
 			return nil
 		}
 		opts.Expires = t
+	}
+	if len(value) == 0 {
+		if f.create {
+			f.err = "the value is empty; type one or ctrl+g to generate"
+			return nil
+		}
+		return f.saveAttributes(name, opts.ContentType, opts.Expires)
 	}
 	if f.create {
 		tags, err := vault.ParseTags(strings.Fields(f.tagsIn.Value()))
@@ -233,6 +239,39 @@ func (f *formModel) save() tea.Cmd {
 		}
 		return err
 	})
+}
+
+// saveAttributes is an edit that leaves the value alone: the content type
+// and expiry change in place, and no version is added.
+func (f *formModel) saveAttributes(name, ctype string, expires time.Time) tea.Cmd {
+	var a vault.Attributes
+	if ctype != f.cur.ContentType {
+		a.ContentType = &ctype
+	}
+	// The field shows whole seconds; an untouched one is no change.
+	if !expires.Equal(f.cur.Expires.Truncate(time.Second)) {
+		a.Expires = &expires
+	}
+	if a.ContentType == nil && a.Expires == nil {
+		f.err = "nothing changed; type a new value or change a field"
+		return nil
+	}
+	f.err = ""
+	return f.act("updated "+vault.Sanitize(name), name, func(ctx context.Context, v vault.Service) error {
+		return v.Update(ctx, name, a)
+	})
+}
+
+// formatWhen writes an expiry so that ParseWhen reads it back: a date
+// when it is midnight UTC, else RFC 3339.
+func formatWhen(t time.Time) string {
+	switch {
+	case t.IsZero():
+		return ""
+	case t.UTC().Truncate(vault.Day).Equal(t):
+		return t.UTC().Format(time.DateOnly)
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // View draws the form.

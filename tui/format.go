@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"fmt"
 	"maps"
 	"strings"
 	"time"
@@ -21,12 +20,7 @@ func age(now, t time.Time) string {
 }
 
 // plural says "1 secret", "2 secrets".
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
+func plural(n int, word string) string { return vault.Plural(n, word) }
 
 // when formats a moment with its distance from now: "2026-01-02 15:04 (in 12d)".
 func when(now, t time.Time) string {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"locket/tui/keys"
 	"locket/vault"
@@ -174,7 +175,16 @@ func (h *historyModel) rollback() tea.Cmd {
 func (h *historyModel) View() string {
 	st, now := h.styles, h.now()
 	b := []string{st.Title.Render("History of " + fit(h.name, h.width-12)), ""}
-	b = append(b, st.Column.Render(pad("  VERSION  CREATED           AGE    SIZE    TYPE", h.width)))
+	// Every column is as wide as its widest cell, so that the rows line
+	// up under their headers whatever the content types are.
+	typeW := len("TYPE")
+	for _, v := range h.versions {
+		typeW = max(typeW, min(20, lipgloss.Width(vault.Sanitize(v.ContentType))))
+	}
+	row := func(ver, created, ageS, size, ct, cur, actor string) string {
+		return fmt.Sprintf("%-8s %-16s  %-6s %-7s %s  %-7s  %s", ver, created, ageS, size, pad(fit(ct, typeW), typeW), cur, actor)
+	}
+	b = append(b, st.Column.Render(pad("  "+row("VERSION", "CREATED", "AGE", "SIZE", "TYPE", "CURRENT", "ACTOR"), h.width)))
 	visible := max(1, h.height-6)
 	top := max(0, h.cursor-visible+1)
 	for i := top; i < len(h.versions) && i < top+visible; i++ {
@@ -189,10 +199,10 @@ func (h *historyModel) View() string {
 		}
 		cur := ""
 		if v.Number == h.current {
-			cur = st.Success.Render(" current")
+			cur = "yes"
 		}
-		line := fmt.Sprintf("v%-7d %s  %-6s %-7s %s", v.Number, v.Created.Local().Format("2006-01-02 15:04"), age(now, v.Created), fmt.Sprintf("%dB", v.Size), fit(ct, 20))
-		b = append(b, st.Cursor.Render(marker)+style.Render(line)+cur+st.Dim.Render("  "+fit(v.Actor, 30)))
+		line := row(fmt.Sprintf("v%d", v.Number), v.Created.Local().Format("2006-01-02 15:04"), age(now, v.Created), fmt.Sprintf("%dB", v.Size), ct, cur, fit(v.Actor, 30))
+		b = append(b, st.Cursor.Render(marker)+style.Render(line))
 	}
 	if h.shown != nil {
 		b = append(b, "", st.Label.Render(fmt.Sprintf("value of v%d (space hides):", h.shownVer)))

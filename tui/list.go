@@ -103,22 +103,18 @@ func (l *listView) columns() (name, status, ageW, healthW, tags int) {
 		status, longest = l.ix.statusW, max(l.ix.nameW, 6) // "NAME▾"
 	}
 	rest := l.width - 2 - status - ageW - 2
-	name = min(longest, rest)
+	// Names come first, then the health word ("weak", "reused"), which
+	// says more than tags do, then the tags if they get 12 cells. Names
+	// give up to their 24 first cells for health, so that it shows the
+	// same way beside the detail pane at 120 columns as alone at 80.
+	const hw = 6 // "HEALTH", "reused"
+	name = min(longest, max(24, rest-hw-1), rest)
+	if rest-name >= hw+1 {
+		healthW, rest = hw, rest-hw-1
+	}
 	tags = rest - name - 1
 	if tags < 12 {
-		name, tags = max(rest-13, min(longest, rest)*2/3, 10), 0
-		if rest-name-1 >= 12 {
-			tags = rest - name - 1
-		} else {
-			name = rest
-		}
-	}
-	const hw = 6 // "HEALTH", "reused"
-	switch {
-	case tags >= 12+hw+1:
-		healthW, tags = hw, tags-hw-1
-	case tags == 0 && name-longest >= hw+1:
-		healthW, name = hw, name-hw-1
+		name, tags = rest, 0
 	}
 	return name, status, ageW, healthW, tags
 }

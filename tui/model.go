@@ -256,6 +256,9 @@ func (m *Model) setStatus(msg string, isErr bool) {
 	m.status, m.statusErr, m.statusAt = msg, isErr, m.now()
 }
 
+// clearStatus empties the status line when the screen changes.
+func (m *Model) clearStatus() { m.status, m.statusErr = "", false }
+
 // setErr shows an error the way the CLI does: "locket: what went wrong".
 func (m *Model) setErr(err error) {
 	// The log never gets the text: it may hold a secret's name.
@@ -512,6 +515,8 @@ func (m *Model) updateChild(msg tea.Msg) tea.Cmd {
 // open shows a full screen sub-model.
 func (m *Model) open(st state, child screen) tea.Cmd {
 	m.hide()
+	// What the last screen reported is not news on this one.
+	m.clearStatus()
 	m.child, m.state = child, st
 	m.resize()
 	return child.Init()
@@ -598,8 +603,15 @@ func (m *Model) onLoaded(msg LoadedMsg) tea.Cmd {
 	// A reload keeps the filter; it runs here rather than in a command so
 	// that no frame shows the unfiltered list.
 	m.gen.Add(1)
-	m.result, _ = m.ix.run(parseQuery(m.filter.Value()), nil, nil, 0)
+	m.result, _ = m.ix.run(vault.ParseQuery(m.filter.Value()), nil, nil, 0)
+	keep, at := m.list.selected(), m.list.cursor
 	m.list.setRows(m.ix, m.result.rows)
+	if keep != nil && m.list.selected() != nil && m.list.selected().Name != keep.Name {
+		// The selected secret is gone (deleted, moved): the cursor stays
+		// at its place, on the secret that followed it.
+		m.list.cursor = at
+		m.list.clamp()
+	}
 	if m.selectAfter != "" {
 		m.list.selectName(m.selectAfter)
 		m.selectAfter = ""
@@ -632,10 +644,10 @@ func (m *Model) runFilter() tea.Cmd {
 	if m.ix == nil {
 		return nil
 	}
-	q := parseQuery(m.filter.Value())
+	q := vault.ParseQuery(m.filter.Value())
 	gen := m.gen.Add(1)
 	ix, prev, counter := m.ix, m.result, m.gen
-	if q.empty() {
+	if q.Empty() {
 		m.result = filterResult{query: q, rows: ix.all()}
 		m.list.setRows(ix, m.result.rows)
 		return nil
@@ -689,15 +701,16 @@ func (m *Model) wide() bool { return m.width >= 100 }
 // one line, the footer (filter, status, help) two or three.
 func (m *Model) layout() (lw, lh, dw, dh int) {
 	body := m.height - 1 - m.footerHeight()
+	if m.detailFocus {
+		// enter opens the detail on the whole screen at every width.
+		return m.width, 0, m.width, body
+	}
 	if m.wide() {
 		lw = m.width * 55 / 100
 		if m.width < 120 {
 			lw = m.width / 2 // the detail pane needs its 45 columns
 		}
 		return lw, body, m.width - lw - 3, body
-	}
-	if m.detailFocus {
-		return m.width, 0, m.width, body
 	}
 	lh = max(3, body/2)
 	return m.width, lh, m.width, body - lh - 1
@@ -710,10 +723,15 @@ func (m *Model) footerHeight() int {
 	return 2
 }
 
+// The smallest terminal locket draws its screens in.
+const minWidth, minHeight = 40, 10
+
 // View draws the active screen.
 func (m *Model) View() string {
-	if m.width < 40 || m.height < 10 {
-		return lines(m.st.Warning.Render("locket needs a terminal of at least 60×15"), m.width, m.height)
+	if m.width < minWidth || m.height < minHeight {
+		// Wrapped, so that the size it needs is never the part cut off.
+		msg := fmt.Sprintf("locket needs a terminal of at least %d×%d; this one is %d×%d", minWidth, minHeight, m.width, m.height)
+		return lines(m.st.Warning.Width(max(1, m.width)).Render(msg), m.width, m.height)
 	}
 	var out string
 	switch m.state {

@@ -9,7 +9,6 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/trustelem/zxcvbn"
 
 	"locket/tui/styles"
 	"locket/vault"
@@ -29,6 +28,9 @@ type unlockModel struct {
 	// They are computed when it changes, not per frame: zxcvbn is slow.
 	score int
 	word  string
+	// weakWarned is set when a very weak new passphrase was refused once;
+	// submitting it unchanged takes it.
+	weakWarned bool
 }
 
 func newUnlock(create bool, banner string) unlockModel {
@@ -63,16 +65,11 @@ func (u *unlockModel) reset() {
 	}
 	u.active = 0
 	u.score, u.word = -1, ""
+	u.weakWarned = false
 }
 
-// strength rates a new passphrase with zxcvbn.
-func strength(pass string) (int, string) {
-	if pass == "" {
-		return -1, ""
-	}
-	score := zxcvbn.PasswordStrength(pass, []string{"locket"}).Score
-	return score, [...]string{"very weak", "weak", "fair", "good", "strong"}[score]
-}
+// strength rates a new passphrase, as init does.
+func strength(pass string) (int, string) { return vault.PassphraseStrength([]byte(pass)) }
 
 func (m *Model) updateUnlock(msg tea.Msg) tea.Cmd {
 	u := &m.unlock
@@ -101,9 +98,11 @@ func (m *Model) updateUnlock(msg tea.Msg) tea.Cmd {
 		return u.focus()
 	}
 	var cmd tea.Cmd
+	before := u.inputs[0].Value()
 	u.inputs[u.active], cmd = u.inputs[u.active].Update(msg)
-	if u.create && u.active == 0 {
+	if u.create && u.active == 0 && u.inputs[0].Value() != before {
 		u.score, u.word = strength(u.inputs[0].Value())
+		u.weakWarned = false
 	}
 	return cmd
 }
@@ -117,6 +116,12 @@ func (m *Model) submitUnlock() tea.Cmd {
 		u.err = "the two passphrases differ; type them again"
 		u.reset()
 		return u.focus()
+	}
+	if u.create && u.score >= 0 && u.score < vault.VeryWeakPassphrase && !u.weakWarned {
+		// Asked once per passphrase: enter again takes it.
+		u.weakWarned = true
+		u.err = "this passphrase is " + u.word + ": enter again to use it anyway, esc for another"
+		return nil
 	}
 	u.busy, u.err = true, ""
 	open, agent := m.cfg.Open, m.cfg.Agent
@@ -162,13 +167,44 @@ func openLocal(cfg Config) func(ctx context.Context, passphrase []byte, create b
 	}
 }
 
-// View draws the unlock box in the middle of the screen.
+// View draws the unlock box in the middle of the screen. On a small
+// terminal it leaves out, in turn, the spacing and the directory, then the
+// banner and the hint, so that the box keeps its border rather than be cut.
 func (u unlockModel) View(st *styles.Styles, w, h int, dir string) string {
+	var box string
+	for level := 0; level <= 2; level++ {
+		content := u.box(st, w, dir, level)
+		if level > 0 {
+			// Long errors wrap inside the border instead of pushing it out.
+			inner := w - st.Dialog.GetHorizontalFrameSize()
+			if lipgloss.Width(content) > inner {
+				content = lipgloss.NewStyle().Width(max(1, inner)).Render(content)
+			}
+		}
+		box = st.Dialog.Render(content)
+		if lipgloss.Height(box) <= h && lipgloss.Width(box) <= w {
+			break
+		}
+	}
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box)
+}
+
+// box is the dialog's content; level 1 drops spacing and the directory,
+// level 2 also the banner and the key hint.
+func (u unlockModel) box(st *styles.Styles, w int, dir string, level int) string {
+	gap := "\n"
+	if level > 0 {
+		gap = ""
+	}
 	var b strings.Builder
-	b.WriteString(st.Header.Render("locket") + "\n\n")
+	if level == 0 {
+		b.WriteString(st.Header.Render("locket") + "\n\n")
+	}
 	if u.create {
 		b.WriteString(st.Title.Render("Create a new vault") + "\n")
-		b.WriteString(st.Dim.Render(fit(dir, max(10, min(w-8, 60)))) + "\n\n")
+		if level == 0 {
+			b.WriteString(st.Dim.Render(fit(dir, max(10, min(w-8, 60)))) + "\n\n")
+		}
 		labels := []string{"New passphrase:   ", "Repeat passphrase:"}
 		for i, in := range u.inputs {
 			marker := "  "
@@ -191,15 +227,17 @@ func (u unlockModel) View(st *styles.Styles, w, h int, dir string) string {
 			case score >= 2:
 				style = st.Warning
 			}
-			b.WriteString("\n" + st.Label.Render("strength: ") + style.Render(word))
-			if score < 3 {
+			b.WriteString(gap + st.Label.Render("strength: ") + style.Render(word))
+			if score < 3 && level < 2 {
 				b.WriteString(st.Dim.Render(" · try four or more random words"))
 			}
 			b.WriteString("\n")
 		}
 	} else {
 		b.WriteString(st.Title.Render("Unlock vault") + "\n")
-		b.WriteString(st.Dim.Render(fit(dir, max(10, min(w-8, 60)))) + "\n\n")
+		if level == 0 {
+			b.WriteString(st.Dim.Render(fit(dir, max(10, min(w-8, 60)))) + "\n\n")
+		}
 		typed := st.Dim.Render("(typing is hidden)")
 		if n := len(u.inputs); n > 0 && u.inputs[0].Value() != "" {
 			typed = st.Dim.Render("(" + strconv.Itoa(len([]rune(u.inputs[0].Value()))) + " characters)")
@@ -212,20 +250,22 @@ func (u unlockModel) View(st *styles.Styles, w, h int, dir string) string {
 	}
 	switch {
 	case u.busy:
-		b.WriteString("\n" + st.Dim.Render("unlocking… (deriving the key)"))
+		b.WriteString(gap + st.Dim.Render("unlocking… (deriving the key)"))
 	case u.err != "":
-		b.WriteString("\n" + st.Error.Render("locket: "+u.err))
+		b.WriteString(gap + st.Error.Render("locket: "+u.err))
 	case u.note != "":
-		b.WriteString("\n" + st.Warning.Render(u.note))
+		b.WriteString(gap + st.Warning.Render(u.note))
+	}
+	if level == 2 {
+		return strings.TrimRight(b.String(), "\n")
 	}
 	if u.banner != "" {
-		b.WriteString("\n\n" + st.Dim.Render(u.banner))
+		b.WriteString("\n" + gap + st.Dim.Render(u.banner))
 	}
 	hint := "enter unlock · esc clear · ctrl+c quit"
 	if u.create {
 		hint = "enter next · tab switch · esc clear · ctrl+c quit"
 	}
-	b.WriteString("\n\n" + st.Help.Render(hint))
-	box := st.Dialog.Render(b.String())
-	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box)
+	b.WriteString("\n" + gap + st.Help.Render(hint))
+	return b.String()
 }

@@ -3,6 +3,8 @@ package vault
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 
 	"locket/keyring"
 )
@@ -41,9 +43,26 @@ var (
 	ErrDisabled = policyError("secret is disabled")
 	// ErrInTrash: the name belongs to a secret in the trash.
 	ErrInTrash = policyError("name is in the trash")
+	// ErrExpiredSnooze: a snooze postpones rotation, not expiry, so an
+	// expired secret cannot be snoozed (docs/decisions/0100).
+	ErrExpiredSnooze = policyError("an expired secret cannot be snoozed; rotate it or set a new expiry")
 	// ErrPurgeProtected: purge protection forbids purging before retention ends.
 	ErrPurgeProtected = policyError("purge protection is on")
 )
+
+// UnsafeError refuses a vault directory that others can write to; it
+// matches ErrUnsafe and names the directory, so that a front end can say
+// how to fix it.
+type UnsafeError struct {
+	Dir  string
+	Mode fs.FileMode
+}
+
+func (e *UnsafeError) Error() string {
+	return fmt.Sprintf("%v: %s is writable by group or others (mode %#o)", ErrUnsafe, e.Dir, e.Mode)
+}
+
+func (e *UnsafeError) Unwrap() error { return ErrUnsafe }
 
 type notFoundErr struct{ msg string }
 
@@ -56,6 +75,17 @@ func (e *policyErr) Error() string        { return e.msg }
 func (e *policyErr) Is(target error) bool { return target == ErrPolicy }
 
 func policyError(msg string) error { return &policyErr{msg} }
+
+// NotFoundError is the ErrNotFound of a name that has no secret: it keeps
+// the name so that the CLI can suggest the names closest to it.
+type NotFoundError struct{ Name string }
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("%s: no secret %q", ErrNotFound, e.Name)
+}
+
+// Is makes errors.Is(err, ErrNotFound) hold.
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // codes name the sentinels on a wire. A code is part of the protocol: it
 // never changes once released. More specific errors come first, so that a
@@ -81,6 +111,7 @@ var codes = []struct {
 	{"disabled", ErrDisabled},
 	{"in_trash", ErrInTrash},
 	{"purge_protected", ErrPurgeProtected},
+	{"expired_snooze", ErrExpiredSnooze},
 	{"policy", ErrPolicy},
 	{"canceled", context.Canceled},
 	{"deadline", context.DeadlineExceeded},

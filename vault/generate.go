@@ -123,6 +123,16 @@ func (o GenerateOptions) validate() error {
 	return nil
 }
 
+// CheckCharset reports an unknown charset name on its own, so that the
+// CLI can treat it as a flag that does not read (exit 2).
+func (o GenerateOptions) CheckCharset() error {
+	if o.Words != 0 {
+		return nil
+	}
+	_, err := o.classes()
+	return err
+}
+
 // classes resolves the charset to distinct character classes, with
 // look-alikes removed when asked.
 func (o GenerateOptions) classes() ([]string, error) {

@@ -88,7 +88,11 @@ func (v *Vault) Tag(ctx context.Context, name string, c TagChange) (err error) {
 			return fmt.Errorf("%w: snooze until %s is not in the future", ErrInvalid, until.UTC().Format(time.RFC3339))
 		}
 	}
+	now := v.now()
 	return v.modify(ctx, name, op, note, func(s *Secret) error {
+		if op == OpSnooze && s.Expired(now) {
+			return ErrExpiredSnooze
+		}
 		for _, k := range c.Remove {
 			if _, ok := s.Tags[k]; !ok && k != TagRotateEvery {
 				return fmt.Errorf("%w: %q has no tag %q", ErrNotFound, name, k)

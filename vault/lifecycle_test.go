@@ -2,7 +2,9 @@ package vault
 
 import (
 	"context"
+	"errors"
 	"testing"
+	"time"
 )
 
 func TestLifecycleSmoke(t *testing.T) {
@@ -51,5 +53,32 @@ func TestLifecycleSmoke(t *testing.T) {
 	l, err := v.List(ctx, ListOptions{})
 	if err != nil || len(l) != 0 {
 		t.Fatal(l, err)
+	}
+}
+
+// TestSnoozeExpired: a snooze postpones rotation, not expiry. Snoozing an
+// expired secret was accepted and changed nothing (issue 12, bug 2); it
+// is refused, by the snooze command and by a snooze-until tag alike.
+func TestSnoozeExpired(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := newClock()
+	v := newVault(t, DefaultSettings(), c)
+	mustPut(t, v, "old/cert", "x", PutOptions{Expires: c.Now().Add(Day)})
+	mustPut(t, v, "live/token", "y", PutOptions{})
+	c.Advance(2 * Day)
+	until := c.Now().Add(14 * Day)
+	err := v.Tag(ctx, "old/cert", Snooze(until, "waiting"))
+	if !errors.Is(err, ErrExpiredSnooze) || !errors.Is(err, ErrPolicy) {
+		t.Fatalf("snooze of an expired secret: %v", err)
+	}
+	if err := v.Tag(ctx, "old/cert", TagChange{Set: map[string]string{TagSnoozeUntil: until.Format(time.RFC3339)}}); !errors.Is(err, ErrExpiredSnooze) {
+		t.Fatalf("snooze-until tag on an expired secret: %v", err)
+	}
+	if Code(err) != "expired_snooze" || !errors.Is(ErrorFromCode(Code(err), err.Error()), ErrExpiredSnooze) {
+		t.Errorf("code %q does not carry the refusal over a wire", Code(err))
+	}
+	if err := v.Tag(ctx, "live/token", Snooze(until, "fine")); err != nil {
+		t.Fatalf("snooze of a live secret: %v", err)
 	}
 }

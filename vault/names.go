@@ -86,11 +86,7 @@ func ValidateTag(k, v string) error {
 	}
 	switch k {
 	case TagRotateEvery:
-		d, err := ParseDuration(v)
-		if err == nil {
-			err = checkRotateEvery(d)
-		}
-		if err != nil {
+		if _, err := ParseInterval(v); err != nil {
 			return fmt.Errorf("tag %s: %w", k, err)
 		}
 	case TagSnoozeUntil:

@@ -12,6 +12,8 @@ const (
 	OpCopy   Op = "copy"   // a value on the clipboard
 	OpReveal Op = "reveal" // a value shown in the TUI
 	OpExport Op = "export" // values into a backup or a file
+	OpOTP    Op = "otp"    // a one-time code computed from a TOTP seed
+	OpEdit   Op = "edit"   // a value into the user's editor
 
 	// Values handed to another program; the event's To names it.
 	OpRun           Op = "run"            // into a command's environment
@@ -53,7 +55,7 @@ const (
 // and a lifecycle timeline leaves these out.
 func (op Op) Read() bool {
 	switch op {
-	case OpGet, OpCopy, OpReveal, OpExport, OpRun, OpInject, OpGitCredential:
+	case OpGet, OpCopy, OpReveal, OpExport, OpOTP, OpEdit, OpRun, OpInject, OpGitCredential:
 		return true
 	}
 	return false

@@ -86,11 +86,17 @@ const (
 // when that parses, else the vault default.
 func (s *Secret) RotateEvery(set Settings) time.Duration {
 	if v, ok := s.Tags[TagRotateEvery]; ok {
-		if d, err := ParseDuration(v); err == nil && checkRotateEvery(d) == nil {
+		if d, err := ParseInterval(v); err == nil {
 			return d
 		}
 	}
 	return set.RotateEvery
+}
+
+// Expired reports whether the current version has expired at now.
+func (s *Secret) Expired(now time.Time) bool {
+	exp := s.Current().Expires
+	return !exp.IsZero() && !exp.After(now)
 }
 
 // StaleAt is when the current version becomes stale.
@@ -119,18 +125,20 @@ func (s *Secret) Status(now time.Time, set Settings) Status {
 	switch {
 	case !s.Enabled:
 		return StatusDisabled
-	case !cur.Expires.IsZero() && !cur.Expires.After(now):
+	case s.Expired(now):
 		return StatusExpired
 	case !cur.NotBefore.IsZero() && cur.NotBefore.After(now):
 		return StatusNotYetValid
 	}
 	var st Status
 	stale := s.StaleAt(set)
+	// A TOTP seed is not rotated on a schedule: only its expiry counts.
+	otpSeed := IsOTP(cur.ContentType)
 	switch {
-	case now.After(stale): // "older than its rotation interval"
+	case now.After(stale) && !otpSeed: // "older than its rotation interval"
 		st = StatusStale
 	case !cur.Expires.IsZero() && !cur.Expires.After(now.Add(set.ExpiryWarning)),
-		!stale.After(now.Add(set.DueWindow)):
+		!stale.After(now.Add(set.DueWindow)) && !otpSeed:
 		st = StatusDue
 	default:
 		return StatusOK

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -101,7 +102,7 @@ func (s Settings) Get(key string) (string, error) {
 		_, ttl := s.AgentLimits()
 		return FormatDuration(ttl), nil
 	}
-	return "", fmt.Errorf("%w: unknown setting %q (known: %v)", ErrInvalid, key, SettingKeys)
+	return "", fmt.Errorf("%w: unknown setting %q (known: %s)", ErrInvalid, key, strings.Join(SettingKeys, ", "))
 }
 
 // With returns s with key set to the parsed value, validated.
@@ -115,10 +116,8 @@ func (s Settings) With(key, value string) (Settings, error) {
 	}
 	parseBool := func(dst *bool) {
 		var b bool
-		if b, err = strconv.ParseBool(value); err == nil {
+		if b, err = ParseBool(value); err == nil {
 			*dst = b
-		} else {
-			err = fmt.Errorf("%w: %q is not true or false", ErrInvalid, value)
 		}
 	}
 	switch key {
@@ -131,7 +130,10 @@ func (s Settings) With(key, value string) (Settings, error) {
 			return s, policyError("purge protection cannot be turned off once on")
 		}
 	case "rotate-every":
-		parseDur(&s.RotateEvery)
+		var d time.Duration
+		if d, err = ParseInterval(value); err == nil {
+			s.RotateEvery = d
+		}
 	case "due-window":
 		parseDur(&s.DueWindow)
 	case "expiry-warning":

@@ -291,3 +291,18 @@ func l33tWords() *wordSet {
 	})
 	return &words
 }
+
+// VeryWeakPassphrase is the zxcvbn score below which init and the TUI
+// warn about a new vault passphrase and ask before taking it: 0 and 1
+// fall to an online attacker's guesses, let alone an offline one's.
+const VeryWeakPassphrase = 2
+
+// PassphraseStrength rates a new vault passphrase with zxcvbn: its score
+// (0–4; -1 for an empty one) and the word for it.
+func PassphraseStrength(pass []byte) (score int, word string) {
+	if len(pass) == 0 {
+		return -1, ""
+	}
+	score = zxcvbn.PasswordStrength(string(pass), []string{"locket"}).Score
+	return score, [...]string{"very weak", "weak", "fair", "good", "strong"}[score]
+}

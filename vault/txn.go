@@ -230,7 +230,8 @@ func openSecret(pt []byte) (*Secret, error) {
 }
 
 // errNoSecret is the one error for a name that names no secret.
-func errNoSecret(name string) error { return fmt.Errorf("%w: no secret %q", ErrNotFound, name) }
+// errNoSecret keeps the name, so that the CLI can suggest the closest ones.
+func errNoSecret(name string) error { return &NotFoundError{Name: name} }
 
 func (t *txn) putSecret(id []byte, s *Secret) {
 	k := key(kindMeta, id)

@@ -127,12 +127,7 @@ func FormatWords(d time.Duration) string {
 	// Seconds between writing a secret and checking it must not turn
 	// "6 days" into "5 days".
 	d = d.Round(time.Minute)
-	unit := func(n int64, word string) string {
-		if n == 1 {
-			return "1 " + word
-		}
-		return fmt.Sprintf("%d %ss", n, word)
-	}
+	unit := func(n int64, word string) string { return Plural(int(n), word) }
 	switch {
 	case d >= Day:
 		return unit(int64(d/Day), "day")
@@ -142,6 +137,25 @@ func FormatWords(d time.Duration) string {
 		return unit(int64(d/time.Minute), "minute")
 	}
 	return "less than a minute"
+}
+
+// ParseInterval parses a rotation interval: exactly one number and one
+// unit (60d, 12w, 36h), at least MinRotateEvery. Combinations such as
+// 60d180d are refused: in a pre-filled field they are a typing accident,
+// not an interval anyone means.
+func ParseInterval(s string) (time.Duration, error) {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == 0 || i != len(s)-1 {
+		return 0, fmt.Errorf("%w: rotate-every %q must be one number and one unit, like 60d, 12w or 36h", ErrInvalid, s)
+	}
+	d, err := ParseDuration(s)
+	if err != nil {
+		return 0, err
+	}
+	return d, checkRotateEvery(d)
 }
 
 // FormatShort says a duration in one unit, rounded down, for columns:

@@ -21,6 +21,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"locket/tui/field"
 	"locket/tui/keys"
 	"locket/tui/styles"
 	"locket/vault"
@@ -53,7 +54,7 @@ const (
 // form is the action being filled in for the current secret.
 type form struct {
 	op     vault.Op
-	inputs []textinput.Model
+	inputs []field.Field
 	labels []string
 	focus  int
 	// generated holds a generated value until it is saved; the value
@@ -154,9 +155,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.key(msg)
 	}
 	if m.screen == screenForm && m.form != nil {
-		var cmd tea.Cmd
-		m.form.inputs[m.form.focus], cmd = m.form.inputs[m.form.focus].Update(msg)
-		return m, cmd
+		return m, m.form.inputs[m.form.focus].Update(msg)
 	}
 	return m, nil
 }
@@ -189,6 +188,11 @@ func (m *Model) queueKey(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Rotate):
 		return write(vault.OpRotate)
 	case key.Matches(k, m.keys.Snooze):
+		if m.current().Status == vault.StatusExpired {
+			// Said before the form, not after it (docs/decisions/0100).
+			m.err = vault.ErrExpiredSnooze.Error()
+			return nil
+		}
 		return write(vault.OpSnooze)
 	case key.Matches(k, m.keys.Policy):
 		return write(vault.OpPolicy)
@@ -212,34 +216,33 @@ func (m *Model) queueKey(k tea.KeyMsg) tea.Cmd {
 
 // openForm prepares the inputs of op for the current secret.
 func (m *Model) openForm(op vault.Op) {
-	input := func(placeholder string, secret bool) textinput.Model {
-		ti := textinput.New()
-		ti.Placeholder = placeholder
-		ti.Prompt = ""
-		ti.CharLimit = 512
-		if secret {
-			ti.EchoMode = textinput.EchoPassword
-			ti.EchoCharacter = '•'
-			ti.CharLimit = vault.MaxValueLen
-		}
-		return ti
+	input := func(placeholder string) *field.Input {
+		in := field.New("", placeholder)
+		in.CharLimit = 512
+		return &in
 	}
 	f := &form{op: op}
 	switch op {
 	case vault.OpRotate:
+		// A multi-line value, like the edit form's: PEM keys and JSON
+		// documents keep their lines.
+		value := field.NewArea("type or paste it, or ctrl+g to generate", vault.MaxValueLen)
+		value.SetWidth(max(10, m.width-18))
+		value.SetHeight(max(1, min(6, m.height-16)))
 		f.labels = []string{"new value", "expires", "note"}
-		f.inputs = []textinput.Model{input("type it, or ctrl+g to generate", true), input("optional: 90d or 2027-01-31", false), input("optional", false)}
+		f.inputs = []field.Field{value, input("optional: 90d or 2027-01-31"), input("optional")}
 	case vault.OpSnooze:
 		f.labels = []string{"until", "note"}
-		f.inputs = []textinput.Model{input("14d or 2027-01-31", false), input("why it waits (required)", false)}
+		f.inputs = []field.Field{input("14d or 2027-01-31"), input("why it waits (required)")}
 	case vault.OpPolicy:
-		cur := vault.FormatDuration(m.current().RotateEvery)
+		every := input("e.g. 30d, 12w; empty for the vault default")
+		// Shown selected: typing replaces it rather than appending.
+		every.Prefill(vault.FormatDuration(m.current().RotateEvery))
 		f.labels = []string{"rotate every", "note"}
-		f.inputs = []textinput.Model{input("e.g. 30d, 12w; empty for the vault default", false), input("optional", false)}
-		f.inputs[0].SetValue(cur)
+		f.inputs = []field.Field{every, input("optional")}
 	case vault.OpDisable:
 		f.labels = []string{"note"}
-		f.inputs = []textinput.Model{input("why it is disabled (required)", false)}
+		f.inputs = []field.Field{input("why it is disabled (required)")}
 	}
 	f.inputs[0].Focus()
 	m.form = f
@@ -264,16 +267,17 @@ func (m *Model) formKey(k tea.KeyMsg) tea.Cmd {
 		}
 		clear(f.generated)
 		f.generated = g
-		f.inputs[0].SetValue("")
-		m.focus(1)
+		f.inputs[0].(*field.Area).Reset()
+		// Focus stays where it was: the next keys are the user's to
+		// direct, not an expiry typed by surprise.
 		return nil
-	case key.Matches(k, m.keys.FieldDown):
+	case key.Matches(k, m.keys.NextField), k.Type == tea.KeyDown && !m.inArea():
 		m.focus((f.focus + 1) % len(f.inputs))
 		return nil
-	case key.Matches(k, m.keys.FieldUp):
+	case k.Type == tea.KeyShiftTab, k.Type == tea.KeyUp && !m.inArea():
 		m.focus((f.focus + len(f.inputs) - 1) % len(f.inputs))
 		return nil
-	case key.Matches(k, m.keys.Submit):
+	case key.Matches(k, m.keys.Save), key.Matches(k, m.keys.Submit) && (!m.inArea() || f.generated != nil && f.inputs[0].Value() == ""):
 		cmd, err := m.submit()
 		if err != nil {
 			m.err = err.Error()
@@ -283,14 +287,20 @@ func (m *Model) formKey(k tea.KeyMsg) tea.Cmd {
 		f.busy = true
 		return cmd
 	}
-	var cmd tea.Cmd
-	f.inputs[f.focus], cmd = f.inputs[f.focus].Update(k)
+	cmd := f.inputs[f.focus].Update(k)
 	if f.op == vault.OpRotate && f.focus == 0 && f.inputs[0].Value() != "" {
 		// Typing a value replaces a generated one.
 		clear(f.generated)
 		f.generated = nil
 	}
 	return cmd
+}
+
+// inArea reports whether the focus is in the multi-line value, where
+// enter, up and down edit the text.
+func (m *Model) inArea() bool {
+	_, ok := m.form.inputs[m.form.focus].(*field.Area)
+	return ok
 }
 
 func (m *Model) focus(i int) {
@@ -351,7 +361,7 @@ func (m *Model) submit() (tea.Cmd, error) {
 	case vault.OpPolicy:
 		var every time.Duration
 		if val(0) != "" {
-			d, err := vault.ParseDuration(val(0))
+			d, err := vault.ParseInterval(val(0))
 			if err != nil {
 				return nil, err
 			}
@@ -519,11 +529,13 @@ func (m *Model) viewForm(b *strings.Builder) {
 		if i == 0 && f.op == vault.OpRotate && f.generated != nil {
 			view = m.st.Success.Render(fmt.Sprintf("generated (%d characters, hidden)", len(f.generated)))
 		}
+		// A multi-line value continues under its first line.
+		view = strings.ReplaceAll(view, "\n", "\n"+strings.Repeat(" ", 16))
 		fmt.Fprintf(b, "%s%s %s\n", cursor, m.st.Label.Render(fmt.Sprintf("%-13s", f.labels[i])), view)
 	}
 	hint := "enter save · tab next field · esc cancel"
 	if f.op == vault.OpRotate {
-		hint = "ctrl+g generate · " + hint
+		hint = "ctrl+g generate · ctrl+s save · tab next field · esc cancel"
 	}
 	if f.busy {
 		hint = "saving…"

@@ -184,7 +184,7 @@ func TestReviewTypedValueWithExpiryAndDisable(t *testing.T) {
 	tm.Send(runes("r"))
 	waitFor(t, tm, "Rotate now")
 	tm.Type("N3w-typed-Value!x")
-	waitFor(t, tm, "•••••")
+	waitFor(t, tm, "N3w-typed-Value!x")
 	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
 	tm.Type("90d")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
@@ -211,6 +211,102 @@ func TestReviewTypedValueWithExpiryAndDisable(t *testing.T) {
 	}
 	if e := last(events(t, v, "app/one")); e.Op != vault.OpDisable || e.Note != "service retired" {
 		t.Errorf("disable event %+v", e)
+	}
+}
+
+// TestReviewPrefilledPolicy: typing into the pre-filled rotate-every
+// replaces it (issue 12, bug 1: "60d" + "180d" was "60d180d" and read as
+// 240d).
+func TestReviewPrefilledPolicy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	v, clock := testVault(t)
+	m := New(ctx, v, clock, false, styles.Default(), keys.DefaultKeyMap())
+	m.Update(m.Init()())
+	m.Update(runes("p"))
+	if !strings.Contains(m.View(), "60d") {
+		t.Fatalf("rotate-every not pre-filled:\n%s", m.View())
+	}
+	for _, r := range "180d" {
+		m.Update(runes(string(r)))
+	}
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	if cmd == nil {
+		t.Fatalf("not submitted: %s", m.err)
+	}
+	m.Update(cmd())
+	s, _ := v.Secret(ctx, "app/four")
+	if got := s.Tags[vault.TagRotateEvery]; got != "180d" {
+		t.Errorf("rotate-every = %q, want 180d", got)
+	}
+	// A combined duration is refused, as on the command line.
+	m.Update(runes("p"))
+	m.Update(tea.KeyMsg{Type: tea.KeyCtrlU})
+	for _, r := range "60d180d" {
+		m.Update(runes(string(r)))
+	}
+	m.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	if !strings.Contains(m.err, "one number and one unit") {
+		t.Errorf("60d180d: err %q", m.err)
+	}
+}
+
+// TestReviewGenerateKeepsFocus: ctrl+g in the rotate form leaves the
+// focus on the value (issue 12, bug 4: it moved to "expires", so the next
+// field the user tabbed to was the note), and the value takes lines.
+func TestReviewGenerateKeepsFocus(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	v, clock := testVault(t)
+	m := New(ctx, v, clock, false, styles.Default(), keys.DefaultKeyMap())
+	m.SetSize(90, 30)
+	m.Update(m.Init()())
+	m.Update(runes("r"))
+	m.Update(tea.KeyMsg{Type: tea.KeyCtrlG})
+	if m.form.focus != 0 || !strings.Contains(m.View(), "> new value") {
+		t.Fatalf("focus moved to field %d after ctrl+g:\n%s", m.form.focus, m.View())
+	}
+	m.Update(tea.KeyMsg{Type: tea.KeyTab})
+	for _, r := range "30d" {
+		m.Update(runes(string(r)))
+	}
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyCtrlS})
+	m.Update(cmd())
+	_, ver, err := v.Get(ctx, "app/four", 0, vault.OpGet)
+	if err != nil || !ver.Expires.Equal(clock().Add(30*vault.Day)) {
+		t.Errorf("expires %v, %v; want 30 days on", ver.Expires, err)
+	}
+
+	// A typed value keeps its lines: enter is a new line, ctrl+s saves.
+	m.Update(runes("r"))
+	for _, k := range []tea.KeyMsg{runes("-----BEGIN-----"), {Type: tea.KeyEnter}, runes("abc"), {Type: tea.KeyEnter}, runes("-----END-----")} {
+		m.Update(k)
+	}
+	_, cmd = m.Update(tea.KeyMsg{Type: tea.KeyCtrlS})
+	m.Update(cmd())
+	val, _, err := v.Get(ctx, "app/one", 0, vault.OpGet)
+	if err != nil || string(val) != "-----BEGIN-----\nabc\n-----END-----" {
+		t.Errorf("multi-line rotation: %q, %v", val, err)
+	}
+}
+
+// TestReviewExpiredSnooze: the review refuses to snooze an expired secret
+// at once, with the CLI's words (docs/decisions/0100).
+func TestReviewExpiredSnooze(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	v, clock := testVault(t)
+	if _, err := v.Put(ctx, "app/cert", []byte("x"), vault.PutOptions{Expires: clock().Add(-vault.Day)}); err != nil {
+		t.Fatal(err)
+	}
+	m := New(ctx, v, clock, false, styles.Default(), keys.DefaultKeyMap())
+	m.Update(m.Init()())
+	if m.current().Name != "app/cert" {
+		t.Fatalf("first in the queue: %s", m.current().Name)
+	}
+	m.Update(runes("s"))
+	if m.form != nil || !strings.Contains(m.View(), "an expired secret cannot be snoozed; rotate it or set a new expiry") {
+		t.Errorf("snooze of an expired secret:\n%s", m.View())
 	}
 }
 
