@@ -1,5 +1,3 @@
-// Package harden makes a process that holds keys harder to read from
-// outside: no core file, and no ptrace or /proc/PID/mem by the same uid.
 package harden
 
 import (
@@ -11,15 +9,6 @@ import (
 
 // ErrMemoryLimit: RLIMIT_MEMLOCK is too small to lock the process's memory.
 var ErrMemoryLimit = errors.New("memory not locked: RLIMIT_MEMLOCK is limited")
-
-// Process turns off dumping (PR_SET_DUMPABLE 0 also makes /proc/PID/mem,
-// environ and ptrace refuse the same uid) and sets the core size limit to 0.
-func Process() error {
-	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
-		return err
-	}
-	return unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
-}
 
 // LockMemory keeps every page of the process out of swap as it is
 // touched, keys included: the Go runtime copies key material (into cipher
