@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"strconv"
 	"sync"
 	"time"
 
@@ -478,6 +479,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, svc vault.Se
 	}
 	s.cfg.Log.Printf("List: ok (%s)", time.Since(start).Round(time.Microsecond))
 	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.Itoa(len(packed)))
 	w.Write(packed)
 }
 
