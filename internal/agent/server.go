@@ -1,7 +1,9 @@
 package agent
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,8 +19,6 @@ import (
 
 	"locket/vault"
 )
-
-type jsonRaw = json.RawMessage
 
 // ErrAgentOff: the vault's setting "agent off" forbids serving it.
 var ErrAgentOff = errors.New("the vault's setting agent is off")
@@ -447,17 +447,18 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	var resp callResponse
+	var body bytes.Buffer
+	enc := gob.NewEncoder(&body)
 	for _, v := range out[:len(out)-1] {
-		b, err := json.Marshal(v.Interface())
-		if err != nil {
+		if err := enc.Encode(v.Interface()); err != nil {
 			writeError(w, fmt.Errorf("encode result of %s: %w", name, err))
 			return
 		}
-		resp.Results = append(resp.Results, b)
 	}
 	s.cfg.Log.Printf("%s: ok (%s)", name, time.Since(start).Round(time.Microsecond))
-	writeJSON(w, resp)
+	w.Header().Set("Content-Type", resultsType)
+	w.Header().Set("Content-Length", strconv.Itoa(body.Len()))
+	w.Write(body.Bytes())
 }
 
 // handleList answers List with the packed secrets (see packedMethod).
