@@ -90,9 +90,10 @@ if command -v tmux >/dev/null; then
 		sock="locket-bench-$$"
 		s=$(date +%s%N)
 		tmux -L "$sock" new-session -d -x 120 -y 40 "env TERM=xterm-256color $work/locket"
-		until tmux -L "$sock" capture-pane -p 2>/dev/null | grep -q 'secrets'; do :; done
+		# The header says "0 secrets" until the list has loaded.
+		until tmux -L "$sock" capture-pane -p 2>/dev/null | grep -q '100000 secrets'; do :; done
 		e=$(date +%s%N)
-		tmux -L "$sock" kill-server
+		tmux -L "$sock" kill-server 2>/dev/null || true
 		echo $(((e - s) / 1000)) >>"$work/times"
 		i=$((i + 1))
 	done
