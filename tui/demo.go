@@ -14,7 +14,7 @@ import (
 // been written over the past months: setNow moves the vault's clock (its
 // Options.Now) to each version's moment, so ages, staleness, expiry and
 // the trash are real. It leaves the clock at now.
-func SeedDemo(ctx context.Context, v *vault.Vault, setNow func(time.Time), now time.Time) error {
+func SeedDemo(ctx context.Context, v vault.Service, setNow func(time.Time), now time.Time) error {
 	defer setNow(now)
 	secrets, err := assets.DemoSecrets()
 	if err != nil {

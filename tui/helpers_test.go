@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"locket/internal/e2e"
 	"locket/vault"
 )
 
@@ -22,6 +23,7 @@ var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 const testPass = "correct horse battery staple"
 
 func TestMain(m *testing.M) {
+	e2e.ParallelWaits()
 	// Plain text and UTC make golden files the same on every machine.
 	lipgloss.SetColorProfile(termenv.Ascii)
 	time.Local = time.UTC
@@ -133,7 +135,7 @@ func run(tb testing.TB, m *Model, cmd tea.Cmd) {
 	var msg tea.Msg
 	select {
 	case msg = <-done:
-	case <-time.After(10 * time.Second):
+	case <-time.After(2 * time.Minute):
 		tb.Fatal("command did not finish")
 	}
 	switch msg := msg.(type) {

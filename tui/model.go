@@ -79,8 +79,13 @@ type Config struct {
 	Log *log.Logger
 	// Banner is an extra line for the unlock screen (the demo's passphrase).
 	Banner string
+	// Open unlocks the vault with the passphrase typed on the unlock
+	// screen (create: a new vault, the passphrase typed twice). The
+	// default opens or creates the vault in Dir in this process.
+	Open func(ctx context.Context, passphrase []byte, create bool) (vault.Service, error)
 	// Agent, when set, is the vault's agent: the UI opens on it when it
-	// is unlocked, and its unlock screen unlocks it (see Agent).
+	// is unlocked, and its unlock screen unlocks it before Open is tried
+	// (see Agent).
 	Agent Agent
 }
 
@@ -169,6 +174,9 @@ func New(cfg Config) *Model {
 	}
 	if cfg.Log == nil {
 		cfg.Log = log.New(io.Discard, "", 0)
+	}
+	if cfg.Open == nil {
+		cfg.Open = openLocal(cfg)
 	}
 	m := &Model{cfg: cfg, st: styles.Default(), km: keys.DefaultKeyMap(), help: help.New(), gen: new(atomic.Uint64)}
 	m.env = &env{clock: cfg.Now, readOnly: cfg.ReadOnly, keys: &m.km, styles: &m.st}

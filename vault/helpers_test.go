@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"locket/internal/e2e"
 	"os"
 	"path/filepath"
 	"sync"
@@ -10,6 +11,13 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 )
+
+// TestMain runs more tests at once than there are CPUs: the crash tests
+// mostly wait on the processes they kill and restart.
+func TestMain(m *testing.M) {
+	e2e.ParallelWaits()
+	os.Exit(m.Run())
+}
 
 // testPass is the passphrase of every test vault.
 var testPass = []byte("test passphrase")
