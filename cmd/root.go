@@ -88,7 +88,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return silent.code
 	}
 	code := exitCode(err)
-	msg := vault.Sanitize(err.Error()) + hint(err)
+	msg := vault.Sanitize(err.Error() + hint(err))
 	fmt.Fprintf(a.stderr, "locket: %s\n", msg)
 	if code == ExitUsage && !strings.Contains(msg, "--help") {
 		fmt.Fprintf(a.stderr, "run '%s --help' for usage\n", strings.TrimSpace("locket "+commandPath(root, args)))
@@ -108,7 +108,10 @@ func commandPath(root *cobra.Command, args []string) string {
 // hint says how to get past a refusal of the vault, in the CLI's words;
 // the vault's own error texts name no command.
 func hint(err error) string {
+	var unsafe *vault.UnsafeError
 	switch {
+	case errors.As(err, &unsafe):
+		return "; run chmod 700 " + unsafe.Dir
 	case errors.Is(err, vault.ErrDisabled):
 		return "; enable it with locket update --enable"
 	case errors.Is(err, vault.ErrDeleted):

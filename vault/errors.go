@@ -3,6 +3,8 @@ package vault
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 
 	"locket/keyring"
 )
@@ -44,6 +46,20 @@ var (
 	// ErrPurgeProtected: purge protection forbids purging before retention ends.
 	ErrPurgeProtected = policyError("purge protection is on")
 )
+
+// UnsafeError refuses a vault directory that others can write to; it
+// matches ErrUnsafe and names the directory, so that a front end can say
+// how to fix it.
+type UnsafeError struct {
+	Dir  string
+	Mode fs.FileMode
+}
+
+func (e *UnsafeError) Error() string {
+	return fmt.Sprintf("%v: %s is writable by group or others (mode %#o)", ErrUnsafe, e.Dir, e.Mode)
+}
+
+func (e *UnsafeError) Unwrap() error { return ErrUnsafe }
 
 type notFoundErr struct{ msg string }
 

@@ -125,7 +125,7 @@ func checkDir(dir string) error {
 		return fmt.Errorf("%w: %s is not a directory", ErrNoVault, dir)
 	}
 	if fi.Mode().Perm()&0o022 != 0 {
-		return fmt.Errorf("%w: %s is writable by group or others (mode %#o); run chmod 700 %s", ErrUnsafe, dir, fi.Mode().Perm(), dir)
+		return &UnsafeError{Dir: dir, Mode: fi.Mode().Perm()}
 	}
 	return nil
 }

@@ -2,10 +2,12 @@
 // trash, the audit log and the vault settings, stored in an embedded Badger
 // database whose keys are opaque and whose values are sealed by keyring.
 //
-// The API is a small service boundary with no Badger types in it, so that
-// the CLI, the TUI, backups and a later agent all use the same calls. Every
-// method that changes the vault runs in one Badger transaction together with
-// its audit event: it happens entirely or not at all.
+// The CLI, the TUI, backups and rotation review use the vault through
+// Service (service.go), a small interface with no Badger or key types in
+// it, which *Vault, the local store, implements and an agent client can
+// implement over a socket. Every method that changes the vault runs in one
+// Badger transaction together with its audit event: it happens entirely or
+// not at all.
 package vault
 
 import (
