@@ -23,6 +23,9 @@ import (
 // ErrAgentOff: the vault's setting "agent off" forbids serving it.
 var ErrAgentOff = errors.New("the vault's setting agent is off")
 
+// closeWait bounds how long a stopping agent waits for its vault to close.
+const closeWait = 30 * time.Second
+
 // Config is what a Server needs.
 type Config struct {
 	// Dir is the vault directory served.
@@ -136,7 +139,19 @@ loop:
 		}
 	}
 	s.closeListener()
-	s.lock("agent stopping")
+	// Closing the store can hang where Badger cannot flush (the vault
+	// directory was removed under it). Every acknowledged write is on disk
+	// already, so past closeWait the agent ends without it, as after kill.
+	locked := make(chan struct{})
+	go func() {
+		s.lock("agent stopping")
+		close(locked)
+	}()
+	select {
+	case <-locked:
+	case <-time.After(closeWait):
+		s.cfg.Log.Printf("the vault did not close within %s; stopping without it", closeWait)
+	}
 	// Give answers in flight a moment to leave; the wait is bounded
 	// because a client may hold its connection open.
 	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
