@@ -79,13 +79,14 @@ type Config struct {
 	Log *log.Logger
 	// Banner is an extra line for the unlock screen (the demo's passphrase).
 	Banner string
-	// Agent, when set, is the vault's agent: the UI opens on it when it
-	// is unlocked, and its unlock screen unlocks it (see Agent).
-	Agent Agent
 	// Open unlocks the vault with the passphrase typed on the unlock
 	// screen (create: a new vault, the passphrase typed twice). The
 	// default opens or creates the vault in Dir in this process.
 	Open func(ctx context.Context, passphrase []byte, create bool) (vault.Service, error)
+	// Agent, when set, is the vault's agent: the UI opens on it when it
+	// is unlocked, and its unlock screen unlocks it before Open is tried
+	// (see Agent).
+	Agent Agent
 }
 
 type state int

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -125,15 +126,14 @@ func (c *Client) call(ctx context.Context, method string, args []any, results ..
 	if args == nil {
 		args = []any{}
 	}
-	var resp callResponse
-	if err := c.do(ctx, http.MethodPost, "call/"+method, args, &resp); err != nil {
+	resp, err := c.send(ctx, http.MethodPost, "call/"+method, args)
+	if err != nil {
 		return err
 	}
-	if len(resp.Results) != len(results) {
-		return fmt.Errorf("agent: %s gave %d results, want %d", method, len(resp.Results), len(results))
-	}
-	for i, r := range results {
-		if err := json.Unmarshal(resp.Results[i], r); err != nil {
+	defer resp.Body.Close()
+	dec := gob.NewDecoder(bufio.NewReader(resp.Body))
+	for _, r := range results {
+		if err := dec.Decode(r); err != nil {
 			return fmt.Errorf("agent: result of %s: %w", method, err)
 		}
 	}

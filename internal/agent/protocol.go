@@ -16,7 +16,8 @@ import (
 //	POST /v1/lock             → Status
 //	POST /v1/stop             → (the agent exits after answering)
 //	POST /v1/call/{Method}    JSON array of the arguments after ctx →
-//	                          callResponse (the results before the error)
+//	                          the results before the error (resultsType;
+//	                          List: packedMethod)
 //	GET  /v1/events           NDJSON stream of vault.Change, one a line
 //
 // A failed request answers with a non-2xx status and an errorBody whose
@@ -74,10 +75,10 @@ type errorBody struct {
 	} `json:"error"`
 }
 
-// callResponse holds a call's results, without its error.
-type callResponse struct {
-	Results []jsonRaw `json:"results"`
-}
+// resultsType is the media type of a call's results: a gob stream of the
+// results before the error, in order. JSON for a check of 100k secrets
+// (87k findings, 26 MB) took 1.3 s to encode and decode; gob 0.16 s.
+const resultsType = "application/x-gob"
 
 // List is the one call whose answer is not JSON: the secrets travel as
 // vault.EncodeSecrets packs them (application/octet-stream). As JSON,

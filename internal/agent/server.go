@@ -1,7 +1,9 @@
 package agent
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,16 +13,18 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"strconv"
 	"sync"
 	"time"
 
 	"locket/vault"
 )
 
-type jsonRaw = json.RawMessage
-
 // ErrAgentOff: the vault's setting "agent off" forbids serving it.
 var ErrAgentOff = errors.New("the vault's setting agent is off")
+
+// closeWait bounds how long a stopping agent waits for its vault to close.
+const closeWait = 30 * time.Second
 
 // Config is what a Server needs.
 type Config struct {
@@ -135,7 +139,19 @@ loop:
 		}
 	}
 	s.closeListener()
-	s.lock("agent stopping")
+	// Closing the store can hang where Badger cannot flush (the vault
+	// directory was removed under it). Every acknowledged write is on disk
+	// already, so past closeWait the agent ends without it, as after kill.
+	locked := make(chan struct{})
+	go func() {
+		s.lock("agent stopping")
+		close(locked)
+	}()
+	select {
+	case <-locked:
+	case <-time.After(closeWait):
+		s.cfg.Log.Printf("the vault did not close within %s; stopping without it", closeWait)
+	}
 	// Give answers in flight a moment to leave; the wait is bounded
 	// because a client may hold its connection open.
 	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -446,17 +462,18 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	var resp callResponse
+	var body bytes.Buffer
+	enc := gob.NewEncoder(&body)
 	for _, v := range out[:len(out)-1] {
-		b, err := json.Marshal(v.Interface())
-		if err != nil {
+		if err := enc.Encode(v.Interface()); err != nil {
 			writeError(w, fmt.Errorf("encode result of %s: %w", name, err))
 			return
 		}
-		resp.Results = append(resp.Results, b)
 	}
 	s.cfg.Log.Printf("%s: ok (%s)", name, time.Since(start).Round(time.Microsecond))
-	writeJSON(w, resp)
+	w.Header().Set("Content-Type", resultsType)
+	w.Header().Set("Content-Length", strconv.Itoa(body.Len()))
+	w.Write(body.Bytes())
 }
 
 // handleList answers List with the packed secrets (see packedMethod).
@@ -478,6 +495,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, svc vault.Se
 	}
 	s.cfg.Log.Printf("List: ok (%s)", time.Since(start).Round(time.Microsecond))
 	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.Itoa(len(packed)))
 	w.Write(packed)
 }
 

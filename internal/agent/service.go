@@ -67,7 +67,14 @@ func (c *Client) List(ctx context.Context, o vault.ListOptions) ([]vault.Secret,
 		return nil, err
 	}
 	defer resp.Body.Close()
-	packed, err := io.ReadAll(resp.Body)
+	var packed []byte
+	if n := resp.ContentLength; n > 0 && n < 1<<30 {
+		// Sized once: at 100k secrets the list is ~15 MB.
+		packed = make([]byte, n)
+		_, err = io.ReadFull(resp.Body, packed)
+	} else {
+		packed, err = io.ReadAll(resp.Body)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("agent: read answer: %w", err)
 	}

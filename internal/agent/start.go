@@ -17,7 +17,7 @@ import (
 const ReadyLine = "locket agent ready"
 
 // secretEnv are the variables that may carry the passphrase: an agent's
-// environment never holds them (SPEC invariant 10), whoever started it.
+// environment never holds them (security invariant 10), whoever started it.
 var secretEnv = []string{"LOCKET_PASSPHRASE", "LOCKET_PASSPHRASE_FILE", "LOCKET_PASSPHRASE_COMMAND", "LOCKET_BACKUP_PASSPHRASE_FILE"}
 
 // Env is environ without the variables that may carry a passphrase.

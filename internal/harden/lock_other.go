@@ -2,17 +2,7 @@
 
 package harden
 
-import (
-	"errors"
-
-	"golang.org/x/sys/unix"
-)
-
-// Process sets the core size limit to 0; other systems have no
-// PR_SET_DUMPABLE.
-func Process() error {
-	return unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
-}
+import "errors"
 
 // ErrMemoryLimit: memory locking is not available here.
 var ErrMemoryLimit = errors.New("memory not locked on this system")
