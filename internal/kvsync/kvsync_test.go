@@ -438,7 +438,7 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("kv v1 mount: %v", err)
 	}
 	_, err = kvsync.New(v, c, "no-such-mount", "locket").Pull(ctx, "", false)
-	if !errors.Is(err, kvsync.ErrNotKV2) && !errors.Is(err, kvsync.ErrPermission) {
+	if !errors.Is(err, kvsync.ErrNotKV2) {
 		t.Errorf("missing mount: %v", err)
 	}
 	for _, e := range []error{err} {
@@ -498,6 +498,8 @@ path "secret/data/%[1]s/team/*"     { capabilities = ["create", "read", "update"
 path "secret/metadata/%[1]s/team/*" { capabilities = ["create", "read", "update", "delete", "list"] }
 path "secret/delete/%[1]s/team/*"   { capabilities = ["update"] }
 path "secret/undelete/%[1]s/team/*" { capabilities = ["update"] }
+path "secret/data/%[1]s/ro/*"       { capabilities = ["read"] }
+path "secret/metadata/%[1]s/ro/*"   { capabilities = ["read", "list"] }
 `, path))
 	if err != nil {
 		t.Fatal(err)
@@ -518,10 +520,22 @@ path "secret/undelete/%[1]s/team/*" { capabilities = ["update"] }
 	if got := serverValues(t, srv, path, "team/db"); !slices.Equal(got, []string{"team-value"}) {
 		t.Errorf("team/db: %q", got)
 	}
-	// A secret the token may not write: refused, nothing half-written.
-	put(t, v, "team/db", "team-value-2", vault.PutOptions{})
-	other := syncer(t, srv, v, "", token)
-	_ = other
+	// A directory the token may read but not write: refused, nothing
+	// written, no sync state recorded.
+	put(t, v, "ro/config", "ro-canary", vault.PutOptions{})
+	_, err = s.Push(ctx, "ro/", false)
+	if !errors.Is(err, kvsync.ErrPermission) || strings.Contains(err.Error(), "ro-canary") {
+		t.Fatalf("push to a read-only path: %v", err)
+	}
+	if _, err := kv.GetMetadata(ctx, path+"/ro/config"); !errors.Is(err, api.ErrSecretNotFound) {
+		t.Errorf("ro/config reached the server: %v", err)
+	}
+	if st, _ := v.SyncStates(ctx, ""); len(st) != 0 {
+		t.Errorf("state under an empty target: %v", st)
+	}
+	if st := states(must(t)(s.Status(ctx, "ro/"))); st["ro/config"] != kvsync.LocalAhead {
+		t.Errorf("status of the refused secret: %v", st)
+	}
 	w := newVault(t)
 	must(t)(syncer(t, srv, w, "", token).Pull(ctx, "team/", false))
 	if got := values(t, w, "team/db"); !slices.Equal(got, []string{"team-value"}) {

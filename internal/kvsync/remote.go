@@ -149,7 +149,16 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 func (r *remote) checkMount(ctx context.Context) error {
 	s, err := r.c.Logical().ReadWithContext(ctx, "sys/internal/ui/mounts/"+r.mount)
 	if err != nil {
-		return r.wrap(err, "reading mount "+r.mount)
+		err = r.wrap(err, "reading mount "+r.mount)
+		// The server answers 403 for a mount that does not exist too, so
+		// as not to reveal its mounts: a token that is itself valid
+		// learns that the mount is missing or out of its reach.
+		if errors.Is(err, ErrPermission) {
+			if _, lerr := r.c.Auth().Token().LookupSelfWithContext(ctx); lerr == nil {
+				return fmt.Errorf("%w: no mount %q at %s, or the token may not use it", ErrNotKV2, r.mount, r.addr())
+			}
+		}
+		return err
 	}
 	if s == nil || s.Data == nil {
 		return fmt.Errorf("%w: no mount %q at %s", ErrNotKV2, r.mount, r.addr())
