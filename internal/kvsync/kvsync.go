@@ -85,6 +85,9 @@ type Item struct {
 	// Versions is how many versions are or would be written.
 	Versions int    `json:"versions,omitempty"`
 	Note     string `json:"note,omitempty"`
+
+	// needs lists the capabilities a push of this item asks for.
+	needs []need
 }
 
 // Report is the outcome of status, push or pull.

@@ -500,6 +500,8 @@ path "secret/delete/%[1]s/team/*"   { capabilities = ["update"] }
 path "secret/undelete/%[1]s/team/*" { capabilities = ["update"] }
 path "secret/data/%[1]s/ro/*"       { capabilities = ["read"] }
 path "secret/metadata/%[1]s/ro/*"   { capabilities = ["read", "list"] }
+path "secret/data/%[1]s/half/*"     { capabilities = ["create", "update", "read"] }
+path "secret/metadata/%[1]s/half/*" { capabilities = ["read", "list"] }
 `, path))
 	if err != nil {
 		t.Fatal(err)
@@ -535,6 +537,16 @@ path "secret/metadata/%[1]s/ro/*"   { capabilities = ["read", "list"] }
 	}
 	if st := states(must(t)(s.Status(ctx, "ro/"))); st["ro/config"] != kvsync.LocalAhead {
 		t.Errorf("status of the refused secret: %v", st)
+	}
+	// Data allowed but not metadata: refused before the first write, so
+	// that no secret is half-written.
+	put(t, v, "half/x", "half-canary", vault.PutOptions{})
+	_, err = s.Push(ctx, "half/", false)
+	if !errors.Is(err, kvsync.ErrPermission) || !strings.Contains(err.Error(), "secret/metadata/"+path+"/half/x") {
+		t.Fatalf("push without metadata rights: %v", err)
+	}
+	if _, err := kv.GetMetadata(ctx, path+"/half/x"); !errors.Is(err, api.ErrSecretNotFound) {
+		t.Errorf("half/x was half-written: %v", err)
 	}
 	w := newVault(t)
 	must(t)(syncer(t, srv, w, "", token).Pull(ctx, "team/", false))

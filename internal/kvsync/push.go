@@ -38,13 +38,23 @@ func (s *Syncer) Push(ctx context.Context, prefix string, dryRun bool) (Report, 
 		index[e] = i
 	}
 	var mu sync.Mutex
-	err = s.each(ctx, entries, func(ctx context.Context, e *entry) error {
-		it, err := s.pushOne(ctx, e, set, dryRun)
-		mu.Lock()
-		rep.Items[index[e]] = it
-		mu.Unlock()
-		return err
-	})
+	pass := func(dryRun bool) error {
+		return s.each(ctx, entries, func(ctx context.Context, e *entry) error {
+			it, err := s.pushOne(ctx, e, set, dryRun)
+			mu.Lock()
+			rep.Items[index[e]] = it
+			mu.Unlock()
+			return err
+		})
+	}
+	// The plan first: a push the token may not make in full is refused
+	// before anything is written.
+	err = pass(true)
+	if err == nil && !dryRun {
+		if err = s.checkCapabilities(ctx, rep.Items); err == nil {
+			err = pass(false)
+		}
+	}
 	rep.Items = slices.DeleteFunc(rep.Items, func(it Item) bool { return it.Name == "" })
 	if err != nil {
 		return rep, err
@@ -148,6 +158,7 @@ func (s *Syncer) pushOne(ctx context.Context, e *entry, set vault.Settings, dryR
 	}
 	if e.local == nil {
 		it.Action, it.Note = "purged", "every version destroyed and the metadata deleted"
+		it.needs = []need{{"metadata", []string{"delete"}}}
 		if dryRun {
 			return it, nil
 		}
@@ -196,6 +207,19 @@ func (s *Syncer) pushLocal(ctx context.Context, e *entry, it Item, base vault.Sy
 	it.Action, it.Versions, it.Note = "pushed", len(idx), strings.Join(notes, "; ")
 	if len(notes) == 0 {
 		it.Action = "none"
+	}
+	write := []string{"create", "update"}
+	if len(idx) > 0 {
+		it.needs = append(it.needs, need{"data", write})
+	}
+	if trash {
+		it.needs = append(it.needs, need{"delete", []string{"update"}})
+	}
+	if recover {
+		it.needs = append(it.needs, need{"undelete", []string{"update"}})
+	}
+	if writeMeta {
+		it.needs = append(it.needs, need{"metadata", write})
 	}
 	if dryRun {
 		return it, nil
@@ -278,4 +302,60 @@ func (s *Syncer) adopt(ctx context.Context, e *entry, base *vault.SyncState) (bo
 	base.ServerVersion = e.server.Current
 	base.LocalVersion = e.local.Versions[idx[extra-1]].Number
 	return true, nil
+}
+
+// need is a capability a push asks for on one endpoint of a secret: any
+// of caps on mount/endpoint/key.
+type need struct {
+	endpoint string
+	caps     []string
+}
+
+// checkCapabilities asks the server, in one request, whether the token
+// may do everything the planned push does, and refuses the push, naming
+// the first path, if not. A token that may not ask (no default policy)
+// goes ahead; the writes themselves are still refused one by one.
+func (s *Syncer) checkCapabilities(ctx context.Context, items []Item) error {
+	var paths []string
+	type check struct {
+		path string
+		caps []string
+	}
+	var checks []check
+	for _, it := range items {
+		for _, n := range it.needs {
+			p := s.r.mount + "/" + n.endpoint + "/" + s.r.key(it.Name)
+			paths = append(paths, p)
+			checks = append(checks, check{p, n.caps})
+		}
+	}
+	if len(paths) == 0 {
+		return nil
+	}
+	got, err := s.r.capabilities(ctx, paths)
+	if errors.Is(err, ErrPermission) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var refused []string
+	for _, c := range checks {
+		have := got[c.path]
+		ok := slices.Contains(have, "root")
+		for _, want := range c.caps {
+			ok = ok || slices.Contains(have, want)
+		}
+		if !ok || slices.Contains(have, "deny") {
+			refused = append(refused, c.path)
+		}
+	}
+	if len(refused) == 0 {
+		return nil
+	}
+	more := ""
+	if len(refused) > 1 {
+		more = fmt.Sprintf(" and %d more", len(refused)-1)
+	}
+	return fmt.Errorf("%w: the token may not write %s%s (%s); nothing was pushed", ErrPermission, refused[0], more, s.r.addr())
 }

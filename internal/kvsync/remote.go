@@ -344,3 +344,24 @@ func (r *remote) destroy(ctx context.Context, name string) error {
 	_, err := r.c.Logical().DeleteWithContext(ctx, p)
 	return r.wrap(err, "destroying "+p)
 }
+
+// capabilities returns the token's capabilities on each path.
+func (r *remote) capabilities(ctx context.Context, paths []string) (map[string][]string, error) {
+	s, err := r.c.Logical().WriteWithContext(ctx, "sys/capabilities-self", map[string]any{"paths": paths})
+	if err != nil {
+		return nil, r.wrap(err, "asking the token's capabilities")
+	}
+	out := map[string][]string{}
+	if s == nil {
+		return out, nil
+	}
+	for _, p := range paths {
+		caps, _ := s.Data[p].([]any)
+		for _, c := range caps {
+			if cs, ok := c.(string); ok {
+				out[p] = append(out[p], cs)
+			}
+		}
+	}
+	return out, nil
+}

@@ -193,13 +193,13 @@ func (s *Server) Mount(path string, version int) error {
 }
 
 // TokenWithPolicy writes policy under name and returns a token that has
-// only it.
+// it and the default policy, as a team member's token would.
 func (s *Server) TokenWithPolicy(name, policy string) (string, error) {
 	root := s.Root()
 	if err := root.Sys().PutPolicy(name, policy); err != nil {
 		return "", err
 	}
-	sec, err := root.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{name}, NoDefaultPolicy: true})
+	sec, err := root.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{name}})
 	if err != nil {
 		return "", err
 	}
