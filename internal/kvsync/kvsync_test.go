@@ -583,3 +583,25 @@ func TestDryRun(t *testing.T) {
 		t.Errorf("dry-run pull wrote: %v", list)
 	}
 }
+
+// TestLongHistory: the server keeps more than its default ten versions
+// of a secret, so that a pull gets locket's whole history.
+func TestLongHistory(t *testing.T) {
+	t.Parallel()
+	srv := vaultserver.Shared(t)
+	v := newVault(t)
+	var want []string
+	for i := range 14 {
+		want = append(want, fmt.Sprintf("value-%02d", i))
+		put(t, v, "long/history", want[i], vault.PutOptions{})
+	}
+	must(t)(syncer(t, srv, v, "", srv.Token).Push(ctx, "", false))
+	if got := serverValues(t, srv, pathFor(t), "long/history"); !slices.Equal(got, want) {
+		t.Errorf("server: %q", got)
+	}
+	w := newVault(t)
+	must(t)(syncer(t, srv, w, "", srv.Token).Pull(ctx, "", false))
+	if got := values(t, w, "long/history"); !slices.Equal(got, want) {
+		t.Errorf("pulled: %q", got)
+	}
+}
