@@ -163,8 +163,10 @@ func (a *app) printSync(rep kvsync.Report, name string, asJSON bool) error {
 		fmt.Fprintf(a.stdout, "dry run: nothing was changed (%d to %s)\n", len(rows), name)
 	case len(rows) == 0:
 		fmt.Fprintf(a.stdout, "%s: nothing to %s\n", vault.Sanitize(rep.Target), name)
+	case name == "push":
+		fmt.Fprintf(a.stdout, "%s: %d pushed, %d conflicts\n", vault.Sanitize(rep.Target), len(rows)-rep.Conflicts, rep.Conflicts)
 	default:
-		fmt.Fprintf(a.stdout, "%s: %d secrets changed, %d conflicts\n", vault.Sanitize(rep.Target), len(rows)-rep.Conflicts, rep.Conflicts)
+		fmt.Fprintf(a.stdout, "%s: %d pulled, %d of them changed on both sides (push them)\n", vault.Sanitize(rep.Target), len(rows), rep.Conflicts)
 	}
 	return nil
 }

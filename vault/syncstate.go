@@ -262,7 +262,7 @@ func (p *importPlan) planSync(tx *txn, sd *SecretData) error {
 		if len(unsynced) > 0 && !bytes.Equal(unsynced[len(unsynced)-1], sd.Values[len(sd.Values)-1]) {
 			p.replay(id, &ns, unsynced, vers)
 			action = ActionConflict
-			notes = append(notes, fmt.Sprintf("changed on both sides: %d local versions added again on top; push them", len(unsynced)))
+			notes = append(notes, fmt.Sprintf("changed on both sides: local versions added again on top: %d; push them", len(unsynced)))
 		}
 	}
 	// Tags, attributes and trash state arrive merged by the caller.
