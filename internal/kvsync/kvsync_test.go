@@ -209,6 +209,17 @@ func TestRoundTrip(t *testing.T) {
 	}
 	sameVaults(t, snapshot(t, a), snapshot(t, b))
 	allInSync(t, sb)
+	// The token is never written to the vault.
+	for _, v := range []*vault.Vault{a, b} {
+		filepath.WalkDir(v.Dir(), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				if b, _ := os.ReadFile(p); bytes.Contains(b, []byte(srv.Token)) {
+					t.Errorf("the token is in %s", p)
+				}
+			}
+			return nil
+		})
+	}
 	// Pulling into the vault changed nothing on the server's trash.
 	tm2, _ := kv.GetMetadata(ctx, path+"/old/token")
 	if tm2.CurrentVersion != 2 || tm2.Versions["2"].DeletionTime.IsZero() {
@@ -485,6 +496,23 @@ func TestKilledMidPush(t *testing.T) {
 		}
 	}
 	allInSync(t, s)
+
+	// A pull cut off halfway imports nothing.
+	w := newVault(t)
+	sw := syncer(t, srv, w, p.Addr, srv.Token)
+	p.KillAfterRequests(9) // mount, two lists, three metadata, then mid-versions
+	if _, err := sw.Pull(ctx, "", false); !errors.Is(err, kvsync.ErrUnreachable) {
+		t.Fatalf("pull through a dying server: %v", err)
+	}
+	if list, _ := w.List(ctx, vault.ListOptions{}); len(list) != 0 {
+		t.Errorf("a pull cut off imported %d secrets", len(list))
+	}
+	if st, _ := w.SyncStates(ctx, ""); len(st) != 0 {
+		t.Errorf("a pull cut off wrote sync state: %v", st)
+	}
+	p.Revive()
+	must(t)(sw.Pull(ctx, "", false))
+	sameVaults(t, snapshot(t, v), snapshot(t, w))
 }
 
 // TestPolicyOnePath: a team token allowed one directory can sync it and

@@ -227,6 +227,8 @@ type Proxy struct {
 	writes int
 	killAt int // the write after which it dies; 0: never
 	dead   bool
+	// reads too: count every request, not only writes
+	reads bool
 }
 
 // NewProxy starts a proxy in front of target; t stops it.
@@ -245,7 +247,7 @@ func NewProxy(t testing.TB, target string) *Proxy {
 	p.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		dead := p.dead
-		if !dead && r.Method != http.MethodGet && r.Method != "LIST" {
+		if !dead && (p.reads || r.Method != http.MethodGet && r.Method != "LIST") {
 			p.writes++
 			if p.killAt > 0 && p.writes == p.killAt {
 				p.dead = true
@@ -272,7 +274,14 @@ func NewProxy(t testing.TB, target string) *Proxy {
 func (p *Proxy) KillAfter(n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.writes, p.killAt = 0, n
+	p.writes, p.killAt, p.reads = 0, n, false
+}
+
+// KillAfterRequests makes the proxy die at the n-th request of any kind.
+func (p *Proxy) KillAfterRequests(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.writes, p.killAt, p.reads = 0, n, true
 }
 
 // Revive lets requests through again, as a restarted server would.
@@ -282,7 +291,7 @@ func (p *Proxy) Revive() {
 	p.dead, p.killAt = false, 0
 }
 
-// Writes is how many writes passed since KillAfter.
+// Writes is how many writes (or requests) passed since KillAfter.
 func (p *Proxy) Writes() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
