@@ -306,8 +306,6 @@ func (p *importPlan) planSync(tx *txn, sd *SecretData) error {
 		action = ActionMetadata
 		if !meta && len(notes) == 0 {
 			notes = append(notes, "already here")
-		} else if meta {
-			notes = append(notes, "tags or attributes updated")
 		}
 	}
 	reason := ""

@@ -132,6 +132,11 @@ func (s *Syncer) pullOne(ctx context.Context, e *entry, lm map[string]string, dr
 	if e.local != nil {
 		merged, clashes = merge3(base.Meta, lm, e.server.Meta)
 	}
+	if e.local != nil {
+		if c := metaChanges(lm, merged); c != "" {
+			notes = append(notes, "metadata "+c)
+		}
+	}
 	if len(clashes) > 0 {
 		notes = append(notes, "metadata changed on both sides, the server's kept: "+strings.Join(clashes, " "))
 	}
