@@ -633,3 +633,34 @@ func TestLongHistory(t *testing.T) {
 		t.Errorf("pulled: %q", got)
 	}
 }
+
+// TestAttributes: changing attributes adds no version on either side;
+// they travel as metadata.
+func TestAttributes(t *testing.T) {
+	t.Parallel()
+	srv := vaultserver.Shared(t)
+	a, b := newVault(t), newVault(t)
+	sa, sb := syncer(t, srv, a, "", srv.Token), syncer(t, srv, b, "", srv.Token)
+	put(t, a, "attr/x", "v", vault.PutOptions{})
+	must(t)(sa.Push(ctx, "", false))
+	must(t)(sb.Pull(ctx, "", false))
+	exp := time.Date(2030, 1, 2, 3, 4, 5, 6, time.UTC)
+	off := false
+	if err := a.Update(ctx, "attr/x", vault.Attributes{Expires: &exp, Enabled: &off}); err != nil {
+		t.Fatal(err)
+	}
+	rep := must(t)(sa.Push(ctx, "", false))
+	if len(rep.Items) != 1 || rep.Items[0].Versions != 0 || rep.Items[0].Note != "metadata ~locket-enabled +locket-expires" {
+		t.Errorf("push: %+v", rep.Items)
+	}
+	must(t)(sb.Pull(ctx, "", false))
+	s, err := b.Secret(ctx, "attr/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Enabled || !s.Current().Expires.Equal(exp) || len(s.Versions) != 1 {
+		t.Errorf("b after pull: %+v", s)
+	}
+	allInSync(t, sa)
+	allInSync(t, sb)
+}
