@@ -263,6 +263,17 @@ func (s *Syncer) pushLocal(ctx context.Context, e *entry, it Item, base vault.Sy
 		}
 	}
 	if writeMeta {
+		// KV v2 has no check-and-set on metadata: compare it once more
+		// just before writing, so that a change made on the server since
+		// the push began is not overwritten.
+		now, err := s.r.metadata(ctx, e.name)
+		if err != nil {
+			return it, err
+		}
+		if now != nil && !sameMeta(now.Meta, serverMeta) && !sameMeta(now.Meta, lm) {
+			it.Action, it.Note = "conflict", "metadata changed on the server during the push; pull, then push"
+			return it, nil
+		}
 		if err := s.r.writeMeta(ctx, e.name, wantMax, lm, true); err != nil {
 			return it, err
 		}
