@@ -664,3 +664,46 @@ func TestAttributes(t *testing.T) {
 	allInSync(t, sa)
 	allInSync(t, sb)
 }
+
+// TestMetadataRace: metadata has no check-and-set, so a change made on the
+// server between push's first look and its metadata write must be found
+// just before the write, not overwritten.
+func TestMetadataRace(t *testing.T) {
+	t.Parallel()
+	srv := vaultserver.Shared(t)
+	p := vaultserver.NewProxy(t, srv.Addr)
+	v := newVault(t)
+	put(t, v, "race/x", "v", vault.PutOptions{Tags: map[string]string{"a": "1"}})
+	s := syncer(t, srv, v, p.Addr, srv.Token)
+	must(t)(s.Push(ctx, "", false))
+	if err := v.Tag(ctx, "race/x", map[string]string{"b": "2"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	key := pathFor(t) + "/race/x"
+	reads := 0
+	p.Hook(func(method, path string) {
+		if method == "GET" && path == "/v1/secret/metadata/"+key {
+			if reads++; reads == 2 { // the plan's look, then the one before the write
+				err := srv.Root().KVv2("secret").PatchMetadata(ctx, key, api.KVMetadataPatchInput{CustomMetadata: map[string]any{"edited": "on the server"}})
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		}
+	})
+	rep, err := s.Push(ctx, "", false)
+	if !errors.Is(err, kvsync.ErrConflict) || rep.Items[0].Note != "metadata changed on the server during the push; pull, then push" {
+		t.Fatalf("push during a metadata change: %v %+v", err, rep.Items)
+	}
+	m, _ := srv.Root().KVv2("secret").GetMetadata(ctx, key)
+	if m.CustomMetadata["edited"] != "on the server" || m.CustomMetadata["b"] != nil {
+		t.Errorf("server metadata: %v", m.CustomMetadata)
+	}
+	p.Hook(nil)
+	must(t)(s.Pull(ctx, "", false))
+	must(t)(s.Push(ctx, "", false))
+	m, _ = srv.Root().KVv2("secret").GetMetadata(ctx, key)
+	if m.CustomMetadata["edited"] != "on the server" || m.CustomMetadata["b"] != "2" || m.CustomMetadata["a"] != "1" {
+		t.Errorf("server metadata after pull and push: %v", m.CustomMetadata)
+	}
+}

@@ -229,6 +229,16 @@ type Proxy struct {
 	dead   bool
 	// reads too: count every request, not only writes
 	reads bool
+
+	hook func(method, path string)
+}
+
+// Hook sets f (nil: none) to be called before each request is passed on,
+// so that a test can change the server at an exact moment.
+func (p *Proxy) Hook(f func(method, path string)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hook = f
 }
 
 // NewProxy starts a proxy in front of target; t stops it.
@@ -258,10 +268,14 @@ func NewProxy(t testing.TB, target string) *Proxy {
 				return
 			}
 		}
+		hook := p.hook
 		p.mu.Unlock()
 		if dead {
 			hangUp(w)
 			return
+		}
+		if hook != nil {
+			hook(r.Method, r.URL.Path)
 		}
 		rp.ServeHTTP(w, r)
 	})}
