@@ -47,6 +47,8 @@ var (
 	ErrTooLarge = errors.New("backup is too large")
 	// ErrNoSecrets: Snapshot found no secret to back up.
 	ErrNoSecrets = errors.New("no secrets match; nothing was exported")
+	// ErrNoSettings: settings were to be restored from a backup without any.
+	ErrNoSettings = errors.New("the backup holds no settings to restore")
 )
 
 // Backup is the content of a backup file.
@@ -243,7 +245,11 @@ func (b *Backup) Wipe() {
 // vault settings, from one consistent read (audited as one export). It
 // fails with ErrNoSecrets when o chooses none: an empty backup is a
 // mistake, not a backup.
-func Snapshot(ctx context.Context, v *vault.Vault, o vault.SnapshotOptions) (*Backup, error) {
+func Snapshot(ctx context.Context, v vault.Service, o vault.SnapshotOptions) (*Backup, error) {
+	info, err := v.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
 	secrets, set, err := v.Snapshot(ctx, o)
 	if err != nil {
 		return nil, err
@@ -251,5 +257,5 @@ func Snapshot(ctx context.Context, v *vault.Vault, o vault.SnapshotOptions) (*Ba
 	if len(secrets) == 0 {
 		return nil, ErrNoSecrets
 	}
-	return &Backup{Format: FormatVersion, Created: v.Now().UTC(), SourceVault: v.VaultID(), Settings: &set, Secrets: secrets}, nil
+	return &Backup{Format: FormatVersion, Created: info.Now.UTC(), SourceVault: info.ID, Settings: &set, Secrets: secrets}, nil
 }

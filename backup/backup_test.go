@@ -22,7 +22,6 @@ import (
 	"filippo.io/age"
 	"golang.org/x/crypto/ssh"
 
-	"locket/keyring"
 	"locket/vault"
 )
 
@@ -37,12 +36,30 @@ func clock() func() time.Time {
 
 func newVault(t testing.TB, set vault.Settings) *vault.Vault {
 	t.Helper()
-	v, err := vault.Create(context.Background(), filepath.Join(t.TempDir(), "vault"), testPass, keyring.MinParams, set, vault.Options{Now: clock(), Actor: "ana@laptop"})
+	v, err := vault.Create(context.Background(), filepath.Join(t.TempDir(), "vault"), testPass, vault.MinKDF, set, vault.Options{Now: clock(), Actor: "ana@laptop"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { v.Close() })
 	return v
+}
+
+func mustSettings(t testing.TB, v vault.Service) vault.Settings {
+	t.Helper()
+	set, err := v.Settings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+func mustInfo(t testing.TB, v vault.Service) vault.Info {
+	t.Helper()
+	info, err := v.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info
 }
 
 // sourceVault holds versions, tags, a disabled secret, trash and settings
@@ -134,6 +151,7 @@ func sshKeys(t testing.TB) (ed25519Pub string, ed25519Priv []byte, rsaPub string
 }
 
 func TestRoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src := sourceVault(t)
 	b, err := Snapshot(ctx, src, vault.SnapshotOptions{})
@@ -141,7 +159,11 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := comparable(t, b.Secrets)
-	if len(b.Secrets) != 4 || b.SourceVault != src.VaultID() {
+	info, err := src.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Secrets) != 4 || b.SourceVault != info.ID {
 		t.Fatalf("snapshot: %d secrets from %q", len(b.Secrets), b.SourceVault)
 	}
 
@@ -206,7 +228,7 @@ func TestRoundTrip(t *testing.T) {
 			if g := comparable(t, after); g != want {
 				t.Errorf("restored vault differs:\n%s\nwant:\n%s", g, want)
 			}
-			if dst.Settings().Retention != 30*vault.Day {
+			if mustSettings(t, dst).Retention != 30*vault.Day {
 				t.Error("settings not restored")
 			}
 		})
@@ -214,6 +236,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestSelectiveSnapshot(t *testing.T) {
+	t.Parallel()
 	src := sourceVault(t)
 	b, err := Snapshot(context.Background(), src, vault.SnapshotOptions{Prefix: "shared/", Tags: map[string]string{"env": "prod"}})
 	if err != nil {
@@ -228,6 +251,7 @@ func TestSelectiveSnapshot(t *testing.T) {
 }
 
 func TestEncryptedSSHIdentity(t *testing.T) {
+	t.Parallel()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -253,6 +277,7 @@ func TestEncryptedSSHIdentity(t *testing.T) {
 }
 
 func TestParseRecipientErrors(t *testing.T) {
+	t.Parallel()
 	x, _ := age.GenerateX25519Identity()
 	for _, in := range []string{"", "age1nope", x.String(), "ssh-dss AAAA", "ecdsa-sha2-nistp256 AAAA"} {
 		_, err := ParseRecipient(in)
@@ -333,12 +358,13 @@ func restore(dir string, file []byte, keys Keys) error {
 }
 
 func TestBadBackups(t *testing.T) {
+	t.Parallel()
 	src := sourceVault(t)
 	b, err := Snapshot(context.Background(), src, vault.SnapshotOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := src.Dir()
+	dir := mustInfo(t, src).Dir
 	src.Close()
 
 	x, _ := age.GenerateX25519Identity()
@@ -411,6 +437,7 @@ func TestBadBackups(t *testing.T) {
 }
 
 func TestAbsurdSizes(t *testing.T) {
+	t.Parallel()
 	x, _ := age.GenerateX25519Identity()
 	old := maxDocument
 	maxDocument = 4096
@@ -432,6 +459,7 @@ func TestAbsurdSizes(t *testing.T) {
 
 // TestFormat1 reads the format 1 test vector: every later locket must.
 func TestFormat1(t *testing.T) {
+	t.Parallel()
 	doc, err := os.ReadFile("testdata/format1.json")
 	if err != nil {
 		t.Fatal(err)
@@ -480,6 +508,7 @@ func ageCLI(t *testing.T) string {
 // TestAgeCLIDecrypts: in an emergency `age -d` alone opens a backup and
 // shows the documented JSON.
 func TestAgeCLIDecrypts(t *testing.T) {
+	t.Parallel()
 	agePath := ageCLI(t)
 	src := sourceVault(t)
 	b, err := Snapshot(context.Background(), src, vault.SnapshotOptions{})
@@ -517,7 +546,7 @@ func TestAgeCLIDecrypts(t *testing.T) {
 		if err := json.Unmarshal(out, &doc); err != nil {
 			t.Fatal(err)
 		}
-		if doc.Format != 1 || doc.SourceVault != src.VaultID() || doc.Settings["retention"] != "30d" || len(doc.Secrets) != 4 {
+		if doc.Format != 1 || doc.SourceVault != mustInfo(t, src).ID || doc.Settings["retention"] != "30d" || len(doc.Secrets) != 4 {
 			t.Fatalf("document %+v", doc)
 		}
 		pw := doc.Secrets[2]
@@ -534,6 +563,7 @@ func TestAgeCLIDecrypts(t *testing.T) {
 // TestAgeCLIEncrypts: a document written by hand and encrypted with the
 // age tool imports.
 func TestAgeCLIEncrypts(t *testing.T) {
+	t.Parallel()
 	agePath := ageCLI(t)
 	x, _ := age.GenerateX25519Identity()
 	doc, err := os.ReadFile("testdata/format1.json")
@@ -560,7 +590,7 @@ func TestAgeCLIEncrypts(t *testing.T) {
 		if err != nil || rep.Count(vault.ActionNew) != 2 {
 			t.Fatalf("%+v %v", rep, err)
 		}
-		val, _, err := v.Get(context.Background(), "prod/db/password", 0, "")
+		val, _, err := v.Get(context.Background(), "prod/db/password", 0, vault.OpGet)
 		if err != nil || string(val) != "correct horse" {
 			t.Errorf("imported value %q %v", val, err)
 		}

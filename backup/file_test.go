@@ -14,6 +14,7 @@ import (
 )
 
 func TestWriteFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "b.age")
 	write := func(s string, fail error) error {
@@ -60,6 +61,7 @@ func TestWriteFile(t *testing.T) {
 }
 
 func TestReadRecipientsFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	x1, _ := age.GenerateX25519Identity()
 	x2, _ := age.GenerateX25519Identity()
@@ -85,6 +87,7 @@ func TestReadRecipientsFile(t *testing.T) {
 }
 
 func TestReadIdentityFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	x, _ := age.GenerateX25519Identity()
 	good := filepath.Join(dir, "key.txt")
@@ -108,6 +111,7 @@ func TestReadIdentityFile(t *testing.T) {
 }
 
 func TestNotes(t *testing.T) {
+	t.Parallel()
 	if got := ExportNote("/home/a/backups/b.age"); got != "backup to b.age" {
 		t.Errorf("ExportNote: %q", got)
 	}
@@ -122,6 +126,7 @@ func TestNotes(t *testing.T) {
 }
 
 func TestPlanCounts(t *testing.T) {
+	t.Parallel()
 	r := vault.ImportReport{Items: []vault.ImportItem{
 		{Name: "a", Action: vault.ActionNew}, {Name: "b", Action: vault.ActionNew},
 		{Name: "c", Action: vault.ActionNewVersions},
@@ -138,6 +143,7 @@ func TestPlanCounts(t *testing.T) {
 }
 
 func TestWipe(t *testing.T) {
+	t.Parallel()
 	b := &Backup{Secrets: []vault.SecretData{secret("a", "one", "two"), secret("b", "three")}}
 	b.Wipe()
 	for _, sd := range b.Secrets {

@@ -42,6 +42,7 @@ func describe(f *Found) string {
 }
 
 func TestImportDotenv(t *testing.T) {
+	t.Parallel()
 	f, err := os.Open("testdata/app.env")
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +67,7 @@ skip line 4 (EMPTY): empty value
 }
 
 func TestParseDotenvErrors(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"JUST_A_WORD\n":         "line 1: expected KEY=VALUE",
 		"A=1\n1BAD=x\n":         `line 2: "1BAD" is not a variable name`,
@@ -82,6 +84,7 @@ func TestParseDotenvErrors(t *testing.T) {
 }
 
 func TestExportDotenvRoundTrip(t *testing.T) {
+	t.Parallel()
 	secrets := []vault.SecretData{
 		secret("app/db/password", "old", "p@ss word \"$HOME\"\n\ttab"),
 		secret("app/plain", "simple-value_1"),
@@ -116,6 +119,7 @@ func TestExportDotenvRoundTrip(t *testing.T) {
 }
 
 func TestImportKeePassXC(t *testing.T) {
+	t.Parallel()
 	f, err := os.Open("testdata/keepassxc.csv")
 	if err != nil {
 		t.Fatal(err)
@@ -154,6 +158,7 @@ func fakeGPG(ctx context.Context, path string) ([]byte, error) {
 }
 
 func TestImportPassWalk(t *testing.T) {
+	t.Parallel()
 	found, err := ImportPass(context.Background(), "testdata/pass-store", "pass/", fakeGPG)
 	if err != nil {
 		t.Fatal(err)
@@ -241,6 +246,7 @@ func firstFingerprint(t *testing.T) string {
 }
 
 func TestNameFrom(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"Web Sites/Ünïcode Bank": "p/Web-Sites/n-code-Bank",
 		"../..":                  "p/__/__",

@@ -41,7 +41,7 @@ renames. 'locket audit verify' checks the hash chain.`,
 					return err
 				}
 			}
-			return a.withVault(cmd.Context(), readOnly, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readOnly, func(v vault.Service) error {
 				events, err := v.Audit(cmd.Context(), name)
 				if err != nil {
 					return err
@@ -49,7 +49,7 @@ renames. 'locket audit verify' checks the hash chain.`,
 				if asJSON {
 					out := make([]eventJSON, 0, len(events))
 					for _, e := range events {
-						out = append(out, eventJSON{e.Seq, jsonTime(e.Time), e.Op, e.Secret, e.Version, e.Actor, e.Outcome, e.Note})
+						out = append(out, eventJSON{e.Seq, jsonTime(e.Time), string(e.Op), e.Secret, e.Version, e.Actor, e.Outcome, e.Note})
 					}
 					return writeJSON(a.stdout, out)
 				}
@@ -59,7 +59,7 @@ renames. 'locket audit verify' checks the hash chain.`,
 					if e.Version > 0 {
 						ver = strconv.Itoa(e.Version)
 					}
-					rows = append(rows, []string{strconv.FormatUint(e.Seq, 10), e.Time.UTC().Format("2006-01-02 15:04:05"), e.Op, orDash(e.Secret), ver, e.Actor, e.Outcome, e.Note})
+					rows = append(rows, []string{strconv.FormatUint(e.Seq, 10), e.Time.UTC().Format("2006-01-02 15:04:05"), string(e.Op), orDash(e.Secret), ver, e.Actor, e.Outcome, e.Note})
 				}
 				return table(a.stdout, []string{"SEQ", "TIME", "OP", "SECRET", "VERSION", "ACTOR", "OUTCOME", "NOTE"}, rows)
 			})
@@ -72,7 +72,7 @@ renames. 'locket audit verify' checks the hash chain.`,
 		Long:  "Check that no audit event was removed, reordered or edited. Prints the number of events checked; exit 1 with the reason when the chain is broken.",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withVault(cmd.Context(), readOnly, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readOnly, func(v vault.Service) error {
 				n, err := v.VerifyAudit(cmd.Context())
 				if err != nil {
 					return err

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -131,24 +132,21 @@ comments.`,
 				}
 				recs, to = []age.Recipient{r}, "a passphrase"
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
-				b, err := backup.Snapshot(cmd.Context(), v, vault.SnapshotOptions{Prefix: prefix, Tags: tagSet, Note: backup.ExportNote(path)})
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
+				o := backup.ExportOptions{Prefix: prefix, Tags: tagSet, Recipients: recs, Armor: armored, Note: backup.ExportNote(path)}
+				var res backup.ExportResult
+				err := a.writeFile(path, func(w io.Writer) error {
+					var err error
+					res, err = backup.Export(cmd.Context(), v, w, o)
+					return err
+				})
 				if errors.Is(err, backup.ErrNoSecrets) {
 					return withCode(ExitNotFound, err)
 				}
 				if err != nil {
 					return err
 				}
-				defer b.Wipe()
-				err = a.writeFile(path, func(w io.Writer) error { return backup.Encrypt(w, b, recs, armored) })
-				if err != nil {
-					return err
-				}
-				versions := 0
-				for _, sd := range b.Secrets {
-					versions += len(sd.Versions)
-				}
-				fmt.Fprintf(a.stderr, "exported %d secrets (%d versions) to %s, encrypted to %s\n", len(b.Secrets), versions, vault.Sanitize(path), to)
+				fmt.Fprintf(a.stderr, "exported %d secrets (%d versions) to %s, encrypted to %s\n", res.Secrets, res.Versions, vault.Sanitize(path), to)
 				return nil
 			})
 		},
@@ -210,16 +208,16 @@ func (c *conflictFlag) Set(s string) error {
 	return nil
 }
 
-// runImport applies secrets to the vault all-or-nothing and prints the
-// plan; skipped lists what the importer itself left out.
-func (a *app) runImport(cmd *cobra.Command, f importFlags, secrets []vault.SecretData, skipped []backup.Skipped, o vault.ImportOptions) error {
-	o.OnConflict, o.DryRun = vault.OnConflict(f.onConflict), f.dryRun
+// runImport runs an all-or-nothing import with the flags' conflict policy
+// and dry run, and prints the plan; skipped lists what the importer itself
+// left out.
+func (a *app) runImport(cmd *cobra.Command, f importFlags, skipped []backup.Skipped, apply func(ctx context.Context, v vault.Service, policy vault.OnConflict, dryRun bool) (vault.ImportReport, error)) error {
 	mode := readWrite
 	if f.dryRun {
 		mode = readOnly
 	}
-	return a.withVault(cmd.Context(), mode, func(v *vault.Vault) error {
-		rep, err := v.Import(cmd.Context(), secrets, o)
+	return a.withVault(cmd.Context(), mode, func(v vault.Service) error {
+		rep, err := apply(cmd.Context(), v, vault.OnConflict(f.onConflict), f.dryRun)
 		if err != nil && !errors.Is(err, vault.ErrConflict) {
 			return err
 		}
@@ -377,14 +375,12 @@ settings with the backup's (purge protection stays on if it is on).`,
 			if err != nil {
 				return err
 			}
-			o := vault.ImportOptions{Note: b.ImportNote(args[0])}
-			if restoreSet {
-				if b.Settings == nil {
-					return errors.New("the backup holds no settings to restore")
-				}
-				o.Settings = b.Settings
+			if restoreSet && b.Settings == nil {
+				return backup.ErrNoSettings
 			}
-			return a.runImport(cmd, flags, b.Secrets, nil, o)
+			return a.runImport(cmd, flags, nil, func(ctx context.Context, v vault.Service, policy vault.OnConflict, dryRun bool) (vault.ImportReport, error) {
+				return backup.Restore(ctx, v, b, args[0], backup.RestoreOptions{OnConflict: policy, DryRun: dryRun, Settings: restoreSet})
+			})
 		},
 	}
 	open.add(cmd)

@@ -52,7 +52,7 @@ can act on it. --at evaluates at another moment ("what is stale next month").`,
 				return err
 			}
 			var fs []vault.Finding
-			err = a.withVault(cmd.Context(), readOnly, func(v *vault.Vault) error {
+			err = a.withVault(cmd.Context(), readOnly, func(v vault.Service) error {
 				fs, err = v.Check(cmd.Context(), when)
 				return err
 			})

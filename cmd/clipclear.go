@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"locket/tui/clip"
+	"locket/internal/clip"
 )
 
 func init() { register(newClipClearCmd) }

@@ -27,7 +27,7 @@ once on (exit 6).`,
 				if asJSON {
 					return usageError("--json only applies when reading settings")
 				}
-				return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+				return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
 					return v.SetSetting(cmd.Context(), args[0], args[1])
 				})
 			}
@@ -35,8 +35,11 @@ once on (exit 6).`,
 				_, err := vault.DefaultSettings().Get(args[0])
 				return err
 			}
-			return a.withVault(cmd.Context(), readOnly, func(v *vault.Vault) error {
-				set := v.Settings()
+			return a.withVault(cmd.Context(), readOnly, func(v vault.Service) error {
+				set, err := v.Settings(cmd.Context())
+				if err != nil {
+					return err
+				}
 				keys := vault.SettingKeys
 				if len(args) == 1 {
 					keys = args

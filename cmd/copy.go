@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"locket/tui/clip"
+	"locket/internal/clip"
 	"locket/vault"
 )
 
@@ -46,11 +46,15 @@ be cleared by locket copy.`,
 
 // copy hands out name's value (audited as "copy") to the clipboard.
 func (a *app) copy(ctx context.Context, name string, delay time.Duration) error {
-	return a.withVault(ctx, readWrite, func(v *vault.Vault) error {
+	return a.withVault(ctx, readWrite, func(v vault.Service) error {
 		// Find out whether the value can go anywhere before taking it out
 		// of the vault.
+		set, err := v.Settings(ctx)
+		if err != nil {
+			return err
+		}
 		var tty *os.File
-		if v.Settings().ClipboardOSC52 {
+		if set.ClipboardOSC52 {
 			tty, _ = os.OpenFile("/dev/tty", os.O_WRONLY, 0)
 		}
 		if tty != nil {

@@ -14,14 +14,15 @@ import (
 	"testing"
 	"time"
 
-	"locket/tui/clip"
-	"locket/tui/e2e"
+	"locket/internal/clip"
+	"locket/internal/e2e"
 )
 
 // TestClipCopy runs the built binary: `locket copy` against a real X server
 // (Xvfb) with xclip, reading the clipboard back, plus the errors that need
 // no display.
 func TestClipCopy(t *testing.T) {
+	t.Parallel()
 	if testing.Short() && os.Getenv("LOCKET_E2E") != "1" {
 		t.Skip("builds the binary")
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"locket/keyring"
 	"locket/tui"
 	"locket/vault"
 )
@@ -44,7 +43,7 @@ removed when you quit. Nothing touches your real vault.`,
 			fmt.Fprintf(a.stderr, "locket demo: the passphrase is %q; the vault is removed when you quit\n", demoPassphrase)
 			err = a.runUI(cmd.Context(), tui.Config{
 				Dir:    dir,
-				KDF:    keyring.MinParams,
+				KDF:    vault.MinKDF,
 				Banner: fmt.Sprintf("demo vault · the passphrase is %q", demoPassphrase),
 			})
 			if rerr := os.RemoveAll(tmp); err == nil && rerr != nil {
@@ -64,7 +63,7 @@ func buildDemo(cmd *cobra.Command, dir string) error {
 	clock := now
 	opts := vault.Options{Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }}
 	set := vault.DefaultSettings()
-	v, err := vault.Create(cmd.Context(), dir, []byte(demoPassphrase), keyring.MinParams, set, opts)
+	v, err := vault.Create(cmd.Context(), dir, []byte(demoPassphrase), vault.MinKDF, set, opts)
 	if err != nil {
 		return err
 	}

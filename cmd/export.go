@@ -43,7 +43,7 @@ clashing keys are listed on stderr and left out.`,
 			}
 			// PREFIX names a folder: myapp/dev does not take myapp/devops.
 			prefix = strings.TrimSuffix(prefix, "/") + "/"
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
 				// Nothing to export is an error that leaves no file and no
 				// audit event behind.
 				live, err := v.List(cmd.Context(), vault.ListOptions{Prefix: prefix})

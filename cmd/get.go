@@ -28,7 +28,7 @@ A disabled secret's value is refused (exit 6). Every get is audited.`,
 			if cmd.Flags().Changed("version") && version < 1 {
 				return usageError("--version must be 1 or more")
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
 				val, _, err := v.Get(cmd.Context(), args[0], version, "get")
 				if err != nil {
 					return err
@@ -44,7 +44,7 @@ A disabled secret's value is refused (exit 6). Every get is audited.`,
 }
 
 // shownValue is what get writes: the exact bytes to a pipe or file, and on
-// a terminal the value with its control characters rendered inert (SPEC
+// a terminal the value with its control characters rendered inert (security
 // invariant 6), newlines and tabs kept.
 func shownValue(val []byte, terminal bool) []byte {
 	if !terminal {

@@ -21,7 +21,7 @@ func newHistoryCmd(a *app) *cobra.Command {
 			if err := checkNames(args[0]); err != nil {
 				return err
 			}
-			return a.withVault(cmd.Context(), readOnly, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readOnly, func(v vault.Service) error {
 				s, err := v.Secret(cmd.Context(), args[0])
 				if err != nil {
 					return err

@@ -121,7 +121,7 @@ LOCKET_PASSPHRASE) or is asked twice on the terminal.`,
 				return err
 			}
 			defer clear(pass)
-			v, err := vault.Create(cmd.Context(), dir, pass, params, set, vault.Options{Now: a.now})
+			v, err := vault.Create(cmd.Context(), dir, pass, vault.KDFParams(params), set, vault.Options{Now: a.now, Log: debugOutput(a.stderr)})
 			if err != nil {
 				return err
 			}

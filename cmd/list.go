@@ -45,12 +45,15 @@ func newListCmd(a *app) *cobra.Command {
 				}
 				o.Statuses = append(o.Statuses, vault.Status(s))
 			}
-			return a.withVault(cmd.Context(), readOnly, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readOnly, func(v vault.Service) error {
 				secrets, err := v.List(cmd.Context(), o)
 				if err != nil {
 					return err
 				}
-				set := v.Settings()
+				set, err := v.Settings(cmd.Context())
+				if err != nil {
+					return err
+				}
 				if asJSON {
 					out := make([]secretJSON, 0, len(secrets))
 					for _, s := range secrets {

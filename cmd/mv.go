@@ -18,7 +18,7 @@ func newMvCmd(a *app) *cobra.Command {
 			if err := checkNames(args...); err != nil {
 				return err
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
 				return v.Rename(cmd.Context(), args[0], args[1])
 			})
 		},

@@ -12,6 +12,7 @@ import (
 )
 
 func TestParseSize(t *testing.T) {
+	t.Parallel()
 	good := map[string]uint32{"64MiB": 64 * 1024, "1GiB": 1024 * 1024, "65536KiB": 65536, "256mib": 256 * 1024}
 	for in, want := range good {
 		if got, err := parseSize(in); err != nil || got != want {
@@ -30,9 +31,10 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
-// TestExitCode checks SPEC's mapping of errors to exit codes, wrapped the
+// TestExitCode checks the documented mapping of errors to exit codes, wrapped the
 // way commands wrap them.
 func TestExitCode(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		err  error
 		want int
@@ -61,6 +63,7 @@ func TestExitCode(t *testing.T) {
 // TestPassphraseFile: a passphrase file that cannot be read cannot
 // unlock (exit 4); one line ending is dropped, nothing else.
 func TestPassphraseFile(t *testing.T) {
+	t.Parallel()
 	_, err := readPassphraseFile("passphrase", filepath.Join(t.TempDir(), "missing"))
 	if exitCode(err) != ExitUnlock || !strings.HasPrefix(err.Error(), "read passphrase file: ") {
 		t.Errorf("missing file: %v (exit %d), want exit 4", err, exitCode(err))
@@ -77,6 +80,7 @@ func TestPassphraseFile(t *testing.T) {
 }
 
 func TestArgNumber(t *testing.T) {
+	t.Parallel()
 	if n, err := argNumber("VERSION", "12"); err != nil || n != 12 {
 		t.Errorf("argNumber(12) = %d, %v", n, err)
 	}
@@ -88,8 +92,9 @@ func TestArgNumber(t *testing.T) {
 }
 
 // TestTableSanitizes checks that table cells cannot carry escape sequences
-// to the terminal (SPEC invariant 6).
+// to the terminal (security invariant 6).
 func TestTableSanitizes(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	if err := table(&b, []string{"NAME"}, [][]string{{"evil\x1b]0;title\x07"}}); err != nil {
 		t.Fatal(err)
@@ -100,8 +105,9 @@ func TestTableSanitizes(t *testing.T) {
 }
 
 // TestShownValue: get hands a pipe the exact bytes and a terminal an inert
-// rendering (SPEC invariant 6).
+// rendering (security invariant 6).
 func TestShownValue(t *testing.T) {
+	t.Parallel()
 	val := []byte("a\x1b]52;c;cGF5bG9hZA==\x07b\n\tc\r")
 	if got := shownValue(val, false); string(got) != string(val) {
 		t.Errorf("to a pipe: %q, want the exact bytes", got)

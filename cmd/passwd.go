@@ -30,8 +30,12 @@ stay as they are unless --kdf-* flags are given.`,
 			if _, err := kdf.params(cmd, keyring.DefaultParams); err != nil {
 				return err
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
-				params, err := kdf.params(cmd, v.KDF())
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
+				info, err := v.Info(cmd.Context())
+				if err != nil {
+					return err
+				}
+				params, err := kdf.params(cmd, keyring.Params(info.KDF))
 				if err != nil {
 					return err
 				}
@@ -50,7 +54,7 @@ stay as they are unless --kdf-* flags are given.`,
 					}
 				}
 				defer clear(pass)
-				if err := v.ChangePassphrase(cmd.Context(), pass, params); err != nil {
+				if err := v.ChangePassphrase(cmd.Context(), pass, vault.KDFParams(params)); err != nil {
 					return err
 				}
 				fmt.Fprintln(a.stderr, "passphrase changed")

@@ -2,15 +2,10 @@ package cmd
 
 import (
 	"fmt"
-	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
 
-	"locket/tui"
-	"locket/tui/keys"
 	"locket/tui/review"
-	"locket/tui/styles"
 	"locket/vault"
 )
 
@@ -36,53 +31,15 @@ In scripts use 'locket check', 'locket rotate' and 'locket snooze' instead.`,
 			if ro {
 				mode = readOnly
 			}
-			return a.withVault(cmd.Context(), mode, func(v *vault.Vault) error {
-				p := tea.NewProgram(standaloneReview{m: review.New(v, a.now, ro, styles.Default(), keys.DefaultKeyMap())}, tea.WithAltScreen(),
-					tea.WithContext(cmd.Context()), tea.WithInput(a.stdin), tea.WithOutput(a.stdout))
-				final, err := p.Run()
-				if err != nil {
-					return err
+			return a.withVault(cmd.Context(), mode, func(v vault.Service) error {
+				status, err := review.Run(cmd.Context(), v, review.RunOptions{Now: a.now, ReadOnly: ro, In: a.stdin, Out: a.stdout})
+				if err == nil && status != "" {
+					fmt.Fprintln(a.stdout, vault.Sanitize(status))
 				}
-				if s, ok := final.(standaloneReview); ok && s.status != "" {
-					fmt.Fprintln(a.stdout, vault.Sanitize(s.status))
-				}
-				return nil
+				return err
 			})
 		},
 	}
 	c.Flags().BoolVar(&ro, "read-only", false, "show the queue but change nothing")
 	return c
-}
-
-// standaloneReview runs the review as a program of its own: it quits when
-// the review is done or on ctrl+c.
-type standaloneReview struct {
-	m      *review.Model
-	status string
-}
-
-func (s standaloneReview) Init() tea.Cmd { return s.m.Init() }
-
-func (s standaloneReview) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	switch msg := msg.(type) {
-	case review.DoneMsg:
-		s.status = msg.Status
-		return s, tea.Quit
-	case tea.KeyMsg:
-		if msg.Type == tea.KeyCtrlC {
-			return s, tea.Quit
-		}
-	}
-	_, cmd := s.m.Update(msg)
-	return s, cmd
-}
-
-func (s standaloneReview) View() string { return s.m.View() }
-
-// reviewScreen builds the review for the main TUI's `R` (tui.Config.Review):
-// its DoneMsg becomes the TUI's ReviewDoneMsg.
-func reviewScreen(v *vault.Vault, now func() time.Time, st styles.Styles, km keys.KeyMap) tui.SubModel {
-	m := review.New(v, now, v.ReadOnly(), st, km)
-	m.OnDone = func(d review.DoneMsg) tea.Msg { return tui.ReviewDoneMsg{Status: d.Status} }
-	return m
 }

@@ -28,11 +28,19 @@ until the retention period ends (locket config retention), then it is purged.`,
 			if err := checkNames(args[0]); err != nil {
 				return err
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
 				if err := v.Delete(cmd.Context(), args[0]); err != nil {
 					return err
 				}
-				at := v.Settings().PurgeAt(v.Now())
+				set, err := v.Settings(cmd.Context())
+				if err != nil {
+					return err
+				}
+				info, err := v.Info(cmd.Context())
+				if err != nil {
+					return err
+				}
+				at := set.PurgeAt(info.Now)
 				fmt.Fprintf(a.stderr, "moved %s to the trash; recover it with 'locket recover' before %s\n", vault.Sanitize(args[0]), humanTime(at))
 				return nil
 			})
@@ -50,7 +58,7 @@ func newRecoverCmd(a *app) *cobra.Command {
 			if err := checkNames(args[0]); err != nil {
 				return err
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
 				if err := v.Recover(cmd.Context(), args[0]); err != nil {
 					return err
 				}
@@ -80,14 +88,22 @@ a secret can be purged only once its retention period has passed (exit 6).`,
 			if ask && !isTerminal(a.stdin) {
 				return usageError("purge destroys %s for good and there is no terminal to confirm on; pass --yes", vault.Sanitize(name))
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
 				if ask {
 					// Check first, so that the question is not asked in vain.
 					s, err := v.Secret(cmd.Context(), name)
 					if err != nil {
 						return err
 					}
-					if err := v.Settings().CheckPurge(&s, v.Now()); err != nil {
+					set, err := v.Settings(cmd.Context())
+					if err != nil {
+						return err
+					}
+					info, err := v.Info(cmd.Context())
+					if err != nil {
+						return err
+					}
+					if err := set.CheckPurge(&s, info.Now); err != nil {
 						return err
 					}
 					fmt.Fprintf(a.stderr, "Purge %s and all %d versions for good? This cannot be undone. [y/N] ", vault.Sanitize(name), len(s.Versions))

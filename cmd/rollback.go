@@ -26,7 +26,7 @@ never rewritten. Prints the new version number on stdout.`,
 			if err != nil {
 				return err
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
 				ver, err := v.Rollback(cmd.Context(), args[0], n)
 				if err != nil {
 					return err

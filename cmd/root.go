@@ -1,5 +1,5 @@
 // Package cmd is locket's command line: one file per command, the
-// passphrase sources, output formats and exit codes of SPEC.md.
+// passphrase sources, output formats and exit codes of the README.
 package cmd
 
 import (
@@ -17,7 +17,7 @@ import (
 	"locket/vault"
 )
 
-// Exit codes, stable for scripts (SPEC "Exit codes").
+// Exit codes, stable for scripts (documented in the README).
 const (
 	ExitOK        = 0
 	ExitError     = 1
@@ -87,7 +87,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return silent.code
 	}
 	code := exitCode(err)
-	msg := vault.Sanitize(err.Error())
+	msg := vault.Sanitize(err.Error() + hint(err))
 	fmt.Fprintf(a.stderr, "locket: %s\n", msg)
 	if code == ExitUsage && !strings.Contains(msg, "--help") {
 		fmt.Fprintf(a.stderr, "run '%s --help' for usage\n", strings.TrimSpace("locket "+commandPath(root, args)))
@@ -104,7 +104,24 @@ func commandPath(root *cobra.Command, args []string) string {
 	return strings.TrimPrefix(c.CommandPath(), "locket ")
 }
 
-// exitCode maps an error to SPEC's exit codes.
+// hint says how to get past a refusal of the vault, in the CLI's words;
+// the vault's own error texts name no command.
+func hint(err error) string {
+	var unsafe *vault.UnsafeError
+	switch {
+	case errors.As(err, &unsafe):
+		return "; run chmod 700 " + unsafe.Dir
+	case errors.Is(err, vault.ErrDisabled):
+		return "; enable it with locket update --enable"
+	case errors.Is(err, vault.ErrDeleted):
+		return "; locket recover brings it back"
+	case errors.Is(err, vault.ErrConflict):
+		return "; choose --on-conflict new-version or skip"
+	}
+	return ""
+}
+
+// exitCode maps an error to the exit codes.
 func exitCode(err error) int {
 	var ee *exitError
 	switch {

@@ -30,16 +30,16 @@ log records the operation as "rotate". The new version number is printed.`,
 			if err := vault.ValidateName(name); err != nil {
 				return err
 			}
-			o := vault.RotateOptions{Note: note}
+			o := vault.PutOptions{Op: vault.OpRotate, Note: note}
 			var err error
 			if o.Expires, o.NotBefore, err = life.parse(a); err != nil {
 				return err
 			}
-			return src.store(cmd.Context(), a, func(v *vault.Vault, value []byte, generated bool) (vault.Version, error) {
+			return src.store(cmd.Context(), a, func(v vault.Service, value []byte, generated bool) (vault.Version, error) {
 				if generated && o.Note == "" {
 					o.Note = "generated"
 				}
-				return v.Rotate(cmd.Context(), name, value, o)
+				return v.Put(cmd.Context(), name, value, o)
 			})
 		},
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"locket/internal/e2e"
 	"locket/vault"
 )
 
@@ -23,6 +24,7 @@ import (
 // re-executes it under that name, so the scripts run the real command line
 // in a separate process, exit codes and all.
 func TestMain(m *testing.M) {
+	e2e.ParallelWaits()
 	testscript.Main(m, map[string]func(){
 		"locket": func() { os.Exit(Execute()) },
 	})
@@ -48,6 +50,7 @@ const testPassphrase = "correct horse battery staple"
 //	holdvault / releasevault   open $LOCKET_VAULT in the test process and
 //	                           keep it open, as another locket would
 func TestScript(t *testing.T) {
+	t.Parallel()
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireUniqueNames:  true,

@@ -39,7 +39,7 @@ number is printed on stdout.`,
 			if o.Expires, o.NotBefore, err = life.parse(a); err != nil {
 				return err
 			}
-			return src.store(cmd.Context(), a, func(v *vault.Vault, value []byte, generated bool) (vault.Version, error) {
+			return src.store(cmd.Context(), a, func(v vault.Service, value []byte, generated bool) (vault.Version, error) {
 				if generated {
 					o.Note = "generated"
 				}

@@ -29,12 +29,16 @@ func newShowCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.withVault(cmd.Context(), readOnly, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readOnly, func(v vault.Service) error {
 				s, err := v.Secret(cmd.Context(), args[0])
 				if err != nil {
 					return err
 				}
-				out := newSecretJSON(s, when, v.Settings())
+				set, err := v.Settings(cmd.Context())
+				if err != nil {
+					return err
+				}
+				out := newSecretJSON(s, when, set)
 				for i, ver := range newestFirst(s) {
 					out.Versions = append(out.Versions, newVersionJSON(ver, i == 0))
 				}

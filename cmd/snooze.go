@@ -38,8 +38,8 @@ log. Rotating the secret ends the snooze.`,
 			if !when.After(a.now()) {
 				return usageError("--until %s is not in the future", when.Format("2006-01-02 15:04"))
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
-				if err := v.Snooze(cmd.Context(), args[0], when, note); err != nil {
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
+				if err := v.Tag(cmd.Context(), args[0], vault.Snooze(when, note)); err != nil {
 					return err
 				}
 				fmt.Fprintf(a.stdout, "%s snoozed until %s\n", vault.Sanitize(args[0]), when.UTC().Format(time.RFC3339))

@@ -91,7 +91,7 @@ func newSyncSubCmd(a *app, name, short, long string, dryRun bool) *cobra.Command
 			if name == "status" || f.dryRun {
 				mode = readOnly
 			}
-			return a.withVault(cmd.Context(), mode, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), mode, func(v vault.Service) error {
 				s := kvsync.New(v, client, f.mount, f.path)
 				rep, err := runSync(cmd.Context(), s, name, f)
 				if rep.Target == "" {

@@ -27,8 +27,8 @@ rotate-every (a duration such as 30d) and snooze-until (an RFC 3339 time).`,
 			if err != nil {
 				return err
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
-				return v.Tag(cmd.Context(), args[0], tags, formatTags(tags))
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
+				return v.Tag(cmd.Context(), args[0], vault.TagChange{Set: tags, Note: formatTags(tags)})
 			})
 		},
 	}
@@ -50,8 +50,8 @@ func newUntagCmd(a *app) *cobra.Command {
 					return err
 				}
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
-				return v.Untag(cmd.Context(), args[0], args[1:])
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
+				return v.Tag(cmd.Context(), args[0], vault.TagChange{Remove: args[1:]})
 			})
 		},
 	}

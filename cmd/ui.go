@@ -10,8 +10,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
 
+	"locket/internal/clip"
 	"locket/tui"
-	"locket/tui/clip"
 	"locket/vault"
 )
 
@@ -59,7 +59,7 @@ func (a *app) runUI(ctx context.Context, cfg tui.Config) error {
 	// is refused before a value leaves the vault.
 	cfg.CopyUnavailable = clip.Available()
 	cfg.Generate = func() ([]byte, error) { return vault.Generate(vault.DefaultGenerateOptions()) }
-	cfg.Review = reviewScreen
+	cfg.Review = tui.RotationReview
 	logger, closeLog, err := uiLog()
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,8 +32,8 @@ func (a *app) dir() string {
 	return filepath.Join(xdg.DataHome, "locket", "vault")
 }
 
-// passphrase returns the vault passphrase from the first source SPEC
-// lists that is set: --passphrase-file, LOCKET_PASSPHRASE_FILE,
+// passphrase returns the vault passphrase from the first of these sources
+// that is set: --passphrase-file, LOCKET_PASSPHRASE_FILE,
 // LOCKET_PASSPHRASE_COMMAND, LOCKET_PASSPHRASE, then the terminal.
 func (a *app) passphrase(prompt string) ([]byte, error) {
 	file := a.passphraseFile
@@ -132,7 +133,7 @@ const (
 )
 
 // open unlocks the vault for a command.
-func (a *app) open(ctx context.Context, mode access) (*vault.Vault, error) {
+func (a *app) open(ctx context.Context, mode access) (vault.Service, error) {
 	dir := a.dir()
 	if _, err := vault.ReadHeader(dir); err != nil {
 		if errors.Is(err, vault.ErrNoVault) {
@@ -145,11 +146,20 @@ func (a *app) open(ctx context.Context, mode access) (*vault.Vault, error) {
 		return nil, err
 	}
 	defer clear(pass)
-	return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: mode == readOnly, Now: a.now})
+	return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: mode == readOnly, Now: a.now, Log: debugOutput(a.stderr)})
+}
+
+// debugOutput is where a command sends the store's diagnostics: stderr
+// when LOCKET_DEBUG is set, else nowhere. The TUI logs to LOCKET_LOG.
+func debugOutput(stderr io.Writer) io.Writer {
+	if os.Getenv("LOCKET_DEBUG") == "" {
+		return nil
+	}
+	return stderr
 }
 
 // withVault opens the vault, runs fn and closes it, keeping fn's error.
-func (a *app) withVault(ctx context.Context, mode access, fn func(*vault.Vault) error) error {
+func (a *app) withVault(ctx context.Context, mode access, fn func(vault.Service) error) error {
 	v, err := a.open(ctx, mode)
 	if err != nil {
 		return err

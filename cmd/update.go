@@ -57,7 +57,7 @@ place (no new version), or enable or disable the secret. --expires never
 			if attr == (vault.Attributes{}) {
 				return usageError("nothing to change: give --content-type, --expires, --not-before, --enable or --disable")
 			}
-			return a.withVault(cmd.Context(), readWrite, func(v *vault.Vault) error {
+			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
 				return v.Update(cmd.Context(), args[0], attr)
 			})
 		},

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"go/doc"
 	"go/parser"
 	"go/token"
 	"os"
@@ -27,6 +26,7 @@ func testKeyring(t *testing.T, pass string) (*Header, *Keyring) {
 }
 
 func TestParamsBounds(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		p    Params
@@ -72,6 +72,7 @@ func validHeader(t *testing.T) *Header {
 }
 
 func TestUnlockAndWrongPassphrase(t *testing.T) {
+	t.Parallel()
 	h, k := testKeyring(t, "correct horse")
 	h2, err := ParseHeader(h.Marshal())
 	if err != nil {
@@ -89,13 +90,14 @@ func TestUnlockAndWrongPassphrase(t *testing.T) {
 	if !errors.Is(err, ErrWrongPassphrase) {
 		t.Fatalf("wrong passphrase: %v", err)
 	}
-	// SPEC invariant 4 fixes the words the user sees.
+	// security invariant 4 fixes the words the user sees.
 	if err.Error() != "wrong passphrase or damaged vault header" {
 		t.Fatalf("error text %q", err)
 	}
 }
 
 func TestRewrapKeepsDataKey(t *testing.T) {
+	t.Parallel()
 	h, k := testKeyring(t, "old")
 	sealed := k.Seal('v', []byte("record"), 7, []byte("sealed before passwd"))
 	nh, err := h.Rewrap(k, []byte("new"), Params{MemoryKiB: 64 * 1024, Time: 4, Threads: 2})
@@ -130,6 +132,7 @@ func TestRewrapKeepsDataKey(t *testing.T) {
 // range must fail to unwrap (they are the wrap's associated data), the rest
 // must fail to parse.
 func TestTamperedHeader(t *testing.T) {
+	t.Parallel()
 	h, _ := testKeyring(t, "pw")
 	unwrapFails := map[string]func(*Header){
 		"salt":        func(h *Header) { h.Salt[0] ^= 1 },
@@ -185,9 +188,10 @@ func mustMarshal(t *testing.T, edit func(*Header), h *Header) []byte {
 	return c.Marshal()
 }
 
-// TestAssociatedData checks SPEC invariant 3 at its root: a sealed record
+// TestAssociatedData checks security invariant 3 at its root: a sealed record
 // opens only as the kind, key and version of the vault it was sealed for.
 func TestAssociatedData(t *testing.T) {
+	t.Parallel()
 	_, k := testKeyring(t, "pw")
 	_, other := testKeyring(t, "pw")
 	sealed := k.Seal('m', []byte("key-1"), 3, []byte("payload"))
@@ -219,6 +223,7 @@ func TestAssociatedData(t *testing.T) {
 }
 
 func TestIndex(t *testing.T) {
+	t.Parallel()
 	_, k := testKeyring(t, "pw")
 	_, other := testKeyring(t, "pw")
 	a := k.Index("name", []byte("prod/db"))
@@ -236,6 +241,7 @@ func TestIndex(t *testing.T) {
 }
 
 func TestWipe(t *testing.T) {
+	t.Parallel()
 	_, k := testKeyring(t, "pw")
 	dk := k.dataKey
 	k.Wipe()
@@ -263,6 +269,7 @@ type vectorRecord struct {
 }
 
 func TestVectors(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join("testdata", "vectors.json")
 	if *update {
 		h, k := testKeyring(t, "locket test vector")
@@ -310,14 +317,15 @@ func TestVectors(t *testing.T) {
 }
 
 // TestPackageDoc keeps the package documentation explaining the key
-// hierarchy, as DESIGN.md asks.
+// hierarchy and the security model.
 func TestPackageDoc(t *testing.T) {
+	t.Parallel()
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "keyring.go", nil, parser.ParseComments|parser.PackageClauseOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := doc.Synopsis(f.Doc.Text()) + f.Doc.Text()
+	text := f.Doc.Text()
 	for _, want := range []string{"Argon2id", "data key", "XChaCha20-Poly1305", "associated data", "HMAC", "passphrase", "ErrIntegrity"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("package doc does not mention %q", want)

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -380,55 +379,22 @@ func (b *backupModel) startExport() (tea.Cmd, error) {
 		}
 		recs = []agelib.Recipient{r}
 	}
-	v := b.v
+	v, ctx := b.v, b.ctx
 	b.doing = "exporting to " + path
+	o := backup.ExportOptions{Prefix: prefix, Recipients: recs, Armor: armored, Note: backup.ExportNote(path)}
 	return startJob(func(report func(done, want int64)) tea.Msg {
-		ctx := context.Background()
-		bk, err := backup.Snapshot(ctx, v, vault.SnapshotOptions{Prefix: prefix, Note: backup.ExportNote(path)})
-		if err != nil {
-			return exportedMsg{err: err}
-		}
-		want, versions := estimateSize(bk, armored)
-		err = backup.WriteFile(path, func(w io.Writer) error {
-			return backup.Encrypt(&countingWriter{w: w, report: func(n int64) { report(n, want) }}, bk, recs, armored)
+		o.Progress = report
+		var res backup.ExportResult
+		err := backup.WriteFile(path, func(w io.Writer) error {
+			var err error
+			res, err = backup.Export(ctx, v, w, o)
+			return err
 		})
-		bk.Wipe()
 		if err != nil {
 			return exportedMsg{err: err}
 		}
-		return exportedMsg{status: fmt.Sprintf("exported %s (%d versions) to %s, encrypted to %s", plural(len(bk.Secrets), "secret"), versions, vault.Sanitize(path), to)}
+		return exportedMsg{status: fmt.Sprintf("exported %s (%d versions) to %s, encrypted to %s", plural(res.Secrets, "secret"), res.Versions, vault.Sanitize(path), to)}
 	}), nil
-}
-
-// estimateSize guesses the size of the encrypted file, for the progress
-// bar: values grow by a third in base64, each version and secret adds
-// its metadata, armor adds another third.
-func estimateSize(bk *backup.Backup, armored bool) (size int64, versions int) {
-	for _, sd := range bk.Secrets {
-		size += 256
-		for _, v := range sd.Values {
-			size += int64(len(v))*4/3 + 192
-			versions++
-		}
-	}
-	if armored {
-		size = size * 4 / 3
-	}
-	return size, versions
-}
-
-// countingWriter reports how much has been written.
-type countingWriter struct {
-	w      io.Writer
-	n      int64
-	report func(int64)
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	c.report(c.n)
-	return n, err
 }
 
 // startPlan decrypts the backup and computes the import's plan (a dry
@@ -458,7 +424,7 @@ func (b *backupModel) startPlan() (tea.Cmd, error) {
 			return nil, fmt.Errorf("SSH key %s is encrypted: use locket backup import on the command line", idFile)
 		})
 	}
-	v := b.v
+	v, ctx := b.v, b.ctx
 	b.doing = "decrypting " + path
 	return startJob(func(report func(done, want int64)) tea.Msg {
 		defer clear(pass)
@@ -470,24 +436,28 @@ func (b *backupModel) startPlan() (tea.Cmd, error) {
 		if err != nil {
 			return plannedMsg{err: err}
 		}
-		plan, err := v.Import(context.Background(), bk.Secrets, importOptions(path, bk, policy, true, nil))
+		plan, err := backup.Restore(ctx, v, bk, path, backup.RestoreOptions{OnConflict: policy, DryRun: true})
 		return plannedMsg{file: path, data: bk, plan: plan, err: err}
 	}), nil
 }
 
-// importOptions are the options of `locket backup import` for file.
-func importOptions(path string, bk *backup.Backup, policy vault.OnConflict, dry bool, progress func(done, total int)) vault.ImportOptions {
-	return vault.ImportOptions{OnConflict: policy, DryRun: dry, Note: bk.ImportNote(path), Progress: progress}
-}
-
 // apply imports the planned backup, all or nothing, with a progress bar.
 func (b *backupModel) apply() tea.Cmd {
-	v, bk, path := b.v, b.data, b.file
+	v, ctx, bk, path := b.v, b.ctx, b.data, b.file
 	policy, _ := vault.ParseOnConflict(b.fields[imConflict].value())
 	b.phase, b.pct, b.doing = phaseWorking, 0, "importing "+path
 	return startJob(func(report func(done, want int64)) tea.Msg {
-		progress := func(done, total int) { report(int64(done), int64(total)) }
-		plan, err := v.Import(context.Background(), bk.Secrets, importOptions(path, bk, policy, false, progress))
+		progress := make(chan vault.ImportProgress, 1)
+		forwarded := make(chan struct{})
+		go func() {
+			defer close(forwarded)
+			for p := range progress {
+				report(int64(p.Done), int64(p.Total))
+			}
+		}()
+		plan, err := backup.Restore(ctx, v, bk, path, backup.RestoreOptions{OnConflict: policy, Progress: progress})
+		close(progress)
+		<-forwarded
 		return importedMsg{plan: plan, err: err}
 	})
 }

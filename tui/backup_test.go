@@ -11,7 +11,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
 
-	"locket/keyring"
 	"locket/vault"
 )
 
@@ -19,6 +18,7 @@ import (
 // seeded vault, then imports it into a second, empty vault: the plan comes
 // first, y applies it, and the second vault holds the same values.
 func TestFlowExportImport(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "b.age")
 	const pass = "backup passphrase"
 
@@ -56,7 +56,7 @@ func TestFlowExportImport(t *testing.T) {
 	// A second, empty vault.
 	dir2 := filepath.Join(t.TempDir(), "vault2")
 	clk := newClock(testNow)
-	v2, err := vault.Create(context.Background(), dir2, []byte(testPass), keyring.MinParams, vault.DefaultSettings(), vault.Options{Now: clk.Now})
+	v2, err := vault.Create(context.Background(), dir2, []byte(testPass), vault.MinKDF, vault.DefaultSettings(), vault.Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,11 +94,11 @@ func TestFlowExportImport(t *testing.T) {
 		if !s.Enabled {
 			continue
 		}
-		a, _, err := src.Get(context.Background(), s.Name, 0, "test")
+		a, _, err := src.Get(context.Background(), s.Name, 0, vault.OpGet)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _, err := dst.Get(context.Background(), s.Name, 0, "test")
+		b, _, err := dst.Get(context.Background(), s.Name, 0, vault.OpGet)
 		if err != nil {
 			t.Fatalf("%s: %v", s.Name, err)
 		}
@@ -123,6 +123,7 @@ func TestFlowExportImport(t *testing.T) {
 
 // TestBackupReadOnly refuses export and import in a read-only session.
 func TestBackupReadOnly(t *testing.T) {
+	t.Parallel()
 	m := openModel(t, shared(t), Config{ReadOnly: true}, 100, 30)
 	defer func() { m.v = nil }()
 	for _, k := range []string{"X", "I"} {

@@ -11,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"locket/keyring"
-	"locket/tui/clip"
-	"locket/tui/e2e"
+	"locket/internal/clip"
+	"locket/internal/e2e"
 	"locket/vault"
 )
 
@@ -24,6 +23,7 @@ import (
 // has exited. Without tmux, Xvfb or xclip it skips, unless LOCKET_E2E=1,
 // when it fails.
 func TestClipTUIRealClipboard(t *testing.T) {
+	t.Parallel()
 	if testing.Short() && os.Getenv("LOCKET_E2E") != "1" {
 		t.Skip("builds the binary")
 	}
@@ -36,7 +36,7 @@ func TestClipTUIRealClipboard(t *testing.T) {
 	bin := e2e.Build(t)
 	dir := filepath.Join(t.TempDir(), "vault")
 	ctx := context.Background()
-	v, err := vault.Create(ctx, dir, []byte(testPass), keyring.MinParams, vault.DefaultSettings(), vault.Options{})
+	v, err := vault.Create(ctx, dir, []byte(testPass), vault.MinKDF, vault.DefaultSettings(), vault.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

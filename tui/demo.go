@@ -14,7 +14,7 @@ import (
 // been written over the past months: setNow moves the vault's clock (its
 // Options.Now) to each version's moment, so ages, staleness, expiry and
 // the trash are real. It leaves the clock at now.
-func SeedDemo(ctx context.Context, v *vault.Vault, setNow func(time.Time), now time.Time) error {
+func SeedDemo(ctx context.Context, v vault.Service, setNow func(time.Time), now time.Time) error {
 	defer setNow(now)
 	secrets, err := assets.DemoSecrets()
 	if err != nil {
@@ -65,12 +65,13 @@ func SeedDemo(ctx context.Context, v *vault.Vault, setNow func(time.Time), now t
 			if err != nil {
 				return err
 			}
-			if err := v.Snooze(ctx, s.Name, now.Add(d), "waiting for the vendor (demo)"); err != nil {
+			if err := v.Tag(ctx, s.Name, vault.Snooze(now.Add(d), "waiting for the vendor (demo)")); err != nil {
 				return err
 			}
 		}
 		if s.Disabled {
-			if err := v.Disable(ctx, s.Name, "demo"); err != nil {
+			off := false
+			if err := v.Update(ctx, s.Name, vault.Attributes{Enabled: &off, Note: "demo"}); err != nil {
 				return err
 			}
 		}

@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
-	"locket/keyring"
 	"locket/vault"
 )
 
@@ -28,10 +28,11 @@ func demoIndex(t *testing.T) *index {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newIndex(live, testNow, v.Settings(), sortName)
+	return newIndex(live, testNow, settingsOf(t, v), sortName)
 }
 
 func TestFilterTerms(t *testing.T) {
+	t.Parallel()
 	ix := demoIndex(t)
 	cases := []struct {
 		query string
@@ -59,6 +60,7 @@ func TestFilterTerms(t *testing.T) {
 }
 
 func TestFilterRanksSubstringsFirst(t *testing.T) {
+	t.Parallel()
 	ix := demoIndex(t)
 	res, _ := ix.run(parseQuery("stripe"), nil, nil, 0)
 	got := names(ix, res.rows)
@@ -84,6 +86,7 @@ func TestFilterRanksSubstringsFirst(t *testing.T) {
 // time and checks that searching only the previous result finds exactly
 // what a full search finds.
 func TestFilterNarrowingMatchesFullRun(t *testing.T) {
+	t.Parallel()
 	ix := demoIndex(t)
 	words := []string{"prod", "db", "tag:env=prod", "tag:team", "status:st", "status:due", "key", "pw", "tag:", "status:", "a", "tag:vendor=s"}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -107,6 +110,7 @@ func TestFilterNarrowingMatchesFullRun(t *testing.T) {
 }
 
 func TestFilterStaleRunStops(t *testing.T) {
+	t.Parallel()
 	ix := bigIndex(20000)
 	var gen = new(atomicCounter)
 	gen.Store(2)
@@ -117,10 +121,11 @@ func TestFilterStaleRunStops(t *testing.T) {
 
 // TestEscapesRenderInert plants escape sequences in tags, a content type
 // and a value, and checks that no screen passes them to the terminal
-// (SPEC invariant 6).
+// (security invariant 6).
 func TestEscapesRenderInert(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "vault")
-	v, err := vault.Create(context.Background(), dir, []byte(testPass), keyring.MinParams, vault.DefaultSettings(), vault.Options{Now: func() testTime { return testNow }})
+	v, err := vault.Create(context.Background(), dir, []byte(testPass), vault.MinKDF, vault.DefaultSettings(), vault.Options{Now: func() testTime { return testNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +154,9 @@ func TestEscapesRenderInert(t *testing.T) {
 		typeText(t, m, "tag:note=\x1b")
 		screens["filter"] = m.View()
 		for name, out := range screens {
-			if strings.ContainsAny(out, "\x1b\x07\x9b\r\u202e") {
+			// A C1 control (U+009B, CSI) or a stray byte of one would
+			// reach the terminal as well as ESC or BEL.
+			if strings.ContainsAny(out, "\x1b\x07\u009b\r\u202e") || !utf8.ValidString(out) {
 				t.Errorf("%dx%d %s: a control character reached the terminal: %q", sz[0], sz[1], name, out)
 			}
 		}
@@ -163,6 +170,7 @@ func TestEscapesRenderInert(t *testing.T) {
 }
 
 func TestFilterNonASCIITags(t *testing.T) {
+	t.Parallel()
 	secrets := []vault.Secret{
 		{Name: "a/one", Enabled: true, Tags: map[string]string{"city": "İstanbul", "team": "ẞeta"}, Versions: []vault.Version{{Number: 1, Created: testNow}}},
 		{Name: "b/two", Enabled: true, Tags: map[string]string{"city": "Zürich"}, Versions: []vault.Version{{Number: 1, Created: testNow}}},

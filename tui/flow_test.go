@@ -39,6 +39,11 @@ func startFlow(t *testing.T, cfg Config) *flow {
 	return f
 }
 
+// flowDeadline bounds each wait of a flow. It is generous on purpose: a
+// wait ends as soon as the screen shows what it waits for, and a busy
+// machine under -race can take many seconds for one Argon2id or scrypt run.
+const flowDeadline = 2 * time.Minute
+
 // waitFor waits until the screen shows every one of texts.
 func (f *flow) waitFor(texts ...string) {
 	f.t.Helper()
@@ -49,7 +54,7 @@ func (f *flow) waitFor(texts ...string) {
 			}
 		}
 		return true
-	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	}, teatest.WithDuration(flowDeadline), teatest.WithCheckInterval(20*time.Millisecond))
 }
 
 func (f *flow) typ(s string) { f.tm.Type(s) }
@@ -69,7 +74,7 @@ func (f *flow) filter(query, expect string) {
 func (f *flow) quit() *Model {
 	f.t.Helper()
 	f.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
-	return f.tm.FinalModel(f.t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+	return f.tm.FinalModel(f.t, teatest.WithFinalTimeout(flowDeadline)).(*Model)
 }
 
 // reopen opens the vault after the program closed it.
@@ -84,6 +89,7 @@ func (f *flow) reopen() *vault.Vault {
 }
 
 func TestFlowCreateEditHistoryRollback(t *testing.T) {
+	t.Parallel()
 	f := startFlow(t, Config{})
 	f.typ("n")
 	f.waitFor("new secret")
@@ -115,7 +121,7 @@ func TestFlowCreateEditHistoryRollback(t *testing.T) {
 	}
 
 	v := f.reopen()
-	val, ver, err := v.Get(context.Background(), "app/api/token", 0, "")
+	val, ver, err := v.Get(context.Background(), "app/api/token", 0, vault.OpGet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,6 +131,7 @@ func TestFlowCreateEditHistoryRollback(t *testing.T) {
 }
 
 func TestFlowDeleteTrashRecover(t *testing.T) {
+	t.Parallel()
 	f := startFlow(t, Config{})
 	f.filter("dev/db/password", "1 of 37 secrets")
 	f.typ("d")
@@ -146,6 +153,7 @@ func TestFlowDeleteTrashRecover(t *testing.T) {
 }
 
 func TestFlowPurgeAndPurgeProtection(t *testing.T) {
+	t.Parallel()
 	f := startFlow(t, Config{})
 	f.typ("T")
 	f.waitFor("legacy/ftp/password")
@@ -190,6 +198,7 @@ func TestFlowPurgeAndPurgeProtection(t *testing.T) {
 }
 
 func TestFlowFilter(t *testing.T) {
+	t.Parallel()
 	f := startFlow(t, Config{})
 	f.typ("/")
 	f.typ("stripe")
@@ -215,6 +224,7 @@ func TestFlowFilter(t *testing.T) {
 }
 
 func TestFlowLockUnlock(t *testing.T) {
+	t.Parallel()
 	f := startFlow(t, Config{})
 	f.filter("personal/bank/pin", "1 of 37 secrets")
 	f.typ(" ")
@@ -233,22 +243,54 @@ func TestFlowLockUnlock(t *testing.T) {
 	}
 }
 
+// TestFlowIdleLock drives the model with an injected clock and explicit
+// ticks: one second short of the idle time nothing locks and the revealed
+// value stays; at the idle time the value, the list and the vault go.
 func TestFlowIdleLock(t *testing.T) {
-	f := startFlow(t, Config{})
-	f.filter("personal/bank/pin", "1 of 37 secrets")
-	f.typ(" ")
-	f.waitFor("4821")
-	f.clk.Add(4 * time.Minute)
-	time.Sleep(1500 * time.Millisecond) // a tick passes: not idle long enough
-	f.clk.Add(time.Minute + time.Second)
-	f.waitFor("Unlock vault", "locked after 5m idle")
-	m := f.quit()
-	if m.revealed != nil || m.v != nil || m.secrets != nil {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "vault")
+	seededVault(t, dir)
+	clk := newClock(testNow)
+	v, err := vault.Open(context.Background(), dir, []byte(testPass), vault.Options{Now: clk.Now, Actor: "ana@laptop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	m := openModel(t, v, Config{Now: clk.Now}, 120, 40)
+	press(t, m, "/")
+	for _, r := range "personal/bank/pin" {
+		press(t, m, string(r))
+	}
+	press(t, m, "enter", "space")
+	if string(m.revealed) != "4821" {
+		t.Fatalf("revealed %q, want the PIN", m.revealed)
+	}
+	idle := m.settings.IdleLock
+	if idle != 5*time.Minute {
+		t.Fatalf("idle lock %v, want the default 5m", idle)
+	}
+
+	clk.Add(idle - time.Second)
+	send(t, m, TickMsg(clk.Now()))
+	if m.state == stateLocked || m.revealed == nil || m.Vault() == nil {
+		t.Fatal("locked a second before the idle time")
+	}
+
+	clk.Add(time.Second)
+	send(t, m, TickMsg(clk.Now()))
+	if m.state != stateLocked || !strings.Contains(m.View(), "locked after 5m idle") {
+		t.Fatalf("not locked at the idle time:\n%s", m.View())
+	}
+	if m.revealed != nil || m.Vault() != nil || m.secrets != nil {
 		t.Error("the idle lock kept a value, the vault or the list")
+	}
+	if _, err := v.List(context.Background(), vault.ListOptions{}); !errors.Is(err, vault.ErrClosed) {
+		t.Errorf("the vault is still open after the idle lock: %v", err)
 	}
 }
 
 func TestFlowReadOnlyRefusesChanges(t *testing.T) {
+	t.Parallel()
 	f := startFlow(t, Config{ReadOnly: true})
 	for _, k := range []string{"n", "e", "d", "t", "x"} {
 		f.typ(k)
@@ -276,6 +318,7 @@ func TestFlowReadOnlyRefusesChanges(t *testing.T) {
 }
 
 func TestFlowFirstRunCreatesVault(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "vault")
 	clk := newClock(testNow)
 	f := &flow{t: t, dir: dir, clk: clk}
@@ -300,6 +343,7 @@ func TestFlowFirstRunCreatesVault(t *testing.T) {
 }
 
 func TestFlowTagsToggleGenerateCopy(t *testing.T) {
+	t.Parallel()
 	var copied []byte
 	var clearAfter time.Duration
 	cfg := Config{
@@ -365,6 +409,7 @@ func TestFlowTagsToggleGenerateCopy(t *testing.T) {
 // TestFlowCopyUnavailable: without a clipboard `c` says why and the value
 // never leaves the vault, so no copy is audited.
 func TestFlowCopyUnavailable(t *testing.T) {
+	t.Parallel()
 	called := false
 	f := startFlow(t, Config{
 		Copy: func(context.Context, []byte, time.Duration) error {

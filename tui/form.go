@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -213,22 +214,23 @@ func (f *formModel) save() tea.Cmd {
 			return nil
 		}
 		opts.Tags = tags
-		if f.v != nil {
-			// Put would add a version; a new secret must be new.
-			if _, err := f.v.Secret(context.Background(), name); err == nil {
-				f.err = "a secret named " + vault.Sanitize(name) + " exists; e on it adds a version"
-				return nil
-			}
-		}
+		// A new secret must be new, also when another writer took the
+		// name since the form opened.
+		opts.Mode = vault.PutCreate
+	} else {
+		opts.Mode = vault.PutExisting
 	}
 	f.err = ""
 	what := "saved a new version of "
 	if f.create {
 		what = "created "
 	}
-	return f.act(what+vault.Sanitize(name), name, func(ctx context.Context, v *vault.Vault) error {
+	return f.act(what+vault.Sanitize(name), name, func(ctx context.Context, v vault.Service) error {
 		defer clear(value)
 		_, err := v.Put(ctx, name, value, opts)
+		if errors.Is(err, vault.ErrExists) {
+			return fmt.Errorf("a secret named %s exists; e on it adds a version", vault.Sanitize(name))
+		}
 		return err
 	})
 }

@@ -17,32 +17,7 @@ func age(now, t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return short(now.Sub(t))
-}
-
-// short formats a duration in one unit, rounded down.
-func short(d time.Duration) string {
-	neg := d < 0
-	if neg {
-		d = -d
-	}
-	var s string
-	switch {
-	case d < time.Minute:
-		s = fmt.Sprintf("%ds", int(d/time.Second))
-	case d < time.Hour:
-		s = fmt.Sprintf("%dm", int(d/time.Minute))
-	case d < vault.Day:
-		s = fmt.Sprintf("%dh", int(d/time.Hour))
-	case d < 730*vault.Day:
-		s = fmt.Sprintf("%dd", int(d/vault.Day))
-	default:
-		s = fmt.Sprintf("%dy", int(d/(365*vault.Day)))
-	}
-	if neg {
-		return "-" + s
-	}
-	return s
+	return vault.FormatShort(now.Sub(t))
 }
 
 // plural says "1 secret", "2 secrets".
@@ -64,9 +39,9 @@ func when(now, t time.Time) string {
 // relative says "in 5d" or "62d ago".
 func relative(now, t time.Time) string {
 	if d := t.Sub(now); d > 0 {
-		return "in " + short(d)
+		return "in " + vault.FormatShort(d)
 	}
-	return short(now.Sub(t)) + " ago"
+	return vault.FormatShort(now.Sub(t)) + " ago"
 }
 
 // fit sanitises s for the terminal and truncates it to width cells.

@@ -4,14 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 
-	"locket/tui/keys"
-	"locket/tui/review"
-	"locket/tui/styles"
 	"locket/vault"
 )
 
@@ -22,6 +17,7 @@ var sizes = [][2]int{{80, 24}, {120, 40}, {60, 15}, {100, 30}}
 // TestGolden draws every screen at every size and compares it with
 // testdata/TestGolden/*.golden (go test ./tui -run Golden -update).
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	v := shared(t)
 	screens := []struct {
 		name  string
@@ -86,7 +82,7 @@ func TestGolden(t *testing.T) {
 			typeText(t, m, "personal/bank/pin")
 			press(t, m, "enter", "enter")
 		}},
-		{"review", Config{Review: realReview}, func(t *testing.T, m *Model) { press(t, m, "R") }},
+		{"review", Config{Review: RotationReview}, func(t *testing.T, m *Model) { press(t, m, "R") }},
 		{"export", Config{}, func(t *testing.T, m *Model) {
 			press(t, m, "X", "tab", "tab")
 			typeText(t, m, "tangerine")
@@ -129,13 +125,6 @@ func TestGolden(t *testing.T) {
 			})
 		}
 	}
-}
-
-// realReview is the rotation review as locket ui builds it.
-func realReview(v *vault.Vault, now func() time.Time, st styles.Styles, km keys.KeyMap) SubModel {
-	r := review.New(v, now, v.ReadOnly(), st, km)
-	r.OnDone = func(d review.DoneMsg) tea.Msg { return ReviewDoneMsg{Status: d.Status} }
-	return r
 }
 
 // checkFrame asserts that a view fills the terminal exactly.

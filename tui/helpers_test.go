@@ -13,7 +13,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
-	"locket/keyring"
+	"locket/internal/e2e"
 	"locket/vault"
 )
 
@@ -23,6 +23,7 @@ var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 const testPass = "correct horse battery staple"
 
 func TestMain(m *testing.M) {
+	e2e.ParallelWaits()
 	// Plain text and UTC make golden files the same on every machine.
 	lipgloss.SetColorProfile(termenv.Ascii)
 	time.Local = time.UTC
@@ -71,7 +72,7 @@ func seededVault(tb testing.TB, dir string) { seededVaultAt(tb, dir, testNow) }
 func seededVaultAt(tb testing.TB, dir string, now time.Time) {
 	tb.Helper()
 	clk := newClock(now)
-	v, err := vault.Create(context.Background(), dir, []byte(testPass), keyring.MinParams, vault.DefaultSettings(),
+	v, err := vault.Create(context.Background(), dir, []byte(testPass), vault.MinKDF, vault.DefaultSettings(),
 		vault.Options{Now: clk.Now, Actor: "ana@laptop"})
 	if err != nil {
 		tb.Fatal(err)
@@ -91,6 +92,16 @@ var (
 )
 
 // shared is one seeded vault, opened once, for the read-only view tests.
+// settingsOf returns v's settings.
+func settingsOf(tb testing.TB, v vault.Service) vault.Settings {
+	tb.Helper()
+	set, err := v.Settings(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return set
+}
+
 func shared(tb testing.TB) *vault.Vault {
 	tb.Helper()
 	sharedOnce.Do(func() {
@@ -124,7 +135,7 @@ func run(tb testing.TB, m *Model, cmd tea.Cmd) {
 	var msg tea.Msg
 	select {
 	case msg = <-done:
-	case <-time.After(10 * time.Second):
+	case <-time.After(2 * time.Minute):
 		tb.Fatal("command did not finish")
 	}
 	switch msg := msg.(type) {
@@ -197,11 +208,19 @@ func openModel(tb testing.TB, v *vault.Vault, cfg Config, w, h int) *Model {
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return testNow }
 	}
-	cfg.Dir = v.Dir()
-	cfg.ReadOnly = cfg.ReadOnly || v.ReadOnly()
+	info, err := v.Info(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	set, err := v.Settings(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg.Dir = info.Dir
+	cfg.ReadOnly = cfg.ReadOnly || info.ReadOnly
 	m := New(cfg)
 	send(tb, m, tea.WindowSizeMsg{Width: w, Height: h})
-	send(tb, m, UnlockedMsg{Vault: v})
+	send(tb, m, UnlockedMsg{Vault: v, Settings: set})
 	m.status = "" // "unlocked" would expire; keep goldens quiet
 	return m
 }

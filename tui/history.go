@@ -141,9 +141,9 @@ func (h *historyModel) reveal() tea.Cmd {
 		h.hide()
 		return nil
 	}
-	v, name := h.v, h.name
+	v, ctx, name := h.v, h.ctx, h.name
 	return func() tea.Msg {
-		val, got, err := v.Get(context.Background(), name, ver.Number, "reveal")
+		val, got, err := v.Get(ctx, name, ver.Number, vault.OpReveal)
 		return RevealedMsg{Name: name, Version: got.Number, Value: val, Err: err}
 	}
 }
@@ -162,7 +162,7 @@ func (h *historyModel) rollback() tea.Cmd {
 	h.hide()
 	h.send(AskMsg{
 		Question: fmt.Sprintf("Roll %s back to v%d?\nThis adds a new version with v%d's value; no version is lost.", vault.Sanitize(name), n, n),
-		Yes: h.act(fmt.Sprintf("rolled %s back to v%d", vault.Sanitize(name), n), name, func(ctx context.Context, v *vault.Vault) error {
+		Yes: h.act(fmt.Sprintf("rolled %s back to v%d", vault.Sanitize(name), n), name, func(ctx context.Context, v vault.Service) error {
 			_, err := v.Rollback(ctx, name, n)
 			return err
 		}),

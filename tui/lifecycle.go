@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -58,12 +57,12 @@ func (l *lifecycle) reset() {
 
 // checkHealth runs vault.Check for the current load, off the UI.
 func (m *Model) checkHealth() tea.Cmd {
-	v, at, load := m.v, m.now(), m.life.load
+	v, ctx, at, load := m.v, m.ctx, m.now(), m.life.load
 	if v == nil {
 		return nil
 	}
 	return func() tea.Msg {
-		fs, err := v.Check(context.Background(), at)
+		fs, err := v.Check(ctx, at)
 		byName := make(map[string][]vault.HealthIssue)
 		for _, f := range fs {
 			if len(f.Health) > 0 {
@@ -106,9 +105,9 @@ func (m *Model) onTimelineDue(msg timelineDueMsg) tea.Cmd {
 	if m.v == nil || m.life.pending != msg.name || s == nil || s.Name != msg.name {
 		return nil
 	}
-	v, load, name := m.v, m.life.load, msg.name
+	v, ctx, load, name := m.v, m.ctx, m.life.load, msg.name
 	return func() tea.Msg {
-		tl, err := v.Timeline(context.Background(), name)
+		tl, err := v.Timeline(ctx, name)
 		return timelineMsg{load: load, name: name, entries: tl, err: err}
 	}
 }
@@ -204,12 +203,12 @@ func timelineEntry(dim func(...string) string, e vault.TimelineEntry, current bo
 	if e.Kind == "version" {
 		what = fmt.Sprintf("v%d", e.Version)
 		if e.Op != "" {
-			what += " " + e.Op
+			what += " " + string(e.Op)
 		}
 		if current {
-			detail = append(detail, "current "+short(e.Lived))
+			detail = append(detail, "current "+vault.FormatShort(e.Lived))
 		} else {
-			detail = append(detail, "lived "+short(e.Lived))
+			detail = append(detail, "lived "+vault.FormatShort(e.Lived))
 		}
 	}
 	if e.Note != "" {

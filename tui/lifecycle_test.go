@@ -14,9 +14,10 @@ import (
 // the detail pane, read once the cursor rests on the secret, and only
 // then: until it is read the pane shows the versions alone.
 func TestTimelineInDetail(t *testing.T) {
+	t.Parallel()
 	v := openWritable(t)
 	ctx := context.Background()
-	if err := v.Snooze(ctx, "prod/db/password", testNow.Add(10*vault.Day), "waiting for the vendor"); err != nil {
+	if err := v.Tag(ctx, "prod/db/password", vault.Snooze(testNow.Add(10*vault.Day), "waiting for the vendor")); err != nil {
 		t.Fatal(err)
 	}
 	// Narrow, the list shows no timeline until enter opens the detail.
@@ -48,6 +49,7 @@ func TestTimelineInDetail(t *testing.T) {
 // TestHealthInListAndDetail marks a weak value in the list and the detail
 // pane, and checks again after the value changes.
 func TestHealthInListAndDetail(t *testing.T) {
+	t.Parallel()
 	v := openWritable(t)
 	m := openModel(t, v, Config{}, 80, 40)
 	press(t, m, "/")

@@ -24,14 +24,13 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
-	"locket/keyring"
 	"locket/tui/keys"
 	"locket/tui/styles"
 	"locket/vault"
 )
 
 // CopyFunc places value on the clipboard and arranges for it to be
-// cleared after clearAfter (package tui/clip provides it).
+// cleared after clearAfter (package internal/clip provides it).
 type CopyFunc func(ctx context.Context, value []byte, clearAfter time.Duration) error
 
 // SubModel is a screen another package provides, such as the rotation
@@ -44,7 +43,7 @@ type SubModel interface {
 
 // ReviewFunc builds the rotation review screen for an unlocked vault,
 // drawn with the TUI's styles and keys.
-type ReviewFunc func(v *vault.Vault, now func() time.Time, st styles.Styles, km keys.KeyMap) SubModel
+type ReviewFunc func(ctx context.Context, v vault.Service, now func() time.Time, readOnly bool, st styles.Styles, km keys.KeyMap) SubModel
 
 // Config is what the program needs from its caller.
 type Config struct {
@@ -55,8 +54,8 @@ type Config struct {
 	// Now is the clock (default time.Now); tests inject one.
 	Now func() time.Time
 	// KDF parameters for a vault created on first run (default
-	// keyring.DefaultParams).
-	KDF keyring.Params
+	// vault.DefaultKDF).
+	KDF vault.KDFParams
 	// Actor overrides user@host in the vault (tests and the demo).
 	Actor string
 	// Copy puts a value on the clipboard; nil disables `c` unless OSC52
@@ -80,6 +79,10 @@ type Config struct {
 	Log *log.Logger
 	// Banner is an extra line for the unlock screen (the demo's passphrase).
 	Banner string
+	// Open unlocks the vault with the passphrase typed on the unlock
+	// screen (create: a new vault, the passphrase typed twice). The
+	// default opens or creates the vault in Dir in this process.
+	Open func(ctx context.Context, passphrase []byte, create bool) (vault.Service, error)
 }
 
 type state int
@@ -144,6 +147,12 @@ type Model struct {
 	helpTop     int
 	busy        bool
 	selectAfter string
+
+	// endSession cancels env.ctx. opened holds every vault this model
+	// unlocked, so that Close can close one whose closing command never
+	// ran because the program ended first.
+	endSession context.CancelFunc
+	opened     []vault.Service
 }
 
 // New builds the root model. The vault is unlocked inside the UI.
@@ -151,14 +160,17 @@ func New(cfg Config) *Model {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.KDF == (keyring.Params{}) {
-		cfg.KDF = keyring.DefaultParams
+	if cfg.KDF == (vault.KDFParams{}) {
+		cfg.KDF = vault.DefaultKDF
 	}
 	if cfg.ClearAfter == 0 {
 		cfg.ClearAfter = 20 * time.Second
 	}
 	if cfg.Log == nil {
 		cfg.Log = log.New(io.Discard, "", 0)
+	}
+	if cfg.Open == nil {
+		cfg.Open = openLocal(cfg)
 	}
 	m := &Model{cfg: cfg, st: styles.Default(), km: keys.DefaultKeyMap(), help: help.New(), gen: new(atomic.Uint64)}
 	m.env = &env{clock: cfg.Now, readOnly: cfg.ReadOnly, keys: &m.km, styles: &m.st}
@@ -196,18 +208,36 @@ func newInput(prompt, placeholder string) textinput.Model {
 }
 
 // Vault returns the unlocked vault, or nil.
-func (m *Model) Vault() *vault.Vault { return m.v }
+func (m *Model) Vault() vault.Service { return m.v }
 
-// Close closes the vault if it is open; the caller runs it after the
-// program ends.
+// Close ends the session and closes every vault the model opened; the
+// caller runs it after the program ends. Closing twice is harmless.
 func (m *Model) Close() error {
 	m.hide()
-	if m.v == nil {
+	m.endSessionNow()
+	var errs []error
+	for _, v := range m.opened {
+		errs = append(errs, v.Close())
+	}
+	m.opened, m.v = nil, nil
+	return errors.Join(errs...)
+}
+
+// endSessionNow cancels the session's calls in flight.
+func (m *Model) endSessionNow() {
+	if m.endSession != nil {
+		m.endSession()
+		m.endSession = nil
+	}
+}
+
+// closeVault closes v in a command: Close waits for the calls in flight,
+// which must not block Update.
+func closeVault(v vault.Service) tea.Cmd {
+	if v == nil {
 		return nil
 	}
-	err := m.v.Close()
-	m.v = nil
-	return err
+	return func() tea.Msg { return closedMsg{v.Close()} }
 }
 
 // Init starts the clock.
@@ -352,9 +382,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			case key.Matches(k, m.km.Back, m.km.Help, m.km.Quit):
 				m.state, m.helpTop = m.back, 0
 			case key.Matches(k, m.km.Up):
-				m.helpTop--
+				m.scrollHelp(-1)
 			case key.Matches(k, m.km.Down):
-				m.helpTop++
+				m.scrollHelp(1)
 			}
 		}
 		return m, nil
@@ -376,10 +406,14 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (m *Model) quit() tea.Cmd {
 	m.clearOSC52()
-	if err := m.Close(); err != nil {
-		m.cfg.Log.Printf("close: %v", err)
+	m.hide()
+	m.endSessionNow()
+	v := m.v
+	m.v = nil
+	if v == nil {
+		return tea.Quit
 	}
-	return tea.Quit
+	return tea.Sequence(closeVault(v), tea.Quit)
 }
 
 // onTick locks after the idle time and expires old status lines.
@@ -404,6 +438,7 @@ func (m *Model) onTick() tea.Cmd {
 // wipes its keys; unlocking opens it again.
 func (m *Model) lock(why string) tea.Cmd {
 	m.hide()
+	m.endSessionNow()
 	v := m.v
 	m.v = nil
 	if sel := m.list.selected(); sel != nil {
@@ -421,7 +456,7 @@ func (m *Model) lock(why string) tea.Cmd {
 	m.cfg.Log.Printf("lock: %s", why)
 	cmds := []tea.Cmd{m.unlock.focus()}
 	if v != nil {
-		cmds = append(cmds, func() tea.Msg { return closedMsg{v.Close()} })
+		cmds = append(cmds, closeVault(v))
 	}
 	return tea.Batch(cmds...)
 }
@@ -477,7 +512,9 @@ func (m *Model) onUnlocked(msg UnlockedMsg) tea.Cmd {
 		return m.unlock.focus()
 	}
 	m.v = msg.Vault
-	m.settings = m.v.Settings()
+	m.opened = append(m.opened, msg.Vault)
+	m.ctx, m.endSession = context.WithCancel(context.Background())
+	m.settings = msg.Settings
 	m.state = stateMain
 	m.lastInput = m.now()
 	m.unlock = unlockModel{}
@@ -487,12 +524,11 @@ func (m *Model) onUnlocked(msg UnlockedMsg) tea.Cmd {
 
 // load reads the secrets and the trash and indexes them, off the UI.
 func (m *Model) load() tea.Cmd {
-	v, now, sortBy := m.v, m.now(), m.sortBy
+	v, ctx, now, sortBy := m.v, m.ctx, m.now(), m.sortBy
 	if v == nil {
 		return nil
 	}
 	return func() tea.Msg {
-		ctx := context.Background()
 		start := time.Now()
 		live, err := v.List(ctx, vault.ListOptions{At: now})
 		if err != nil {
@@ -502,7 +538,10 @@ func (m *Model) load() tea.Cmd {
 		if err != nil {
 			return LoadedMsg{Err: err}
 		}
-		set := v.Settings()
+		set, err := v.Settings(ctx)
+		if err != nil {
+			return LoadedMsg{Err: err}
+		}
 		msg := LoadedMsg{Secrets: live, Trash: trash, Settings: set, ix: newIndex(live, now, set, sortBy), reread: true}
 		m.cfg.Log.Printf("load: %d secrets, %d in trash, %s", len(live), len(trash), time.Since(start))
 		return msg

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"io"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 )
 
 func TestMouseWheelScrolls(t *testing.T) {
+	t.Parallel()
 	m := openModel(t, shared(t), Config{}, 80, 24)
 	defer func() { m.v = nil }()
 	send(t, m, tea.MouseMsg{Button: tea.MouseButtonWheelDown, Action: tea.MouseActionPress})
@@ -28,6 +30,7 @@ func TestMouseWheelScrolls(t *testing.T) {
 }
 
 func TestSortCycles(t *testing.T) {
+	t.Parallel()
 	m := openModel(t, shared(t), Config{}, 120, 40)
 	defer func() { m.v = nil }()
 	press(t, m, "s")
@@ -57,6 +60,7 @@ func TestSortCycles(t *testing.T) {
 }
 
 func TestLeavingASecretHidesItsValue(t *testing.T) {
+	t.Parallel()
 	m := openModel(t, shared(t), Config{}, 120, 40)
 	defer func() { m.v = nil }()
 	press(t, m, "/")
@@ -89,8 +93,11 @@ func (f *fakeReview) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func TestReviewIntegration(t *testing.T) {
+	t.Parallel()
 	fake := &fakeReview{}
-	cfg := Config{Review: func(*vault.Vault, func() time.Time, styles.Styles, keys.KeyMap) SubModel { return fake }}
+	cfg := Config{Review: func(context.Context, vault.Service, func() time.Time, bool, styles.Styles, keys.KeyMap) SubModel {
+		return fake
+	}}
 	m := openModel(t, shared(t), cfg, 100, 30)
 	defer func() { m.v = nil }()
 	press(t, m, "R")
@@ -125,6 +132,7 @@ func TestNoColorKeepsWords(t *testing.T) {
 }
 
 func TestOtherScreensHideTheValue(t *testing.T) {
+	t.Parallel()
 	for _, k := range []string{"?", "t", "T", "h", "e", "n", "d"} {
 		m := openModel(t, shared(t), Config{}, 120, 40)
 		press(t, m, "/")
@@ -142,6 +150,7 @@ func TestOtherScreensHideTheValue(t *testing.T) {
 }
 
 func TestTinyTerminalsDoNotBreak(t *testing.T) {
+	t.Parallel()
 	for _, sz := range [][2]int{{1, 1}, {20, 5}, {39, 9}, {40, 10}, {59, 14}} {
 		m := openModel(t, shared(t), Config{}, sz[0], sz[1])
 		for _, k := range []string{"", "enter", "h", "esc", "T", "esc", "n", "esc", "?"} {
@@ -157,6 +166,7 @@ func TestTinyTerminalsDoNotBreak(t *testing.T) {
 }
 
 func TestStatusesFollowTheClock(t *testing.T) {
+	t.Parallel()
 	clk := newClock(testNow)
 	m := openModel(t, shared(t), Config{Now: clk.Now}, 120, 40)
 	defer func() { m.v = nil }()
@@ -178,6 +188,7 @@ func TestStatusesFollowTheClock(t *testing.T) {
 }
 
 func TestHelpScrolls(t *testing.T) {
+	t.Parallel()
 	m := openModel(t, shared(t), Config{}, 60, 15)
 	defer func() { m.v = nil }()
 	press(t, m, "?")
@@ -199,6 +210,7 @@ func TestHelpScrolls(t *testing.T) {
 // TestCoalescedKeys treats keys that arrive as one message ("/pdb" when
 // the machine is busy) as the keys they are.
 func TestCoalescedKeys(t *testing.T) {
+	t.Parallel()
 	m := openModel(t, shared(t), Config{}, 100, 30)
 	defer func() { m.v = nil }()
 	send(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/pdbpass")})
@@ -207,5 +219,46 @@ func TestCoalescedKeys(t *testing.T) {
 	}
 	if sel := m.list.selected(); sel == nil || sel.Name != "prod/db/password" {
 		t.Fatalf("selected %v, want prod/db/password", sel)
+	}
+}
+
+// TestViewsChangeNothing: drawing a screen leaves the model as it was, and
+// scrolling stops at the end of the content in Update, so that the first
+// key back scrolls back at once.
+func TestViewsChangeNothing(t *testing.T) {
+	t.Parallel()
+	m := openModel(t, shared(t), Config{}, 80, 15)
+	defer func() { m.v = nil }()
+	press(t, m, "enter") // focus the detail pane
+	for range 200 {
+		send(t, m, tea.KeyMsg{Type: tea.KeyDown})
+	}
+	bottom := m.detailTop
+	if bottom == 0 {
+		t.Fatal("the detail pane did not scroll at 80x15")
+	}
+	send(t, m, tea.KeyMsg{Type: tea.KeyUp})
+	if m.detailTop != bottom-1 {
+		t.Fatalf("up from the bottom scrolled to %d, want %d", m.detailTop, bottom-1)
+	}
+
+	m.detailTop = 1000 // as if the terminal grew since
+	before := m.View()
+	if m.detailTop != 1000 || m.View() != before {
+		t.Fatalf("View changed the model: detailTop %d", m.detailTop)
+	}
+
+	press(t, m, "esc", "?")
+	for range 200 {
+		send(t, m, tea.KeyMsg{Type: tea.KeyDown})
+	}
+	top := m.helpTop
+	m.View()
+	if m.helpTop != top {
+		t.Fatalf("the help view moved helpTop from %d to %d", top, m.helpTop)
+	}
+	send(t, m, tea.KeyMsg{Type: tea.KeyUp})
+	if top > 0 && m.helpTop != top-1 {
+		t.Fatalf("up from the bottom of help scrolled to %d, want %d", m.helpTop, top-1)
 	}
 }

@@ -14,8 +14,9 @@ import (
 
 // UnlockedMsg reports the outcome of unlocking or creating the vault.
 type UnlockedMsg struct {
-	Vault *vault.Vault
-	Err   error
+	Vault    vault.Service
+	Settings vault.Settings
+	Err      error
 }
 
 // LoadedMsg carries the secrets and the trash after unlocking or a change.

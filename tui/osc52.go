@@ -6,7 +6,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"locket/tui/clip"
+	"locket/internal/clip"
 )
 
 // osc52ClearMsg says a value copied through the terminal at until is due

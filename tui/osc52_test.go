@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"locket/tui/clip"
+	"locket/internal/clip"
 	"locket/vault"
 )
 
@@ -48,6 +48,7 @@ func openWritable(t *testing.T) *vault.Vault {
 // even with no clipboard, and clears the terminal's clipboard after the
 // delay; with the setting off nothing is written to the terminal.
 func TestOSC52Copy(t *testing.T) {
+	t.Parallel()
 	for _, on := range []bool{true, false} {
 		v := openWritable(t)
 		if err := v.SetSetting(context.Background(), "clipboard-osc52", map[bool]string{true: "true", false: "false"}[on]); err != nil {
@@ -87,6 +88,7 @@ func TestOSC52Copy(t *testing.T) {
 // TestOSC52ClearedOnQuit clears a pending terminal copy when the TUI
 // quits before the delay.
 func TestOSC52ClearedOnQuit(t *testing.T) {
+	t.Parallel()
 	v := openWritable(t)
 	if err := v.SetSetting(context.Background(), "clipboard-osc52", "true"); err != nil {
 		t.Fatal(err)

@@ -16,7 +16,10 @@ import (
 // its settings, the clock, the keys and the styles. The root owns it and
 // updates it on unlock, lock and reload.
 type env struct {
-	v        *vault.Vault
+	v vault.Service
+	// ctx is the unlocked session's: lock and quit cancel it before they
+	// close the vault, so that no call outlives the session.
+	ctx      context.Context
 	settings vault.Settings
 	clock    func() time.Time
 	readOnly bool
@@ -78,13 +81,13 @@ type StatusMsg struct {
 }
 
 // act runs a change to the vault in a command; ActionMsg reports it.
-func (e *env) act(status, sel string, fn func(ctx context.Context, v *vault.Vault) error) tea.Cmd {
-	v := e.v
+func (e *env) act(status, sel string, fn func(ctx context.Context, v vault.Service) error) tea.Cmd {
+	v, ctx := e.v, e.ctx
 	if v == nil {
 		return nil
 	}
 	return func() tea.Msg {
-		return ActionMsg{Status: status, Select: sel, Err: fn(context.Background(), v)}
+		return ActionMsg{Status: status, Select: sel, Err: fn(ctx, v)}
 	}
 }
 

@@ -96,14 +96,14 @@ func (t *tagsModel) apply() tea.Cmd {
 		return nil
 	}
 	name := t.name
-	return t.act("tags of "+vault.Sanitize(name)+" saved", name, func(ctx context.Context, v *vault.Vault) error {
+	return t.act("tags of "+vault.Sanitize(name)+" saved", name, func(ctx context.Context, v vault.Service) error {
 		if len(add) > 0 {
-			if err := v.Tag(ctx, name, add, ""); err != nil {
+			if err := v.Tag(ctx, name, vault.TagChange{Set: add}); err != nil {
 				return err
 			}
 		}
 		if len(remove) > 0 {
-			return v.Untag(ctx, name, remove)
+			return v.Tag(ctx, name, vault.TagChange{Remove: remove})
 		}
 		return nil
 	})

@@ -7,13 +7,14 @@ import (
 	"testing"
 	"time"
 
-	"locket/tui/e2e"
+	"locket/internal/e2e"
 )
 
 // TestTmuxRealTerminal runs the built binary in a real terminal under
 // tmux: unlock, filter, open, reveal, quit. Without tmux it skips, unless
 // LOCKET_E2E=1, when it fails.
 func TestTmuxRealTerminal(t *testing.T) {
+	t.Parallel()
 	e2e.NeedTools(t, "tmux")
 	if testing.Short() {
 		t.Skip("builds the binary")

@@ -77,7 +77,7 @@ func (t *trashModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case key.Matches(msg, km.Recover):
 			if s := t.selected(); s != nil {
 				name := s.Name
-				return t, t.act("recovered "+vault.Sanitize(name), name, func(ctx context.Context, v *vault.Vault) error {
+				return t, t.act("recovered "+vault.Sanitize(name), name, func(ctx context.Context, v vault.Service) error {
 					return v.Recover(ctx, name)
 				})
 			}
@@ -103,7 +103,7 @@ func (t *trashModel) purge() tea.Cmd {
 	}
 	t.send(AskMsg{
 		Question: fmt.Sprintf("Purge %s for good?\nAll its versions are destroyed. This cannot be undone.", vault.Sanitize(name)),
-		Yes: t.act("purged "+vault.Sanitize(name), "", func(ctx context.Context, v *vault.Vault) error {
+		Yes: t.act("purged "+vault.Sanitize(name), "", func(ctx context.Context, v vault.Service) error {
 			return v.Purge(ctx, name)
 		}),
 	})

@@ -119,19 +119,41 @@ func (m *Model) submitUnlock() tea.Cmd {
 		return u.focus()
 	}
 	u.busy, u.err = true, ""
-	cfg := m.cfg
-	opts := vault.Options{ReadOnly: cfg.ReadOnly, Now: cfg.Now, Actor: cfg.Actor}
+	open := m.cfg.Open
 	create := u.create
 	u.reset()
 	return func() tea.Msg {
 		defer clear(pass)
 		ctx := context.Background()
-		if create {
-			v, err := vault.Create(ctx, cfg.Dir, pass, cfg.KDF, vault.DefaultSettings(), opts)
-			return UnlockedMsg{Vault: v, Err: err}
+		v, err := open(ctx, pass, create)
+		if err != nil {
+			return UnlockedMsg{Err: err}
 		}
-		v, err := vault.Open(ctx, cfg.Dir, pass, opts)
-		return UnlockedMsg{Vault: v, Err: err}
+		set, err := v.Settings(ctx)
+		if err != nil {
+			v.Close()
+			return UnlockedMsg{Err: err}
+		}
+		return UnlockedMsg{Vault: v, Settings: set}
+	}
+}
+
+// openLocal is the default Config.Open: the vault in cfg.Dir, in this
+// process.
+func openLocal(cfg Config) func(ctx context.Context, passphrase []byte, create bool) (vault.Service, error) {
+	opts := vault.Options{ReadOnly: cfg.ReadOnly, Now: cfg.Now, Actor: cfg.Actor, Log: cfg.Log.Writer()}
+	return func(ctx context.Context, passphrase []byte, create bool) (vault.Service, error) {
+		open := vault.Open
+		if create {
+			open = func(ctx context.Context, dir string, passphrase []byte, opts vault.Options) (*vault.Vault, error) {
+				return vault.Create(ctx, dir, passphrase, cfg.KDF, vault.DefaultSettings(), opts)
+			}
+		}
+		v, err := open(ctx, cfg.Dir, passphrase, opts)
+		if err != nil {
+			return nil, err // not a nil *Vault inside a non-nil Service
+		}
+		return v, nil
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 type Event struct {
 	Seq     uint64    `json:"seq"`
 	Time    time.Time `json:"time"`
-	Op      string    `json:"op"`
+	Op      Op        `json:"op"`
 	Secret  string    `json:"secret,omitempty"`
 	Version int       `json:"version,omitempty"`
 	Actor   string    `json:"actor"`
@@ -103,9 +103,14 @@ func (t *txn) eachEvent(fn func(Event) error) error {
 // VerifyAudit walks the whole audit log and checks that every event is
 // authentic, that the sequence has no gap and that the hash chain leads to
 // the recorded head. It returns the number of events checked.
-func (v *Vault) VerifyAudit(ctx context.Context) (int, error) {
+func (v *Vault) VerifyAudit(ctx context.Context) (_ int, err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer done(&err)
 	n := 0
-	err := v.read(ctx, func(tx *txn) error {
+	err = v.read(ctx, func(tx *txn) error {
 		head, err := tx.head()
 		if err != nil {
 			return err

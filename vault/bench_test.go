@@ -15,8 +15,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"locket/keyring"
 )
 
 var benchSizes = []int{1_000, 10_000, 100_000}
@@ -75,7 +73,7 @@ func benchDir(tb testing.TB, n int) string {
 
 func buildBenchVault(tb testing.TB, dir string, n int) {
 	tb.Helper()
-	v, err := Create(ctx, filepath.Join(dir, "vault"), testPass, keyring.MinParams, DefaultSettings(), Options{Actor: "bench@host"})
+	v, err := Create(ctx, filepath.Join(dir, "vault"), testPass, MinKDF, DefaultSettings(), Options{Actor: "bench@host"})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -158,7 +156,7 @@ func BenchmarkGet(b *testing.B) {
 			v := openBench(b, n)
 			b.ResetTimer()
 			for range b.N {
-				if _, _, err := v.Get(ctx, benchName(randIndex(n)), 0, ""); err != nil {
+				if _, _, err := v.Get(ctx, benchName(randIndex(n)), 0, OpGet); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -179,7 +177,7 @@ func BenchmarkGetReadOnly(b *testing.B) {
 			defer v.Close()
 			b.ResetTimer()
 			for range b.N {
-				if _, _, err := v.Get(ctx, benchName(randIndex(n)), 0, ""); err != nil {
+				if _, _, err := v.Get(ctx, benchName(randIndex(n)), 0, OpGet); err != nil {
 					b.Fatal(err)
 				}
 			}

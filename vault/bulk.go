@@ -62,23 +62,33 @@ type SnapshotOptions struct {
 	Prefix string
 	// Tags keeps secrets that carry every one of these key=value pairs.
 	Tags map[string]string
-	// Op names the audit event (default "export"); Note goes into it.
-	Op, Note string
+	// Purpose names the audit event: a read operation, OpExport by
+	// default. Note goes into it.
+	Purpose Op
+	Note    string
 }
 
 // Snapshot returns the chosen secrets, sorted by name, with every version's
 // value, and the vault settings, all read in one transaction so that they
 // are consistent with each other. Handing out values is audited as one
 // event when the vault is writable.
-func (v *Vault) Snapshot(ctx context.Context, o SnapshotOptions) ([]SecretData, Settings, error) {
+func (v *Vault) Snapshot(ctx context.Context, o SnapshotOptions) (_ []SecretData, _ Settings, err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return nil, Settings{}, err
+	}
+	defer done(&err)
 	if err := ValidatePrefix(o.Prefix); err != nil {
 		return nil, Settings{}, err
+	}
+	if o.Purpose != "" && !o.Purpose.Read() {
+		return nil, Settings{}, fmt.Errorf("%w: %q is not a purpose for reading values", ErrInvalid, o.Purpose)
 	}
 	var (
 		out []SecretData
 		set Settings
 	)
-	err := v.read(ctx, func(tx *txn) error {
+	err = v.read(ctx, func(tx *txn) error {
 		var err error
 		if set, err = tx.getSettings(); err != nil {
 			return err
@@ -104,15 +114,15 @@ func (v *Vault) Snapshot(ctx context.Context, o SnapshotOptions) ([]SecretData, 
 	// An empty snapshot hands out nothing: it leaves the vault, audit log
 	// included, as it was.
 	if !v.readOnly && len(out) > 0 {
-		if o.Op == "" {
-			o.Op = "export"
+		if o.Purpose == "" {
+			o.Purpose = OpExport
 		}
 		note := fmt.Sprintf("%d secrets", len(out))
 		if o.Note != "" {
 			note = o.Note + ", " + note
 		}
 		err = v.write(ctx, func(tx *txn) error {
-			return tx.audit(Event{Op: o.Op, Note: note, Outcome: "ok"})
+			return tx.audit(Event{Op: o.Purpose, Note: note, Outcome: "ok"})
 		})
 		if err != nil {
 			return nil, Settings{}, err
@@ -147,7 +157,7 @@ func ParseOnConflict(s string) (OnConflict, error) {
 	case ConflictNewVersion, ConflictSkip, ConflictFail:
 		return c, nil
 	}
-	return "", fmt.Errorf("%w: --on-conflict must be new-version, skip or fail, not %q", ErrInvalid, s)
+	return "", fmt.Errorf("%w: the conflict policy must be new-version, skip or fail, not %q", ErrInvalid, s)
 }
 
 // ImportOptions tune Import.
@@ -161,11 +171,32 @@ type ImportOptions struct {
 	Settings *Settings
 	// Note goes into the import's audit event (where the secrets came from).
 	Note string
-	// Progress, when set, is called as the import is written.
-	Progress func(done, total int)
+	// Progress, when set, receives how far the import is written, ending
+	// with Done == Total. The caller must read it until Import returns (a
+	// send waits for the reader or for ctx); Import does not close it.
+	Progress chan<- ImportProgress
 	// Sync, when set, makes the import a pull from a sync target (see
 	// syncstate.go).
 	Sync *SyncPull
+}
+
+// ImportProgress is how many of Total steps of an import are written.
+type ImportProgress struct {
+	Done  int `json:"done"`
+	Total int `json:"total"`
+}
+
+// progressFunc adapts a progress channel to the import's writers.
+func progressFunc(ctx context.Context, ch chan<- ImportProgress) func(done, total int) {
+	if ch == nil {
+		return nil
+	}
+	return func(done, total int) {
+		select {
+		case ch <- ImportProgress{done, total}:
+		case <-ctx.Done():
+		}
+	}
 }
 
 // ImportAction is what an import does with one secret.
@@ -232,7 +263,12 @@ func (r ImportReport) Changes() int {
 // existing version is changed. Versions keep their creation time and
 // actor, so that rotation status survives a restore. With ConflictFail
 // and a conflict, it returns the plan and an error wrapping ErrConflict.
-func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOptions) (ImportReport, error) {
+func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOptions) (_ ImportReport, err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return ImportReport{}, err
+	}
+	defer done(&err)
 	if err := validateImport(secrets, o.Sync != nil); err != nil {
 		return ImportReport{}, err
 	}
@@ -252,7 +288,7 @@ func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOption
 	}
 	var set Settings
 	if o.DryRun {
-		set = v.Settings()
+		set = v.currentSettings()
 	} else {
 		if v.readOnly {
 			return ImportReport{}, ErrReadOnly
@@ -260,7 +296,7 @@ func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOption
 		v.mu.Lock()
 		defer v.mu.Unlock()
 		if v.db == nil {
-			return ImportReport{}, errClosed
+			return ImportReport{}, ErrClosed
 		}
 		if err := v.recoverImportLocked(); err != nil {
 			return ImportReport{}, err
@@ -282,7 +318,7 @@ func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOption
 		capacity += len(secrets[i].Versions)
 	}
 	p.ops = make([]importOp, 0, capacity)
-	err := v.view(func(tx *txn) error {
+	err = v.view(func(tx *txn) error {
 		for i := range secrets {
 			if err := p.plan(tx, &secrets[i]); err != nil {
 				return err
@@ -298,7 +334,7 @@ func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOption
 	}
 	slices.SortFunc(p.report.Items, func(a, b ImportItem) int { return strings.Compare(a.Name, b.Name) })
 	if p.conflicts > 0 && o.OnConflict == ConflictFail {
-		return p.report, fmt.Errorf("%w: %d secrets differ between the vault and the import (first: %s); nothing was imported; choose --on-conflict new-version or skip",
+		return p.report, fmt.Errorf("%w: %d secrets differ between the vault and the import (first: %s); nothing was imported",
 			ErrConflict, p.conflicts, Sanitize(p.firstConflict))
 	}
 	if o.DryRun {
@@ -312,8 +348,8 @@ func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOption
 		p.seal(kindSettings, []byte{kindSettings}, 0, b)
 	}
 	v.sealAll(p.ops)
-	event := Event{Op: "import", Note: importNote(o.Note, p.report), Outcome: "ok"}
-	if err := v.applyImport(ctx, p.ops, p.size, event, o.Progress); err != nil {
+	event := Event{Op: OpImport, Note: importNote(o.Note, p.report), Outcome: "ok"}
+	if err := v.applyImport(ctx, p.ops, p.size, event, progressFunc(ctx, o.Progress)); err != nil {
 		return ImportReport{}, err
 	}
 	if p.report.Settings {
@@ -583,21 +619,26 @@ func (p *importPlan) version(id []byte, s *Secret, sd *SecretData, i int) {
 	p.seal(kindValue, valueKey(id, ver.Number), uint64(ver.Number), sd.Values[i])
 }
 
-// singleTxnLimit is the largest import, in bytes of records, written in
-// one transaction; larger ones go through the journal. Tests lower it.
-var singleTxnLimit = 512 << 10
+// importLimits size an import's writes. Tests lower them through
+// Options.limits, per vault, so that they can run in parallel.
+type importLimits struct {
+	// singleTxn is the largest import, in bytes of records, written in
+	// one transaction; larger ones go through the journal.
+	singleTxn int
+	// chunk bounds a journal chunk, well below the value threshold in
+	// store.go so that chunks stay in the LSM tree and compaction removes
+	// them.
+	chunk int
+	// crash, when a test sets it, is asked after each journal step
+	// ("staged", "committed") whether to stop there as if the process died.
+	crash func(step string) bool
+}
+
+var defaultImportLimits = importLimits{singleTxn: 512 << 10, chunk: 96 << 10}
 
 // singleTxnOps bounds the number of records in that one transaction:
 // Badger also limits a transaction's entry count.
 const singleTxnOps = 4000
-
-// importCrash, when a test sets it, is asked after each journal step
-// ("staged", "committed") whether to stop there as if the process died.
-var importCrash func(step string) bool
-
-// chunkLimit bounds a journal chunk, well below the value threshold in
-// store.go so that chunks stay in the LSM tree and compaction removes them.
-var chunkLimit = 96 << 10
 
 // applyImport writes ops, with the audit event, all-or-nothing. The caller
 // holds v.mu.
@@ -605,7 +646,7 @@ func (v *Vault) applyImport(ctx context.Context, ops []importOp, size int, event
 	if progress == nil {
 		progress = func(int, int) {}
 	}
-	if size <= singleTxnLimit && len(ops) <= singleTxnOps {
+	if size <= v.limits.singleTxn && len(ops) <= singleTxnOps {
 		err := v.updateLocked(func(tx *txn) error {
 			for _, op := range ops {
 				tx.op(op)
@@ -623,15 +664,15 @@ func (v *Vault) applyImport(ctx context.Context, ops []importOp, size int, event
 	// 1. Stage. A failure here leaves chunks without a head: rolled back.
 	total := len(ops) * 2
 	var chunks [][]byte
-	buf := make([]byte, 0, chunkLimit)
+	buf := make([]byte, 0, v.limits.chunk)
 	flush := func() {
 		if len(buf) > 0 {
 			chunks = append(chunks, buf)
-			buf = make([]byte, 0, chunkLimit)
+			buf = make([]byte, 0, v.limits.chunk)
 		}
 	}
 	for _, op := range ops {
-		if len(buf) > 0 && len(buf)+len(op.key)+len(op.val)+16 > chunkLimit {
+		if len(buf) > 0 && len(buf)+len(op.key)+len(op.val)+16 > v.limits.chunk {
 			flush()
 		}
 		buf = appendOp(buf, op)
@@ -653,7 +694,7 @@ func (v *Vault) applyImport(ctx context.Context, ops []importOp, size int, event
 	if err != nil {
 		return errors.Join(err, v.dropJournal())
 	}
-	if importCrash != nil && importCrash("staged") {
+	if v.limits.crash != nil && v.limits.crash("staged") {
 		return errSimulatedCrash
 	}
 	// 2. Commit: the head and the audit event in one transaction.
@@ -666,7 +707,7 @@ func (v *Vault) applyImport(ctx context.Context, ops []importOp, size int, event
 	if err != nil {
 		return errors.Join(err, v.dropJournal())
 	}
-	if importCrash != nil && importCrash("committed") {
+	if v.limits.crash != nil && v.limits.crash("committed") {
 		return errSimulatedCrash
 	}
 	// 3. Apply the operations still in memory; the journal is only read

@@ -44,7 +44,7 @@ func countEvents(t testing.TB, v *Vault, op string) int {
 	}
 	n := 0
 	for _, e := range evs {
-		if e.Op == op {
+		if string(e.Op) == op {
 			n++
 		}
 	}
@@ -74,6 +74,7 @@ func fillSource(t *testing.T, c *clock) *Vault {
 }
 
 func TestSnapshot(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := newClock()
 	v := fillSource(t, c)
@@ -159,19 +160,31 @@ func sameData(t *testing.T, got, want []SecretData) {
 }
 
 func TestImportRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, journal := range []bool{false, true} {
 		t.Run(fmt.Sprintf("journal=%v", journal), func(t *testing.T) {
+			t.Parallel()
+			var o Options
 			if journal {
-				lowerLimits(t)
+				o.limits = journalled()
 			}
 			ctx := context.Background()
 			c := newClock()
 			src := snapshot(t, fillSource(t, c))
 			c.Advance(Day)
-			dst := newVault(t, DefaultSettings(), c)
+			dst := newVaultWith(t, DefaultSettings(), c, o)
 			var done, total int
-			progress := func(d, t int) { done, total = d, t }
+			progress := make(chan ImportProgress)
+			read := make(chan struct{})
+			go func() {
+				defer close(read)
+				for p := range progress {
+					done, total = p.Done, p.Total
+				}
+			}()
 			rep, err := dst.Import(ctx, src, ImportOptions{Note: "test", Progress: progress})
+			close(progress)
+			<-read
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -209,11 +222,10 @@ func TestImportRoundTrip(t *testing.T) {
 	}
 }
 
-// lowerLimits makes every import go through the journal in small chunks.
-func lowerLimits(t *testing.T) {
-	s, c := singleTxnLimit, chunkLimit
-	singleTxnLimit, chunkLimit = 0, 200
-	t.Cleanup(func() { singleTxnLimit, chunkLimit = s, c })
+// journalled are import limits that send every import through the
+// journal in small chunks.
+func journalled() *importLimits {
+	return &importLimits{singleTxn: 0, chunk: 200}
 }
 
 func data(name string, values ...string) SecretData {
@@ -236,6 +248,7 @@ func values(t *testing.T, v *Vault, name string) string {
 }
 
 func TestImportPlan(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	setup := func(t *testing.T) *Vault {
 		v := newVault(t, DefaultSettings(), newClock())
@@ -329,6 +342,7 @@ func TestImportPlan(t *testing.T) {
 }
 
 func TestImportRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v := newVault(t, DefaultSettings(), newClock())
 	mustPut(t, v, "keep", "k", PutOptions{})
@@ -360,6 +374,7 @@ func TestImportRejectsBadInput(t *testing.T) {
 }
 
 func TestImportSettingsAndPruning(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	set := DefaultSettings()
 	set.PurgeProtection = true
@@ -375,7 +390,7 @@ func TestImportSettingsAndPruning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := v.Settings()
+	got := v.currentSettings()
 	if got.Retention != 30*Day || !got.PurgeProtection {
 		t.Errorf("settings %+v: retention not restored or purge protection turned off", got)
 	}
@@ -391,7 +406,7 @@ func TestImportSettingsAndPruning(t *testing.T) {
 	}
 	// The settings survive a reopen: they were written, not only cached.
 	v = reopen(t, v, Options{})
-	if v.Settings().Retention != 30*Day {
+	if v.currentSettings().Retention != 30*Day {
 		t.Error("restored settings not stored")
 	}
 	// Under purge protection a restore cannot shorten the retention: that
@@ -401,7 +416,7 @@ func TestImportSettingsAndPruning(t *testing.T) {
 	if _, err := v.Import(ctx, nil, ImportOptions{Settings: &unprotected}); err != nil {
 		t.Fatal(err)
 	}
-	if got := v.Settings(); got.Retention != 30*Day || !got.PurgeProtection {
+	if got := v.currentSettings(); got.Retention != 30*Day || !got.PurgeProtection {
 		t.Errorf("settings %+v after restoring 7d without protection; want 30d, protected", got)
 	}
 }
@@ -409,17 +424,21 @@ func TestImportSettingsAndPruning(t *testing.T) {
 // TestImportCrash stops a journalled import where a crash could stop it
 // and checks that the next writable open leaves all or nothing.
 func TestImportCrash(t *testing.T) {
+	t.Parallel()
 	for _, step := range []string{"staged", "committed"} {
 		t.Run(step, func(t *testing.T) {
-			lowerLimits(t)
+			t.Parallel()
+			limits := journalled()
+			crash := false
+			limits.crash = func(s string) bool { return crash && s == step }
 			ctx := context.Background()
-			v := newVault(t, DefaultSettings(), newClock())
+			v := newVaultWith(t, DefaultSettings(), newClock(), Options{limits: limits})
 			mustPut(t, v, "existing", "a", PutOptions{})
 			before := snapshot(t, v)
-			importCrash = func(s string) bool { return s == step }
+			crash = true
 			in := []SecretData{data("existing", "a", "b"), data("new/one", "1"), data("new/two", "2", "3")}
 			_, err := v.Import(ctx, in, ImportOptions{})
-			importCrash = nil
+			crash = false
 			if !errors.Is(err, errSimulatedCrash) {
 				t.Fatalf("err %v", err)
 			}
@@ -455,6 +474,7 @@ func TestImportCrash(t *testing.T) {
 }
 
 func TestJournalOpsRoundTrip(t *testing.T) {
+	t.Parallel()
 	ops := []importOp{{key: []byte("k1"), val: []byte("v1")}, {del: true, key: []byte("k2")}}
 	var b []byte
 	for _, op := range ops {

@@ -23,7 +23,7 @@ func FuzzValidateName(f *testing.F) {
 			}
 			return
 		}
-		// An accepted name obeys every rule of SPEC.
+		// An accepted name obeys every documented naming rule.
 		if len(name) < 1 || len(name) > MaxNameLen {
 			t.Fatalf("accepted a name of %d bytes", len(name))
 		}

@@ -9,6 +9,7 @@ import (
 )
 
 func TestParseGenerateSpec(t *testing.T) {
+	t.Parallel()
 	good := map[string]GenerateOptions{
 		"":                                   DefaultGenerateOptions(),
 		"length=32,charset=alnum":            {Length: 32, Charset: "alnum", Separator: "-"},
@@ -29,6 +30,7 @@ func TestParseGenerateSpec(t *testing.T) {
 }
 
 func TestGeneratePassword(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		opts    GenerateOptions
 		classes []string
@@ -69,6 +71,7 @@ func TestGeneratePassword(t *testing.T) {
 // with roughly equal frequency: a modulo bias or a fixed-position class
 // character would skew the counts.
 func TestGenerateUniform(t *testing.T) {
+	t.Parallel()
 	counts := map[byte]int{}
 	const n = 2000
 	for range n {
@@ -89,6 +92,7 @@ func TestGenerateUniform(t *testing.T) {
 }
 
 func TestGenerateWords(t *testing.T) {
+	t.Parallel()
 	words := map[string]bool{}
 	b, err := Generate(GenerateOptions{Words: 6, Separator: " "})
 	if err != nil {

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"locket/internal/e2e"
 	"os"
 	"path/filepath"
 	"sync"
@@ -9,9 +10,14 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
-
-	"locket/keyring"
 )
+
+// TestMain runs more tests at once than there are CPUs: the crash tests
+// mostly wait on the processes they kill and restart.
+func TestMain(m *testing.M) {
+	e2e.ParallelWaits()
+	os.Exit(m.Run())
+}
 
 // testPass is the passphrase of every test vault.
 var testPass = []byte("test passphrase")
@@ -39,11 +45,19 @@ func (c *clock) Advance(d time.Duration) {
 // newVault creates a vault with the minimum KDF in a temporary directory.
 func newVault(t testing.TB, set Settings, c *clock) *Vault {
 	t.Helper()
-	opts := Options{Actor: "tester@host"}
+	return newVaultWith(t, set, c, Options{})
+}
+
+// newVaultWith is newVault with options.
+func newVaultWith(t testing.TB, set Settings, c *clock, opts Options) *Vault {
+	t.Helper()
+	if opts.Actor == "" {
+		opts.Actor = "tester@host"
+	}
 	if c != nil {
 		opts.Now = c.Now
 	}
-	v, err := Create(context.Background(), filepath.Join(t.TempDir(), "vault"), testPass, keyring.MinParams, set, opts)
+	v, err := Create(context.Background(), filepath.Join(t.TempDir(), "vault"), testPass, MinKDF, set, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +68,7 @@ func newVault(t testing.TB, set Settings, c *clock) *Vault {
 // reopen closes v and opens its directory again with opts.
 func reopen(t testing.TB, v *Vault, opts Options) *Vault {
 	t.Helper()
-	dir := v.Dir()
+	dir := v.dir
 	if err := v.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -217,4 +231,13 @@ func findIn(files map[string][]byte, set map[string]string) string {
 		}
 	}
 	return ""
+}
+
+func mustInfo(t testing.TB, v Service) Info {
+	t.Helper()
+	info, err := v.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info
 }

@@ -3,15 +3,14 @@ package vault
 import (
 	"context"
 	"testing"
-
-	"locket/keyring"
 )
 
 func TestLifecycleSmoke(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir() + "/v"
 	pass := []byte("pw")
-	v, err := Create(ctx, dir, pass, keyring.MinParams, DefaultSettings(), Options{})
+	v, err := Create(ctx, dir, pass, MinKDF, DefaultSettings(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +20,7 @@ func TestLifecycleSmoke(t *testing.T) {
 	if _, err := v.Put(ctx, "a/b", []byte("hello2"), PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	val, ver, err := v.Get(ctx, "a/b", 0, "")
+	val, ver, err := v.Get(ctx, "a/b", 0, OpGet)
 	if err != nil || string(val) != "hello2" || ver.Number != 2 {
 		t.Fatal(err, string(val), ver)
 	}

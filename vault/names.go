@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Limits from SPEC.
+// The documented limits.
 const (
 	MaxNameLen        = 256
 	MaxValueLen       = 64 * 1024

@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-// Sanitize renders s inert for a terminal (SPEC invariant 6): control
+// Sanitize renders s inert for a terminal (security invariant 6): control
 // characters, including ESC and the C1 range that starts escape sequences,
 // and invalid UTF-8 become visible escapes such as \x1b, so that a planted
 // name or tag cannot move the cursor, retitle the window or write to the

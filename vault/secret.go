@@ -62,7 +62,7 @@ func (s Secret) Clone() Secret {
 // Status is a secret's lifecycle state at a moment.
 type Status string
 
-// The statuses, in SPEC order.
+// The statuses, in the documented order.
 const (
 	StatusDisabled    Status = "disabled"
 	StatusExpired     Status = "expired"

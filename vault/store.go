@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -51,10 +52,10 @@ func key(kind byte, parts ...[]byte) []byte {
 // badgerOptions sizes Badger for a vault of up to a few hundred thousand
 // small records instead of its server defaults (64 MiB memtables, 256 MiB
 // block cache, 1 GiB value log files).
-func badgerOptions(dir string) badger.Options {
+func badgerOptions(dir string, log debugLog) badger.Options {
 	return badger.DefaultOptions(dir).
-		WithLogger(badgerLogger{}).
-		// An acknowledged write must survive kill -9 and power loss (SPEC
+		WithLogger(badgerLogger{log}).
+		// An acknowledged write must survive kill -9 and power loss (security
 		// invariant 5): updateLocked and batch call Sync after each commit,
 		// except for the audit event of a read (see txn.lazy).
 		WithSyncWrites(false).
@@ -73,7 +74,7 @@ func badgerOptions(dir string) badger.Options {
 		// silently missing key.
 		WithChecksumVerificationMode(options.OnBlockRead).
 		// Keep every value in the LSM tree, so that purging a secret and
-		// compacting removes its records (SPEC invariant 7); a sealed value is
+		// compacting removes its records (security invariant 7); a sealed value is
 		// at most 64 KiB plus overhead. This must stay below the batch size,
 		// 15% of the memtable.
 		WithValueThreshold(256 << 10).
@@ -84,22 +85,24 @@ func badgerOptions(dir string) badger.Options {
 		WithNumVersionsToKeep(1)
 }
 
-// badgerLogger keeps Badger quiet: its messages go nowhere unless
-// LOCKET_DEBUG is set, and then to stderr. It never sees secret material.
-type badgerLogger struct{}
+// debugLog writes the store's diagnostics to Options.Log, and nowhere
+// when that is nil: the vault never writes to the terminal, which may
+// belong to the TUI. Diagnostics name files and errors, never a secret.
+type debugLog struct{ w io.Writer }
 
-func (badgerLogger) Errorf(f string, a ...any) { debugf("badger error: "+f, a...) }
-func (badgerLogger) Warningf(f string, a ...any) {
-	debugf("badger warning: "+f, a...)
-}
-func (badgerLogger) Infof(string, ...any)  {}
-func (badgerLogger) Debugf(string, ...any) {}
-
-func debugf(f string, a ...any) {
-	if os.Getenv("LOCKET_DEBUG") != "" {
-		fmt.Fprintf(os.Stderr, "locket: debug: "+strings.TrimSuffix(f, "\n")+"\n", a...)
+func (l debugLog) printf(f string, a ...any) {
+	if l.w != nil {
+		fmt.Fprintf(l.w, "locket: debug: "+strings.TrimSuffix(f, "\n")+"\n", a...)
 	}
 }
+
+// badgerLogger passes Badger's warnings and errors to the debug log.
+type badgerLogger struct{ log debugLog }
+
+func (b badgerLogger) Errorf(f string, a ...any)   { b.log.printf("badger error: "+f, a...) }
+func (b badgerLogger) Warningf(f string, a ...any) { b.log.printf("badger warning: "+f, a...) }
+func (badgerLogger) Infof(string, ...any)          {}
+func (badgerLogger) Debugf(string, ...any)         {}
 
 // checkDir refuses a vault directory that others can write to: they could
 // swap files under us.
@@ -115,32 +118,57 @@ func checkDir(dir string) error {
 		return fmt.Errorf("%w: %s is not a directory", ErrNoVault, dir)
 	}
 	if fi.Mode().Perm()&0o022 != 0 {
-		return fmt.Errorf("%w: %s is writable by group or others (mode %#o); run chmod 700 %s", ErrUnsafe, dir, fi.Mode().Perm(), dir)
+		return &UnsafeError{Dir: dir, Mode: fi.Mode().Perm()}
 	}
 	return nil
 }
 
-// privateFiles makes every file this process creates readable by its owner
-// only. locket is a secrets tool: there is no file it should share.
-func privateFiles() { syscall.Umask(0o077) }
+// tightenFiles gives the store's files mode 0600 and its directories 0700.
+// Badger creates its files 0666 less the umask and takes no mode, and
+// setting the umask would change it for the whole process that embeds the
+// vault. The vault directory (0700) already keeps others out while the
+// store is open; this keeps copies of it (cp -a, a backup tool) private
+// too. It runs after the store is opened and after it is closed.
+func tightenFiles(dbdir string) {
+	filepath.WalkDir(dbdir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // a file compaction removed meanwhile
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		want := fs.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			os.Chmod(path, fi.Mode().Perm()&want)
+		}
+		return nil
+	})
+}
 
 // openBadger opens the store, waiting with exponential back-off while
 // another process holds the directory lock.
-func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bool) (*badger.DB, error) {
-	opts := badgerOptions(filepath.Join(dir, dbDir)).WithReadOnly(readOnly)
+func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bool, log debugLog) (*badger.DB, error) {
+	opts := badgerOptions(filepath.Join(dir, dbDir), log).WithReadOnly(readOnly)
 	deadline := time.Now().Add(wait)
 	delay := 20 * time.Millisecond
 	repaired, replayed := false, false
 	for {
 		db, err := badger.Open(opts)
 		if err == nil {
+			if !readOnly {
+				tightenFiles(opts.Dir)
+			}
 			return db, nil
 		}
 		if !repaired && emptyLog(err) {
 			// A memtable or value log left empty by a kill, which Badger
 			// refuses to open, readers and writers alike: remove it.
 			repaired = true
-			removeEmptyLogs(opts.Dir)
+			removeEmptyLogs(opts.Dir, log)
 			continue
 		}
 		if readOnly && !replayed && strings.Contains(err.Error(), "Log truncate required") {
@@ -149,8 +177,8 @@ func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bo
 			// that once, as a writer, then read as asked.
 			replayed = true
 			// As a writer, with the same repair and back-off as any open.
-			rw, err := openBadger(ctx, dir, time.Until(deadline), false)
-			debugf("read-only open needs a replay; as a writer: %v", err)
+			rw, err := openBadger(ctx, dir, time.Until(deadline), false, log)
+			log.printf("read-only open needs a replay; as a writer: %v", err)
 			if err != nil {
 				return nil, err
 			}
@@ -189,7 +217,7 @@ func emptyLog(err error) bool {
 // which would lock the user out of an intact vault. An empty log holds no
 // write, so removing it loses nothing. It runs only while holding the directory
 // lock Badger uses, so it never touches a live process's file.
-func removeEmptyLogs(dbdir string) {
+func removeEmptyLogs(dbdir string, log debugLog) {
 	d, err := os.Open(dbdir)
 	if err != nil {
 		return
@@ -207,7 +235,7 @@ func removeEmptyLogs(dbdir string) {
 	for _, l := range logs {
 		if fi, err := os.Stat(l); err == nil && fi.Size() == 0 {
 			err := os.Remove(l)
-			debugf("removed empty log %s: %v", l, err)
+			log.printf("removed empty log %s: %v", l, err)
 		}
 	}
 }

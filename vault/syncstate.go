@@ -56,9 +56,14 @@ func encodeSyncState(target string, id []byte, st SyncState) []byte {
 // SyncStates returns the sync states of target by name. A state whose
 // secret was purged stays (the sync must carry the purge); a state written
 // for an earlier secret of the same name is left out.
-func (v *Vault) SyncStates(ctx context.Context, target string) (map[string]SyncState, error) {
+func (v *Vault) SyncStates(ctx context.Context, target string) (_ map[string]SyncState, err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done(&err)
 	out := map[string]SyncState{}
-	err := v.read(ctx, func(tx *txn) error {
+	err = v.read(ctx, func(tx *txn) error {
 		var states []storedSyncState
 		err := tx.each(kindSync, func(k, pt []byte) error {
 			var st storedSyncState
@@ -92,7 +97,12 @@ func (v *Vault) SyncStates(ctx context.Context, target string) (map[string]SyncS
 // SetSyncState records st for target, bound to the secret that holds the
 // name now. It is bookkeeping, not a change of any secret: it writes no
 // audit event.
-func (v *Vault) SetSyncState(ctx context.Context, target string, st SyncState) error {
+func (v *Vault) SetSyncState(ctx context.Context, target string, st SyncState) (err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done(&err)
 	return v.write(ctx, func(tx *txn) error {
 		id, _, err := tx.lookup(st.Name)
 		if err != nil {
@@ -106,7 +116,12 @@ func (v *Vault) SetSyncState(ctx context.Context, target string, st SyncState) e
 
 // ForgetSyncState removes target's state of name, after the secret is
 // gone from both sides.
-func (v *Vault) ForgetSyncState(ctx context.Context, target, name string) error {
+func (v *Vault) ForgetSyncState(ctx context.Context, target, name string) (err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done(&err)
 	return v.write(ctx, func(tx *txn) error {
 		tx.delete(tx.syncKey(target, name))
 		return nil

@@ -36,14 +36,12 @@ func (v *Vault) newTxn(update bool) *txn {
 // view runs fn in a read-only transaction: one consistent snapshot.
 func (v *Vault) view(fn func(*txn) error) error {
 	if v.db == nil {
-		return errClosed
+		return ErrClosed
 	}
 	t := v.newTxn(false)
 	defer t.tx.Discard()
 	return fn(t)
 }
-
-var errClosed = errors.New("vault is closed")
 
 // read is view for the API: it gives up at once when ctx is done.
 func (v *Vault) read(ctx context.Context, fn func(*txn) error) error {
@@ -80,7 +78,7 @@ func (v *Vault) update(fn func(*txn) error) error {
 
 func (v *Vault) updateLocked(fn func(*txn) error) error {
 	if v.db == nil {
-		return errClosed
+		return ErrClosed
 	}
 	t := v.newTxn(true)
 	defer t.tx.Discard()
@@ -93,7 +91,7 @@ func (v *Vault) updateLocked(fn func(*txn) error) error {
 	if err := t.tx.Commit(); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
-	// A change is acknowledged only once it is on disk (SPEC invariant 5).
+	// A change is acknowledged only once it is on disk (security invariant 5).
 	// The audit event of a read is not a change: it reaches the page cache,
 	// which survives kill -9, and is synced with the next write, so a get
 	// costs no fsync.
@@ -184,7 +182,7 @@ func (t *txn) lookup(name string) ([]byte, *Secret, error) {
 func (t *txn) lookupLive(name string) ([]byte, *Secret, error) {
 	id, s, err := t.lookup(name)
 	if err == nil && s.InTrash() {
-		return nil, nil, fmt.Errorf("%w: %q is in the trash (locket recover %s)", ErrNotFound, name, Sanitize(name))
+		return nil, nil, fmt.Errorf("%w: %q", ErrDeleted, name)
 	}
 	return id, s, err
 }
@@ -460,7 +458,7 @@ func (t *txn) pendingPurges() map[string]bool {
 // scrub drops, from every level of the store, the records of secrets whose
 // purge is committed, then clears the markers. Badger's DropPrefix flushes
 // the memtables and rewrites the tables that hold those keys, so no sealed
-// copy of them stays in the vault directory (SPEC invariant 7).
+// copy of them stays in the vault directory (security invariant 7).
 func (v *Vault) scrub() error {
 	v.mu.Lock()
 	defer v.mu.Unlock()

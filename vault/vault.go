@@ -2,10 +2,12 @@
 // trash, the audit log and the vault settings, stored in an embedded Badger
 // database whose keys are opaque and whose values are sealed by keyring.
 //
-// The API is a small service boundary with no Badger types in it, so that
-// the CLI, the TUI, backups and a later agent all use the same calls. Every
-// method that changes the vault runs in one Badger transaction together with
-// its audit event: it happens entirely or not at all.
+// The CLI, the TUI, backups and rotation review use the vault through
+// Service (service.go), a small interface with no Badger or key types in
+// it, which *Vault, the local store, implements and an agent client can
+// implement over a socket. Every method that changes the vault runs in one
+// Badger transaction together with its audit event: it happens entirely or
+// not at all.
 package vault
 
 import (
@@ -14,6 +16,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/user"
@@ -41,6 +44,51 @@ type Vault struct {
 	// mu serialises writers: the audit chain needs one writer at a time.
 	mu       sync.Mutex
 	settings Settings
+	limits   importLimits
+
+	// The gate lets Close end a session under running calls: every call
+	// enters it, and Close shuts it, cancels the calls in flight through
+	// closing and waits for them before it closes the store.
+	gate      sync.Mutex
+	closed    bool
+	calls     sync.WaitGroup
+	closing   context.Context
+	stop      context.CancelFunc
+	closeOnce sync.Once
+	closeErr  error
+}
+
+func newSession(dir string, db *badger.DB, kr *keyring.Keyring, hdr *keyring.Header, readOnly bool, opts Options) *Vault {
+	v := &Vault{dir: dir, db: db, kr: kr, header: hdr, readOnly: readOnly, now: opts.Now, actor: opts.Actor, limits: defaultImportLimits}
+	if opts.limits != nil {
+		v.limits = *opts.limits
+	}
+	v.closing, v.stop = context.WithCancel(context.Background())
+	return v
+}
+
+// enter admits a call through the gate, or refuses it with ErrClosed once
+// Close has begun. The context it returns is also cancelled by Close; the
+// call must pass its error to done, which turns a cancellation by Close
+// into ErrClosed and lets Close proceed.
+func (v *Vault) enter(ctx context.Context) (context.Context, func(*error), error) {
+	v.gate.Lock()
+	if v.closed {
+		v.gate.Unlock()
+		return ctx, nil, ErrClosed
+	}
+	v.calls.Add(1)
+	v.gate.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	unhook := context.AfterFunc(v.closing, cancel)
+	return ctx, func(err *error) {
+		unhook()
+		cancel()
+		if *err != nil && v.closing.Err() != nil && errors.Is(*err, context.Canceled) {
+			*err = ErrClosed
+		}
+		v.calls.Done()
+	}, nil
 }
 
 // Options tune Open and Create.
@@ -55,6 +103,12 @@ type Options struct {
 	Now func() time.Time
 	// Actor names who acts in versions and audit events (default user@host).
 	Actor string
+	// Log receives the store's diagnostics (Badger's warnings, repairs);
+	// nil discards them. It must not be a terminal the TUI draws on.
+	Log io.Writer
+
+	// limits replace the import limits in this package's tests.
+	limits *importLimits
 }
 
 func (o *Options) fill() {
@@ -88,10 +142,16 @@ func Exists(dir string) bool {
 	return err == nil
 }
 
+// The Argon2id costs of new vaults: DefaultKDF normally, MinKDF (RFC 9106's
+// second recommendation, the least accepted) for tests and the demo.
+var (
+	DefaultKDF = KDFParams(keyring.DefaultParams)
+	MinKDF     = KDFParams(keyring.MinParams)
+)
+
 // Create makes a new vault in dir, which must not hold one already. The
 // directory is created with mode 0700 if it does not exist.
-func Create(ctx context.Context, dir string, passphrase []byte, kdf keyring.Params, set Settings, opts Options) (*Vault, error) {
-	privateFiles()
+func Create(ctx context.Context, dir string, passphrase []byte, kdf KDFParams, set Settings, opts Options) (*Vault, error) {
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
@@ -114,19 +174,20 @@ func Create(ctx context.Context, dir string, passphrase []byte, kdf keyring.Para
 	if entries, err := os.ReadDir(filepath.Join(dir, dbDir)); err == nil && len(entries) > 0 {
 		return nil, fmt.Errorf("%w: %s holds a store without a header (an interrupted init or a lost header); move it away to create a new vault", ErrExists, filepath.Join(dir, dbDir))
 	}
-	hdr, kr, err := keyring.New(passphrase, kdf)
+	hdr, kr, err := keyring.New(passphrase, keyring.Params(kdf))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	opts.fill()
-	db, err := openBadger(ctx, dir, opts.Wait, false)
+	db, err := openBadger(ctx, dir, opts.Wait, false, debugLog{opts.Log})
 	if err != nil {
 		return nil, err
 	}
-	v := &Vault{dir: dir, db: db, kr: kr, header: hdr, now: opts.Now, actor: opts.Actor, settings: set}
+	v := newSession(dir, db, kr, hdr, false, opts)
+	v.settings = set
 	err = v.write(ctx, func(tx *txn) error {
 		tx.putSettings(set)
-		return tx.audit(Event{Op: "init", Outcome: "ok"})
+		return tx.audit(Event{Op: OpInit, Outcome: "ok"})
 	})
 	if err == nil {
 		// The header is written last: a directory without one is not a
@@ -163,7 +224,6 @@ func ReadHeader(dir string) (*keyring.Header, error) {
 // first finishes any purge a crash interrupted and purges trash past its
 // retention.
 func Open(ctx context.Context, dir string, passphrase []byte, opts Options) (*Vault, error) {
-	privateFiles()
 	hdr, err := ReadHeader(dir)
 	if err != nil {
 		return nil, err
@@ -177,12 +237,12 @@ func Open(ctx context.Context, dir string, passphrase []byte, opts Options) (*Va
 
 func openUnlocked(ctx context.Context, dir string, hdr *keyring.Header, kr *keyring.Keyring, opts Options) (*Vault, error) {
 	opts.fill()
-	db, err := openBadger(ctx, dir, opts.Wait, opts.ReadOnly)
+	db, err := openBadger(ctx, dir, opts.Wait, opts.ReadOnly, debugLog{opts.Log})
 	if err != nil {
 		kr.Wipe()
 		return nil, err
 	}
-	v := &Vault{dir: dir, db: db, kr: kr, header: hdr, readOnly: opts.ReadOnly, now: opts.Now, actor: opts.Actor}
+	v := newSession(dir, db, kr, hdr, opts.ReadOnly, opts)
 	err = v.read(ctx, func(tx *txn) error {
 		var err error
 		v.settings, err = tx.getSettings()
@@ -198,48 +258,72 @@ func openUnlocked(ctx context.Context, dir string, hdr *keyring.Header, kr *keyr
 	return v, nil
 }
 
-// Close flushes and closes the store and wipes the keys from memory. It
-// waits for a write in progress; calling it again does nothing. Other
-// calls must not run concurrently with Close.
+// Close flushes and closes the store and wipes the keys from memory. Calls
+// in flight are cancelled and Close waits for them: each finishes or fails
+// with ErrClosed, and every later call fails with ErrClosed. Calling Close
+// again returns the first call's result.
 func (v *Vault) Close() error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.db == nil {
-		return nil
-	}
-	err := v.db.Close()
-	v.db = nil
-	v.kr.Wipe()
-	return err
+	v.closeOnce.Do(func() {
+		v.gate.Lock()
+		v.closed = true
+		v.gate.Unlock()
+		v.stop()
+		v.calls.Wait()
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		v.closeErr = v.db.Close()
+		v.db = nil
+		v.kr.Wipe()
+		if !v.readOnly {
+			tightenFiles(filepath.Join(v.dir, dbDir))
+		}
+	})
+	return v.closeErr
 }
 
-// Dir is the vault directory.
-func (v *Vault) Dir() string { return v.dir }
-
-// ReadOnly reports whether the vault was opened read-only.
-func (v *Vault) ReadOnly() bool { return v.readOnly }
-
-// Now is the vault's clock.
-func (v *Vault) Now() time.Time { return v.now() }
-
-// Actor is who this vault handle acts as.
-func (v *Vault) Actor() string { return v.actor }
-
-// VaultID is the vault's random identity, as hex.
-func (v *Vault) VaultID() string { return fmt.Sprintf("%x", v.kr.VaultID()) }
-
-// KDF returns the Argon2id parameters of the current header.
-func (v *Vault) KDF() keyring.Params { return v.header.KDF }
+// Info describes the open vault.
+func (v *Vault) Info(ctx context.Context) (_ Info, err error) {
+	_, done, err := v.enter(ctx)
+	if err != nil {
+		return Info{}, err
+	}
+	defer done(&err)
+	v.mu.Lock()
+	kdf := v.header.KDF
+	v.mu.Unlock()
+	return Info{
+		Dir:      v.dir,
+		ID:       fmt.Sprintf("%x", v.kr.VaultID()),
+		ReadOnly: v.readOnly,
+		Actor:    v.actor,
+		Now:      v.now(),
+		KDF:      KDFParams(kdf),
+	}, nil
+}
 
 // Settings returns the vault settings.
-func (v *Vault) Settings() Settings {
+func (v *Vault) Settings(ctx context.Context) (_ Settings, err error) {
+	_, done, err := v.enter(ctx)
+	if err != nil {
+		return Settings{}, err
+	}
+	defer done(&err)
+	return v.currentSettings(), nil
+}
+
+func (v *Vault) currentSettings() Settings {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.settings
 }
 
 // SetSetting changes one setting (see SettingKeys).
-func (v *Vault) SetSetting(ctx context.Context, key, value string) error {
+func (v *Vault) SetSetting(ctx context.Context, key, value string) (err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done(&err)
 	return v.write(ctx, func(tx *txn) error {
 		set, err := v.settings.With(key, value)
 		if err != nil {
@@ -251,13 +335,18 @@ func (v *Vault) SetSetting(ctx context.Context, key, value string) error {
 		}
 		tx.putSettings(set)
 		tx.onCommit(func() { v.settings = set })
-		return tx.audit(Event{Op: "config", Note: key + "=" + value, Outcome: "ok"})
+		return tx.audit(Event{Op: OpConfig, Note: key + "=" + value, Outcome: "ok"})
 	})
 }
 
 // ChangePassphrase rewraps the data key under a new passphrase and KDF
 // parameters. No record is re-encrypted.
-func (v *Vault) ChangePassphrase(ctx context.Context, newPassphrase []byte, kdf keyring.Params) error {
+func (v *Vault) ChangePassphrase(ctx context.Context, newPassphrase []byte, kdf KDFParams) (err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done(&err)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -269,7 +358,7 @@ func (v *Vault) ChangePassphrase(ctx context.Context, newPassphrase []byte, kdf 
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	nh, err := v.header.Rewrap(v.kr, newPassphrase, kdf)
+	nh, err := v.header.Rewrap(v.kr, newPassphrase, keyring.Params(kdf))
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
@@ -278,25 +367,48 @@ func (v *Vault) ChangePassphrase(ctx context.Context, newPassphrase []byte, kdf 
 	}
 	v.header = nh
 	return v.updateLocked(func(tx *txn) error {
-		return tx.audit(Event{Op: "passwd", Outcome: "ok"})
+		return tx.audit(Event{Op: OpPasswd, Outcome: "ok"})
 	})
 }
 
+// PutMode says whether Put may create a secret, add to one, or both.
+type PutMode int
+
+const (
+	// PutAny creates the secret or adds a version to it.
+	PutAny PutMode = iota
+	// PutCreate only creates: an existing name fails with ErrExists, so a
+	// form that checked the name before asking for the value cannot
+	// overwrite a secret made meanwhile.
+	PutCreate
+	// PutExisting only adds a version: a missing name fails with
+	// ErrNotFound.
+	PutExisting
+)
+
 // PutOptions describe a new version.
 type PutOptions struct {
+	Mode        PutMode
 	ContentType string
 	Expires     time.Time
 	NotBefore   time.Time
 	// Tags are merged into the secret's tags.
 	Tags map[string]string
-	// Op names the operation in the audit log (default "set").
-	Op string
+	// Op is OpSet (the default) or OpRotate. A rotation replaces the value
+	// of an existing secret (it implies PutExisting), ends any snooze, and
+	// keeps the current content type when ContentType is empty.
+	Op Op
 	// Note goes into the audit event.
 	Note string
 }
 
-// Put adds a new version holding value, creating the secret if needed.
-func (v *Vault) Put(ctx context.Context, name string, value []byte, o PutOptions) (Version, error) {
+// Put adds a new version holding value, as o says.
+func (v *Vault) Put(ctx context.Context, name string, value []byte, o PutOptions) (_ Version, err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return Version{}, err
+	}
+	defer done(&err)
 	if err := ValidateName(name); err != nil {
 		return Version{}, err
 	}
@@ -309,22 +421,32 @@ func (v *Vault) Put(ctx context.Context, name string, value []byte, o PutOptions
 	if err := ValidateTags(o.Tags); err != nil {
 		return Version{}, err
 	}
-	if o.Op == "" {
-		o.Op = "set"
+	switch o.Op {
+	case "":
+		o.Op = OpSet
+	case OpSet:
+	case OpRotate:
+		o.Mode = PutExisting
+	default:
+		return Version{}, fmt.Errorf("%w: a put is audited as set or rotate, not %q", ErrInvalid, o.Op)
 	}
 	var ver Version
-	err := v.write(ctx, func(tx *txn) error {
+	err = v.write(ctx, func(tx *txn) error {
 		id, s, err := tx.lookup(name)
 		switch {
-		case errors.Is(err, ErrNotFound):
+		case errors.Is(err, ErrNotFound) && o.Mode != PutExisting:
 			id = newID()
 			now := tx.now
 			s = &Secret{Name: name, Created: now, Enabled: true}
 			tx.setIndex(name, id)
 		case err != nil:
 			return err
+		case s.InTrash() && o.Mode == PutExisting:
+			return fmt.Errorf("%w: %q", ErrDeleted, name)
 		case s.InTrash():
 			return fmt.Errorf("%w: %q was deleted; recover it or purge it before reusing the name", ErrInTrash, name)
+		case o.Mode == PutCreate:
+			return fmt.Errorf("%w: %q", ErrExists, name)
 		}
 		if len(o.Tags) > 0 {
 			if s.Tags == nil {
@@ -333,11 +455,18 @@ func (v *Vault) Put(ctx context.Context, name string, value []byte, o PutOptions
 			for k, val := range o.Tags {
 				s.Tags[k] = val
 			}
-			if err := ValidateTags(s.Tags); err != nil {
-				return err
+		}
+		ct := o.ContentType
+		if o.Op == OpRotate {
+			delete(s.Tags, TagSnoozeUntil)
+			if ct == "" {
+				ct = s.Current().ContentType
 			}
 		}
-		ver, err = tx.addVersion(id, s, value, Version{ContentType: o.ContentType, Expires: o.Expires, NotBefore: o.NotBefore})
+		if err := ValidateTags(s.Tags); err != nil {
+			return err
+		}
+		ver, err = tx.addVersion(id, s, value, Version{ContentType: ct, Expires: o.Expires, NotBefore: o.NotBefore})
 		if err != nil {
 			return err
 		}
@@ -347,11 +476,16 @@ func (v *Vault) Put(ctx context.Context, name string, value []byte, o PutOptions
 }
 
 // Get returns a version's value (0 means the current one). A disabled
-// secret's value is refused with ErrDisabled. Handing out a value is an
-// audited operation, named op ("get", "copy", "export", ...).
-func (v *Vault) Get(ctx context.Context, name string, version int, op string) ([]byte, Version, error) {
-	if op == "" {
-		op = "get"
+// secret's value is refused with ErrDisabled. Handing out a value is
+// audited as purpose, which must be a read operation (Op.Read).
+func (v *Vault) Get(ctx context.Context, name string, version int, purpose Op) (_ []byte, _ Version, err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return nil, Version{}, err
+	}
+	defer done(&err)
+	if !purpose.Read() {
+		return nil, Version{}, fmt.Errorf("%w: %q is not a purpose for reading a value", ErrInvalid, purpose)
 	}
 	var (
 		val []byte
@@ -363,7 +497,7 @@ func (v *Vault) Get(ctx context.Context, name string, version int, op string) ([
 			return err
 		}
 		if !s.Enabled {
-			return fmt.Errorf("%w: %q; enable it with locket update --enable", ErrDisabled, name)
+			return fmt.Errorf("%w: %q", ErrDisabled, name)
 		}
 		if version == 0 {
 			ver = s.Current()
@@ -375,9 +509,8 @@ func (v *Vault) Get(ctx context.Context, name string, version int, op string) ([
 			return err
 		}
 		tx.lazy = true
-		return tx.audit(Event{Op: op, Secret: name, id: id, Version: ver.Number, Outcome: "ok"})
+		return tx.audit(Event{Op: purpose, Secret: name, id: id, Version: ver.Number, Outcome: "ok"})
 	}
-	var err error
 	if v.readOnly {
 		err = v.read(ctx, read)
 	} else {
@@ -396,9 +529,14 @@ func versionOf(s *Secret, n int) (Version, error) {
 
 // Secret returns a secret's metadata (never its value). Secrets in the
 // trash are returned too; check InTrash.
-func (v *Vault) Secret(ctx context.Context, name string) (Secret, error) {
+func (v *Vault) Secret(ctx context.Context, name string) (_ Secret, err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return Secret{}, err
+	}
+	defer done(&err)
 	var s *Secret
-	err := v.read(ctx, func(tx *txn) error {
+	err = v.read(ctx, func(tx *txn) error {
 		var err error
 		_, s, err = tx.lookup(name)
 		return err
@@ -424,7 +562,12 @@ type ListOptions struct {
 }
 
 // List returns the matching secrets' metadata, sorted by name.
-func (v *Vault) List(ctx context.Context, o ListOptions) ([]Secret, error) {
+func (v *Vault) List(ctx context.Context, o ListOptions) (_ []Secret, err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done(&err)
 	if err := ValidatePrefix(o.Prefix); err != nil {
 		return nil, err
 	}
@@ -432,9 +575,9 @@ func (v *Vault) List(ctx context.Context, o ListOptions) ([]Secret, error) {
 	if at.IsZero() {
 		at = v.now()
 	}
-	set := v.Settings()
+	set := v.currentSettings()
 	var found []*Secret
-	err := v.read(ctx, func(tx *txn) error {
+	err = v.read(ctx, func(tx *txn) error {
 		var err error
 		found, err = tx.secrets(ctx, func(s *Secret) bool {
 			if s.InTrash() != o.Deleted || !strings.HasPrefix(s.Name, o.Prefix) || !hasTags(s, o.Tags) {
@@ -466,58 +609,35 @@ func (v *Vault) List(ctx context.Context, o ListOptions) ([]Secret, error) {
 	return out, nil
 }
 
-// Tag sets tags on a secret. It adds no version.
-func (v *Vault) Tag(ctx context.Context, name string, tags map[string]string, note string) error {
-	if err := ValidateTags(tags); err != nil {
-		return err
-	}
-	return v.modify(ctx, name, "tag", note, func(s *Secret) error {
-		if s.Tags == nil {
-			s.Tags = map[string]string{}
-		}
-		for k, val := range tags {
-			s.Tags[k] = val
-		}
-		return ValidateTags(s.Tags)
-	})
-}
-
-// Untag removes tag keys from a secret. Removing a key it does not carry
-// is an error, so that a typo does not pass silently.
-func (v *Vault) Untag(ctx context.Context, name string, keys []string) error {
-	return v.modify(ctx, name, "untag", strings.Join(keys, ","), func(s *Secret) error {
-		for _, k := range keys {
-			if _, ok := s.Tags[k]; !ok {
-				return fmt.Errorf("%w: %q has no tag %q", ErrNotFound, name, k)
-			}
-			delete(s.Tags, k)
-		}
-		return nil
-	})
-}
-
 // Attributes change a secret without adding a version. Nil fields stay.
 type Attributes struct {
 	ContentType *string
 	Expires     *time.Time
 	NotBefore   *time.Time
 	Enabled     *bool
+	// Note says why, in the audit log.
+	Note string
 }
 
 // Update changes the current version's attributes or the enabled flag.
-// Attributes describe how a value may be used, not the value, so SPEC
+// Attributes describe how a value may be used, not the value, so the contract
 // lets them change in place like Key Vault's "update secret properties".
-func (v *Vault) Update(ctx context.Context, name string, a Attributes) error {
+func (v *Vault) Update(ctx context.Context, name string, a Attributes) (err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done(&err)
 	if a.ContentType != nil {
 		if err := ValidateContentType(*a.ContentType); err != nil {
 			return err
 		}
 	}
-	op := "update"
+	op := OpUpdate
 	if a.Enabled != nil && a.ContentType == nil && a.Expires == nil && a.NotBefore == nil {
-		op = map[bool]string{true: "enable", false: "disable"}[*a.Enabled]
+		op = map[bool]Op{true: OpEnable, false: OpDisable}[*a.Enabled]
 	}
-	return v.modify(ctx, name, op, "", func(s *Secret) error {
+	return v.modify(ctx, name, op, a.Note, func(s *Secret) error {
 		cur := &s.Versions[len(s.Versions)-1]
 		if a.ContentType != nil {
 			cur.ContentType = *a.ContentType
@@ -537,7 +657,7 @@ func (v *Vault) Update(ctx context.Context, name string, a Attributes) error {
 
 // modify applies change to a live secret's metadata and audits it; it
 // gives up when ctx is done.
-func (v *Vault) modify(ctx context.Context, name, op, note string, change func(*Secret) error) error {
+func (v *Vault) modify(ctx context.Context, name string, op Op, note string, change func(*Secret) error) error {
 	return v.write(ctx, func(tx *txn) error {
 		id, s, err := tx.lookupLive(name)
 		if err != nil {
@@ -554,7 +674,12 @@ func (v *Vault) modify(ctx context.Context, name, op, note string, change func(*
 
 // Rename moves a secret to a new name; history, tags and audit trail
 // follow it because they hang off its id, not its name.
-func (v *Vault) Rename(ctx context.Context, oldName, newName string) error {
+func (v *Vault) Rename(ctx context.Context, oldName, newName string) (err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done(&err)
 	if err := ValidateName(newName); err != nil {
 		return err
 	}
@@ -576,16 +701,21 @@ func (v *Vault) Rename(ctx context.Context, oldName, newName string) error {
 		s.Name = newName
 		s.Updated = tx.now
 		tx.putSecret(id, s)
-		return tx.audit(Event{Op: "mv", Secret: newName, id: id, Note: "from " + oldName, Outcome: "ok"})
+		return tx.audit(Event{Op: OpMove, Secret: newName, id: id, Note: "from " + oldName, Outcome: "ok"})
 	})
 }
 
 // Rollback adds a new version whose value and content type are those of
 // version n. Expiry and not-before are not copied: they belonged to the
 // old version's lifetime.
-func (v *Vault) Rollback(ctx context.Context, name string, n int) (Version, error) {
+func (v *Vault) Rollback(ctx context.Context, name string, n int) (_ Version, err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return Version{}, err
+	}
+	defer done(&err)
 	var ver Version
-	err := v.write(ctx, func(tx *txn) error {
+	err = v.write(ctx, func(tx *txn) error {
 		id, s, err := tx.lookupLive(name)
 		if err != nil {
 			return err
@@ -602,13 +732,18 @@ func (v *Vault) Rollback(ctx context.Context, name string, n int) (Version, erro
 		if err != nil {
 			return err
 		}
-		return tx.audit(Event{Op: "rollback", Secret: name, id: id, Version: ver.Number, Note: fmt.Sprintf("to version %d", n), Outcome: "ok"})
+		return tx.audit(Event{Op: OpRollback, Secret: name, id: id, Version: ver.Number, Note: fmt.Sprintf("to version %d", n), Outcome: "ok"})
 	})
 	return ver, err
 }
 
 // Delete moves a secret to the trash.
-func (v *Vault) Delete(ctx context.Context, name string) error {
+func (v *Vault) Delete(ctx context.Context, name string) (err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done(&err)
 	return v.write(ctx, func(tx *txn) error {
 		id, s, err := tx.lookupLive(name)
 		if err != nil {
@@ -617,12 +752,17 @@ func (v *Vault) Delete(ctx context.Context, name string) error {
 		s.Deleted = tx.now
 		tx.putSecret(id, s)
 		tx.set(key(kindTrash, id), tx.seal(kindTrash, key(kindTrash, id), encodeTime(tx.now)))
-		return tx.audit(Event{Op: "rm", Secret: name, id: id, Outcome: "ok"})
+		return tx.audit(Event{Op: OpDelete, Secret: name, id: id, Outcome: "ok"})
 	})
 }
 
 // Recover brings a secret back from the trash unchanged.
-func (v *Vault) Recover(ctx context.Context, name string) error {
+func (v *Vault) Recover(ctx context.Context, name string) (err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done(&err)
 	return v.write(ctx, func(tx *txn) error {
 		id, s, err := tx.lookup(name)
 		if err != nil {
@@ -634,7 +774,7 @@ func (v *Vault) Recover(ctx context.Context, name string) error {
 		s.Deleted = time.Time{}
 		tx.putSecret(id, s)
 		tx.delete(key(kindTrash, id))
-		return tx.audit(Event{Op: "recover", Secret: name, id: id, Outcome: "ok"})
+		return tx.audit(Event{Op: OpRecover, Secret: name, id: id, Outcome: "ok"})
 	})
 }
 
@@ -653,7 +793,7 @@ func (set Settings) Protected(deleted, now time.Time) (until time.Time, protecte
 // the trash, and purge protection must allow it.
 func (set Settings) CheckPurge(s *Secret, now time.Time) error {
 	if !s.InTrash() {
-		return fmt.Errorf("%w: %q is not in the trash; delete it first with locket rm", ErrInvalid, s.Name)
+		return fmt.Errorf("%w: %q is not in the trash; delete it first", ErrInvalid, s.Name)
 	}
 	if until, protected := set.Protected(s.Deleted, now); protected {
 		return fmt.Errorf("%w: %q can be purged from %s", ErrPurgeProtected, s.Name, until.Format(time.DateOnly))
@@ -663,9 +803,14 @@ func (set Settings) CheckPurge(s *Secret, now time.Time) error {
 
 // Purge destroys a secret in the trash for good: its records are deleted
 // and the store compacted so that no sealed copy remains on disk.
-func (v *Vault) Purge(ctx context.Context, name string) error {
+func (v *Vault) Purge(ctx context.Context, name string) (err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done(&err)
 	var id []byte
-	err := v.write(ctx, func(tx *txn) error {
+	err = v.write(ctx, func(tx *txn) error {
 		var s *Secret
 		var err error
 		id, s, err = tx.lookup(name)
@@ -676,7 +821,7 @@ func (v *Vault) Purge(ctx context.Context, name string) error {
 			return err
 		}
 		tx.purge(id, s)
-		return tx.audit(Event{Op: "purge", Secret: name, id: id, Outcome: "ok"})
+		return tx.audit(Event{Op: OpPurge, Secret: name, id: id, Outcome: "ok"})
 	})
 	if err != nil {
 		return err
@@ -686,10 +831,15 @@ func (v *Vault) Purge(ctx context.Context, name string) error {
 
 // Audit returns the audit events, oldest first; with a name, only that
 // secret's (following renames).
-func (v *Vault) Audit(ctx context.Context, name string) ([]Event, error) {
+func (v *Vault) Audit(ctx context.Context, name string) (_ []Event, err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done(&err)
 	var id []byte
 	var out []Event
-	err := v.read(ctx, func(tx *txn) error {
+	err = v.read(ctx, func(tx *txn) error {
 		if name != "" {
 			var err error
 			if id, _, err = tx.lookup(name); err != nil {
@@ -706,11 +856,17 @@ func (v *Vault) Audit(ctx context.Context, name string) ([]Event, error) {
 	return out, err
 }
 
-// Record appends an event that no other call writes, such as a rotation
-// review decision with its note.
-func (v *Vault) Record(ctx context.Context, name, op, note string) error {
+// Review records a rotation review decision with its note, about one
+// secret or, with no name, about the whole session. It is the only event a
+// caller writes without changing anything else.
+func (v *Vault) Review(ctx context.Context, name, note string) (err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done(&err)
 	return v.write(ctx, func(tx *txn) error {
-		e := Event{Op: op, Secret: name, Note: note, Outcome: "ok"}
+		e := Event{Op: OpReview, Secret: name, Note: note, Outcome: "ok"}
 		if name != "" {
 			id, _, err := tx.lookup(name)
 			if err != nil {
@@ -763,7 +919,7 @@ func (v *Vault) housekeeping(ctx context.Context) error {
 				return err
 			}
 			tx.purge(id, s)
-			if err := tx.audit(Event{Op: "purge", Secret: s.Name, id: id, Note: "retention ended", Outcome: "ok"}); err != nil {
+			if err := tx.audit(Event{Op: OpPurge, Secret: s.Name, id: id, Note: "retention ended", Outcome: "ok"}); err != nil {
 				return err
 			}
 		}

@@ -8,15 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
-
-	"locket/keyring"
 )
 
 var ctx = context.Background()
 
 func TestValidateName(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("a", 256)
 	cases := map[string]bool{
 		"a":                                   true,
@@ -63,6 +63,7 @@ func TestValidateName(t *testing.T) {
 }
 
 func TestValidateTags(t *testing.T) {
+	t.Parallel()
 	tooMany := map[string]string{}
 	for i := range 33 {
 		tooMany[fmt.Sprintf("k%d", i)] = "v"
@@ -115,6 +116,7 @@ func TestValidateTags(t *testing.T) {
 }
 
 func TestValues(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	if _, err := v.Put(ctx, "empty", nil, PutOptions{}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("empty value: %v", err)
@@ -133,7 +135,7 @@ func TestValues(t *testing.T) {
 		t.Fatalf("content type with escape: %v", err)
 	}
 	v = reopen(t, v, Options{})
-	got, ver, err := v.Get(ctx, "max", 0, "")
+	got, ver, err := v.Get(ctx, "max", 0, OpGet)
 	if err != nil || !bytes.Equal(got, max) || ver.Size != MaxValueLen || ver.ContentType != "application/octet-stream" {
 		t.Fatalf("64 KiB value after reopen: %d bytes, %+v, %v", len(got), ver, err)
 	}
@@ -145,6 +147,7 @@ func TestValues(t *testing.T) {
 }
 
 func TestVersions(t *testing.T) {
+	t.Parallel()
 	c := newClock()
 	v := newVault(t, DefaultSettings(), c)
 	exp := c.Now().Add(90 * Day)
@@ -156,15 +159,15 @@ func TestVersions(t *testing.T) {
 		c.Advance(time.Hour)
 	}
 	for i := 1; i <= 3; i++ {
-		val, ver, err := v.Get(ctx, "db", i, "")
+		val, ver, err := v.Get(ctx, "db", i, OpGet)
 		if err != nil || string(val) != fmt.Sprintf("value %d", i) || ver.ContentType != fmt.Sprintf("type-%d", i) {
 			t.Fatalf("get version %d: %q %+v %v", i, val, ver, err)
 		}
 	}
-	if _, _, err := v.Get(ctx, "db", 4, ""); !errors.Is(err, ErrNotFound) {
+	if _, _, err := v.Get(ctx, "db", 4, OpGet); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("missing version: %v", err)
 	}
-	if _, _, err := v.Get(ctx, "nope", 0, ""); !errors.Is(err, ErrNotFound) {
+	if _, _, err := v.Get(ctx, "nope", 0, OpGet); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("missing secret: %v", err)
 	}
 	// Update changes the current version's attributes, never an older one.
@@ -181,7 +184,7 @@ func TestVersions(t *testing.T) {
 	if err != nil || ver.Number != 4 || ver.ContentType != "type-1" || !ver.Expires.IsZero() {
 		t.Fatalf("rollback: %+v %v", ver, err)
 	}
-	val, cur, _ := v.Get(ctx, "db", 0, "")
+	val, cur, _ := v.Get(ctx, "db", 0, OpGet)
 	if string(val) != "value 1" || cur.Number != 4 {
 		t.Fatalf("after rollback: %q %+v", val, cur)
 	}
@@ -195,6 +198,7 @@ func TestVersions(t *testing.T) {
 }
 
 func TestMaxVersions(t *testing.T) {
+	t.Parallel()
 	set := DefaultSettings()
 	set.MaxVersions = 2
 	v := newVault(t, set, nil)
@@ -205,7 +209,7 @@ func TestMaxVersions(t *testing.T) {
 	if len(s.Versions) != 2 || s.Versions[0].Number != 3 || s.Current().Number != 4 {
 		t.Fatalf("versions %+v", s.Versions)
 	}
-	if _, _, err := v.Get(ctx, "k", 1, ""); !errors.Is(err, ErrNotFound) {
+	if _, _, err := v.Get(ctx, "k", 1, OpGet); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("pruned version: %v", err)
 	}
 	if got := len(v.rawKeys(t, kindValue)); got != 2 {
@@ -214,16 +218,17 @@ func TestMaxVersions(t *testing.T) {
 	if _, err := v.Rollback(ctx, "k", 2); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("rollback to a pruned version: %v", err)
 	}
-	if val, _, err := v.Get(ctx, "k", 3, ""); err != nil || string(val) != "v3" {
+	if val, _, err := v.Get(ctx, "k", 3, OpGet); err != nil || string(val) != "v3" {
 		t.Fatalf("kept version: %q %v", val, err)
 	}
 }
 
 func TestTags(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "a", "1", PutOptions{Tags: map[string]string{"env": "prod"}})
 	mustPut(t, v, "a", "2", PutOptions{Tags: map[string]string{"team": "core"}})
-	if err := v.Tag(ctx, "a", map[string]string{"env": "dev", "owner": "me"}, ""); err != nil {
+	if err := v.Tag(ctx, "a", TagChange{Set: map[string]string{"env": "dev", "owner": "me"}}); err != nil {
 		t.Fatal(err)
 	}
 	s, _ := v.Secret(ctx, "a")
@@ -231,20 +236,20 @@ func TestTags(t *testing.T) {
 	if fmt.Sprint(s.Tags) != fmt.Sprint(want) || len(s.Versions) != 2 {
 		t.Fatalf("tags %v, %d versions", s.Tags, len(s.Versions))
 	}
-	if err := v.Untag(ctx, "a", []string{"owner", "team"}); err != nil {
+	if err := v.Tag(ctx, "a", TagChange{Remove: []string{"owner", "team"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.Untag(ctx, "a", []string{"nope"}); !errors.Is(err, ErrNotFound) {
+	if err := v.Tag(ctx, "a", TagChange{Remove: []string{"nope"}}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("untag of a missing key: %v", err)
 	}
-	if err := v.Tag(ctx, "a", map[string]string{TagRotateEvery: "often"}, ""); !errors.Is(err, ErrInvalid) {
+	if err := v.Tag(ctx, "a", TagChange{Set: map[string]string{TagRotateEvery: "often"}}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("bad rotate-every: %v", err)
 	}
 	many := map[string]string{}
 	for i := range 32 {
 		many[fmt.Sprint("k", i)] = "v"
 	}
-	if err := v.Tag(ctx, "a", many, ""); !errors.Is(err, ErrInvalid) {
+	if err := v.Tag(ctx, "a", TagChange{Set: many}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("33 tags after merge: %v", err)
 	}
 	s, _ = v.Secret(ctx, "a")
@@ -259,6 +264,7 @@ func TestTags(t *testing.T) {
 }
 
 func TestRename(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "old", "1", PutOptions{Tags: map[string]string{"env": "prod"}})
 	mustPut(t, v, "old", "2", PutOptions{})
@@ -289,7 +295,7 @@ func TestRename(t *testing.T) {
 	if err != nil || len(s.Versions) != 2 || s.Tags["env"] != "prod" {
 		t.Fatalf("renamed secret: %+v %v", s, err)
 	}
-	if val, _, err := v.Get(ctx, "new/name", 1, ""); err != nil || string(val) != "1" {
+	if val, _, err := v.Get(ctx, "new/name", 1, OpGet); err != nil || string(val) != "1" {
 		t.Fatalf("old version after rename: %q %v", val, err)
 	}
 	ev, err := v.Audit(ctx, "new/name")
@@ -298,7 +304,7 @@ func TestRename(t *testing.T) {
 	}
 	var ops []string
 	for _, e := range ev {
-		ops = append(ops, e.Op)
+		ops = append(ops, string(e.Op))
 	}
 	if strings.Join(ops, ",") != "set,set,mv,get" {
 		t.Fatalf("audit trail after rename: %v", ops)
@@ -314,27 +320,28 @@ func TestRename(t *testing.T) {
 }
 
 func TestEnableDisable(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "k", "secret", PutOptions{})
 	off, on := false, true
 	if err := v.Update(ctx, "k", Attributes{Enabled: &off}); err != nil {
 		t.Fatal(err)
 	}
-	if val, _, err := v.Get(ctx, "k", 0, "copy"); !errors.Is(err, ErrDisabled) || !errors.Is(err, ErrPolicy) || val != nil {
+	if val, _, err := v.Get(ctx, "k", 0, OpCopy); !errors.Is(err, ErrDisabled) || !errors.Is(err, ErrPolicy) || val != nil {
 		t.Fatalf("get of a disabled secret: %q %v", val, err)
 	}
-	if l, _ := v.List(ctx, ListOptions{}); len(l) != 1 || l[0].Status(v.Now(), v.Settings()) != StatusDisabled {
+	if l, _ := v.List(ctx, ListOptions{}); len(l) != 1 || l[0].Status(v.now(), v.currentSettings()) != StatusDisabled {
 		t.Fatalf("disabled secret not listed as disabled: %+v", l)
 	}
 	// Writing a new version does not enable it.
 	mustPut(t, v, "k", "new", PutOptions{})
-	if _, _, err := v.Get(ctx, "k", 0, ""); !errors.Is(err, ErrDisabled) {
+	if _, _, err := v.Get(ctx, "k", 0, OpGet); !errors.Is(err, ErrDisabled) {
 		t.Fatalf("get after put: %v", err)
 	}
 	if err := v.Update(ctx, "k", Attributes{Enabled: &on}); err != nil {
 		t.Fatal(err)
 	}
-	if val, _, err := v.Get(ctx, "k", 0, ""); err != nil || string(val) != "new" {
+	if val, _, err := v.Get(ctx, "k", 0, OpGet); err != nil || string(val) != "new" {
 		t.Fatalf("get after enable: %q %v", val, err)
 	}
 	ev, _ := v.Audit(ctx, "k")
@@ -344,6 +351,7 @@ func TestEnableDisable(t *testing.T) {
 }
 
 func TestTrash(t *testing.T) {
+	t.Parallel()
 	c := newClock()
 	v := newVault(t, DefaultSettings(), c)
 	mustPut(t, v, "k", "v1", PutOptions{Tags: map[string]string{"env": "prod"}, ContentType: "text/plain"})
@@ -362,7 +370,7 @@ func TestTrash(t *testing.T) {
 	if err := v.Delete(ctx, "k"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second delete: %v", err)
 	}
-	if _, _, err := v.Get(ctx, "k", 0, ""); !errors.Is(err, ErrNotFound) {
+	if _, _, err := v.Get(ctx, "k", 0, OpGet); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("get of a trashed secret: %v", err)
 	}
 	if _, err := v.Put(ctx, "k", []byte("x"), PutOptions{}); !errors.Is(err, ErrInTrash) || !errors.Is(err, ErrPolicy) {
@@ -370,7 +378,7 @@ func TestTrash(t *testing.T) {
 	} else if !strings.Contains(err.Error(), "recover") || !strings.Contains(err.Error(), "purge") {
 		t.Fatalf("the refusal does not say to recover or purge: %v", err)
 	}
-	if err := v.Tag(ctx, "k", map[string]string{"a": "b"}, ""); !errors.Is(err, ErrNotFound) {
+	if err := v.Tag(ctx, "k", TagChange{Set: map[string]string{"a": "b"}}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("tag of a trashed secret: %v", err)
 	}
 	live, _ := v.List(ctx, ListOptions{})
@@ -385,7 +393,7 @@ func TestTrash(t *testing.T) {
 	if fmt.Sprint(before) != fmt.Sprint(after) {
 		t.Fatalf("recover changed the secret:\n%+v\n%+v", before, after)
 	}
-	if val, _, err := v.Get(ctx, "k", 1, ""); err != nil || string(val) != "v1" {
+	if val, _, err := v.Get(ctx, "k", 1, OpGet); err != nil || string(val) != "v1" {
 		t.Fatalf("recovered version 1: %q %v", val, err)
 	}
 	if err := v.Delete(ctx, "k"); err != nil {
@@ -406,7 +414,7 @@ func TestTrash(t *testing.T) {
 	if ver.Number != 1 || len(s.Versions) != 1 || len(s.Tags) != 0 {
 		t.Fatalf("reused purged name: %+v", s)
 	}
-	if _, _, err := v.Get(ctx, "k", 2, ""); !errors.Is(err, ErrNotFound) {
+	if _, _, err := v.Get(ctx, "k", 2, OpGet); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("old history visible: %v", err)
 	}
 	if ev, _ := v.Audit(ctx, "k"); len(ev) != 1 {
@@ -415,6 +423,7 @@ func TestTrash(t *testing.T) {
 }
 
 func TestPurgeProtection(t *testing.T) {
+	t.Parallel()
 	c := newClock()
 	set := DefaultSettings()
 	set.Retention = 7 * Day
@@ -425,7 +434,7 @@ func TestPurgeProtection(t *testing.T) {
 	if err := v.SetSetting(ctx, "purge-protection", "false"); !errors.Is(err, ErrPolicy) {
 		t.Fatalf("turning purge protection off: %v", err)
 	}
-	if !v.Settings().PurgeProtection {
+	if !v.currentSettings().PurgeProtection {
 		t.Fatal("purge protection was turned off")
 	}
 	// Shortening the retention would shorten the protection; lengthening
@@ -436,7 +445,7 @@ func TestPurgeProtection(t *testing.T) {
 	if err := v.SetSetting(ctx, "retention", "7d"); !errors.Is(err, ErrPolicy) {
 		t.Fatalf("shortening the retention under purge protection: %v", err)
 	}
-	if got := v.Settings().Retention; got != 8*Day {
+	if got := v.currentSettings().Retention; got != 8*Day {
 		t.Fatalf("retention %s after a refused change, want 8d", FormatDuration(got))
 	}
 	mustPut(t, v, "k", "v", PutOptions{})
@@ -455,12 +464,13 @@ func TestPurgeProtection(t *testing.T) {
 		t.Fatalf("purge after retention: %v", err)
 	}
 	v = reopen(t, v, Options{Now: c.Now})
-	if !v.Settings().PurgeProtection {
+	if !v.currentSettings().PurgeProtection {
 		t.Fatal("purge protection lost on reopen")
 	}
 }
 
 func TestAutomaticPurge(t *testing.T) {
+	t.Parallel()
 	c := newClock()
 	set := DefaultSettings()
 	set.Retention = 30 * Day
@@ -497,6 +507,7 @@ func TestAutomaticPurge(t *testing.T) {
 }
 
 func TestSettings(t *testing.T) {
+	t.Parallel()
 	bad := []Settings{
 		func() Settings { s := DefaultSettings(); s.Retention = 6 * Day; return s }(),
 		func() Settings { s := DefaultSettings(); s.Retention = 91 * Day; return s }(),
@@ -509,7 +520,7 @@ func TestSettings(t *testing.T) {
 		if err := s.Validate(); !errors.Is(err, ErrInvalid) {
 			t.Errorf("Validate(%+v) = %v", s, err)
 		}
-		if _, err := Create(ctx, filepath.Join(t.TempDir(), "v"), testPass, keyring.MinParams, s, Options{}); !errors.Is(err, ErrInvalid) {
+		if _, err := Create(ctx, filepath.Join(t.TempDir(), "v"), testPass, MinKDF, s, Options{}); !errors.Is(err, ErrInvalid) {
 			t.Errorf("Create with %+v: %v", s, err)
 		}
 	}
@@ -520,23 +531,23 @@ func TestSettings(t *testing.T) {
 		if err := v.SetSetting(ctx, k, val); err != nil {
 			t.Errorf("config %s %s: %v", k, val, err)
 		}
-		if got, _ := v.Settings().Get(k); got != val && !(k == "rotate-every" && got == "84d") {
+		if got, _ := v.currentSettings().Get(k); got != val && !(k == "rotate-every" && got == "84d") {
 			t.Errorf("config %s = %s, want %s", k, got, val)
 		}
 	}
 	for k, val := range refused {
-		before := v.Settings()
+		before := v.currentSettings()
 		if err := v.SetSetting(ctx, k, val); !errors.Is(err, ErrInvalid) {
 			t.Errorf("config %s %q: %v", k, val, err)
 		}
-		if v.Settings() != before {
+		if v.currentSettings() != before {
 			t.Errorf("refused config %s changed the settings", k)
 		}
 	}
-	want := v.Settings()
+	want := v.currentSettings()
 	v = reopen(t, v, Options{})
-	if v.Settings() != want {
-		t.Fatalf("settings after reopen: %+v, want %+v", v.Settings(), want)
+	if v.currentSettings() != want {
+		t.Fatalf("settings after reopen: %+v, want %+v", v.currentSettings(), want)
 	}
 	for _, k := range SettingKeys {
 		if _, err := want.Get(k); err != nil || !IsSettingKey(k) {
@@ -546,6 +557,7 @@ func TestSettings(t *testing.T) {
 }
 
 func TestStatus(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	set := DefaultSettings()
 	mk := func(age time.Duration, mod func(*Secret)) *Secret {
@@ -604,6 +616,7 @@ func TestStatus(t *testing.T) {
 
 // TestListStatusAt checks List's status filter and its At option.
 func TestListStatusAt(t *testing.T) {
+	t.Parallel()
 	c := newClock()
 	v := newVault(t, DefaultSettings(), c)
 	mustPut(t, v, "b/old", "x", PutOptions{})
@@ -628,11 +641,12 @@ func TestListStatusAt(t *testing.T) {
 }
 
 func TestAuditLog(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "k", "hunter2-value", PutOptions{Tags: map[string]string{"t": "tagvalue"}})
-	v.Get(ctx, "k", 0, "copy")
-	v.Tag(ctx, "k", map[string]string{"a": "b"}, "note")
-	v.Untag(ctx, "k", []string{"a"})
+	v.Get(ctx, "k", 0, OpCopy)
+	v.Tag(ctx, "k", TagChange{Set: map[string]string{"a": "b"}, Note: "note"})
+	v.Tag(ctx, "k", TagChange{Remove: []string{"a"}})
 	v.Rename(ctx, "k", "k2")
 	v.Rollback(ctx, "k2", 1)
 	v.Delete(ctx, "k2")
@@ -640,15 +654,15 @@ func TestAuditLog(t *testing.T) {
 	v.Delete(ctx, "k2")
 	v.Purge(ctx, "k2")
 	v.SetSetting(ctx, "max-versions", "3")
-	v.Record(ctx, "", "review", "all fine")
-	v.ChangePassphrase(ctx, testPass, keyring.MinParams)
+	v.Review(ctx, "", "all fine")
+	v.ChangePassphrase(ctx, testPass, MinKDF)
 	ev, err := v.Audit(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ops []string
 	for i, e := range ev {
-		ops = append(ops, e.Op)
+		ops = append(ops, string(e.Op))
 		if e.Seq != uint64(i+1) || e.Actor != "tester@host" || e.Outcome != "ok" || e.Time.IsZero() {
 			t.Errorf("event %+v", e)
 		}
@@ -680,6 +694,7 @@ func TestAuditLog(t *testing.T) {
 // TestAuditTamper edits raw records as an attacker, and as a holder of the
 // data key, and checks that verify notices each change.
 func TestAuditTamper(t *testing.T) {
+	t.Parallel()
 	setup := func(t *testing.T) *Vault {
 		v := newVault(t, DefaultSettings(), nil)
 		for i := range 5 {
@@ -749,19 +764,20 @@ func TestAuditTamper(t *testing.T) {
 }
 
 func TestReadOnly(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "k", "v", PutOptions{})
 	v.Delete(ctx, "k")
 	mustPut(t, v, "live", "v", PutOptions{})
 	v = reopen(t, v, Options{ReadOnly: true})
-	if !v.ReadOnly() {
+	if !v.readOnly {
 		t.Fatal("not read-only")
 	}
 	off := false
 	writes := map[string]error{
 		"put":      func() error { _, err := v.Put(ctx, "n", []byte("v"), PutOptions{}); return err }(),
-		"tag":      v.Tag(ctx, "live", map[string]string{"a": "b"}, ""),
-		"untag":    v.Untag(ctx, "live", []string{"a"}),
+		"tag":      v.Tag(ctx, "live", TagChange{Set: map[string]string{"a": "b"}}),
+		"untag":    v.Tag(ctx, "live", TagChange{Remove: []string{"a"}}),
 		"update":   v.Update(ctx, "live", Attributes{Enabled: &off}),
 		"rename":   v.Rename(ctx, "live", "other"),
 		"rollback": func() error { _, err := v.Rollback(ctx, "live", 1); return err }(),
@@ -769,19 +785,19 @@ func TestReadOnly(t *testing.T) {
 		"recover":  v.Recover(ctx, "k"),
 		"purge":    v.Purge(ctx, "k"),
 		"config":   v.SetSetting(ctx, "retention", "30d"),
-		"passwd":   v.ChangePassphrase(ctx, []byte("new"), keyring.MinParams),
-		"record":   v.Record(ctx, "", "x", ""),
+		"passwd":   v.ChangePassphrase(ctx, []byte("new"), MinKDF),
+		"review":   v.Review(ctx, "", "x"),
 	}
 	for op, err := range writes {
 		if !errors.Is(err, ErrReadOnly) {
 			t.Errorf("%s on a read-only vault: %v", op, err)
 		}
 	}
-	if val, _, err := v.Get(ctx, "live", 0, ""); err != nil || string(val) != "v" {
+	if val, _, err := v.Get(ctx, "live", 0, OpGet); err != nil || string(val) != "v" {
 		t.Fatalf("read-only get: %q %v", val, err)
 	}
 	// A second reader may share the vault.
-	ro2, err := Open(ctx, v.Dir(), testPass, Options{ReadOnly: true, Wait: 100 * time.Millisecond})
+	ro2, err := Open(ctx, v.dir, testPass, Options{ReadOnly: true, Wait: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("second reader: %v", err)
 	}
@@ -789,9 +805,10 @@ func TestReadOnly(t *testing.T) {
 }
 
 func TestBusy(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	start := time.Now()
-	_, err := Open(ctx, v.Dir(), testPass, Options{Wait: 300 * time.Millisecond})
+	_, err := Open(ctx, v.dir, testPass, Options{Wait: 300 * time.Millisecond})
 	if !errors.Is(err, ErrBusy) {
 		t.Fatalf("second writer: %v", err)
 	}
@@ -801,16 +818,16 @@ func TestBusy(t *testing.T) {
 	if want := fmt.Sprintf("held by process %d", os.Getpid()); !strings.Contains(err.Error(), want) {
 		t.Fatalf("message %q does not name the holder (%s)", err, want)
 	}
-	if _, err := Open(ctx, v.Dir(), testPass, Options{Wait: 100 * time.Millisecond, ReadOnly: true}); !errors.Is(err, ErrBusy) {
+	if _, err := Open(ctx, v.dir, testPass, Options{Wait: 100 * time.Millisecond, ReadOnly: true}); !errors.Is(err, ErrBusy) {
 		t.Fatalf("reader while a writer holds the vault: %v", err)
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := Open(cctx, v.Dir(), testPass, Options{Wait: time.Second}); !errors.Is(err, context.Canceled) {
+	if _, err := Open(cctx, v.dir, testPass, Options{Wait: time.Second}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled wait: %v", err)
 	}
 	v.Close()
-	v2, err := Open(ctx, v.Dir(), testPass, Options{Wait: 100 * time.Millisecond})
+	v2, err := Open(ctx, v.dir, testPass, Options{Wait: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("open after the holder closed: %v", err)
 	}
@@ -818,6 +835,7 @@ func TestBusy(t *testing.T) {
 }
 
 func TestLockHolder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if got := lockHolder(dir); got != "held by another process" {
 		t.Fatalf("no LOCK file: %q", got)
@@ -840,9 +858,10 @@ func TestLockHolder(t *testing.T) {
 // TestBusyReader: a reader writes no LOCK file; the writer that waits for
 // it still names it.
 func TestBusyReader(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	ro := reopen(t, v, Options{ReadOnly: true})
-	_, err := Open(ctx, ro.Dir(), testPass, Options{Wait: 100 * time.Millisecond})
+	_, err := Open(ctx, ro.dir, testPass, Options{Wait: 100 * time.Millisecond})
 	if !errors.Is(err, ErrBusy) {
 		t.Fatalf("writer while a reader holds the vault: %v", err)
 	}
@@ -852,8 +871,9 @@ func TestBusyReader(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
-	dir := v.Dir()
+	dir := v.dir
 	v.Close()
 	if err := v.Close(); err != nil {
 		t.Fatalf("second close: %v", err)
@@ -871,17 +891,17 @@ func TestOpenErrors(t *testing.T) {
 	if _, err := Open(ctx, t.TempDir(), testPass, Options{}); !errors.Is(err, ErrNoVault) {
 		t.Fatalf("empty directory: %v", err)
 	}
-	if _, err := Create(ctx, dir, testPass, keyring.MinParams, DefaultSettings(), Options{}); !errors.Is(err, ErrExists) {
+	if _, err := Create(ctx, dir, testPass, MinKDF, DefaultSettings(), Options{}); !errors.Is(err, ErrExists) {
 		t.Fatalf("create over a vault: %v", err)
 	}
 	// A failed Create leaves nothing behind, so that it can be retried.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
 	failed := filepath.Join(t.TempDir(), "v")
-	if _, err := Create(cctx, failed, testPass, keyring.MinParams, DefaultSettings(), Options{}); !errors.Is(err, context.Canceled) {
+	if _, err := Create(cctx, failed, testPass, MinKDF, DefaultSettings(), Options{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled create: %v", err)
 	}
-	if v, err := Create(ctx, failed, testPass, keyring.MinParams, DefaultSettings(), Options{}); err != nil {
+	if v, err := Create(ctx, failed, testPass, MinKDF, DefaultSettings(), Options{}); err != nil {
 		t.Fatalf("create after a failed create: %v", err)
 	} else {
 		v.Close()
@@ -890,13 +910,13 @@ func TestOpenErrors(t *testing.T) {
 	orphan := t.TempDir()
 	os.MkdirAll(filepath.Join(orphan, dbDir), 0o700)
 	os.WriteFile(filepath.Join(orphan, dbDir, "MANIFEST"), []byte("x"), 0o600)
-	if _, err := Create(ctx, orphan, testPass, keyring.MinParams, DefaultSettings(), Options{}); !errors.Is(err, ErrExists) {
+	if _, err := Create(ctx, orphan, testPass, MinKDF, DefaultSettings(), Options{}); !errors.Is(err, ErrExists) {
 		t.Fatalf("create over a store without a header: %v", err)
 	}
-	if _, err := Create(ctx, filepath.Join(t.TempDir(), "v"), nil, keyring.MinParams, DefaultSettings(), Options{}); !errors.Is(err, ErrInvalid) {
+	if _, err := Create(ctx, filepath.Join(t.TempDir(), "v"), nil, MinKDF, DefaultSettings(), Options{}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("empty passphrase: %v", err)
 	}
-	if _, err := Create(ctx, filepath.Join(t.TempDir(), "v"), testPass, keyring.Params{MemoryKiB: 1024, Time: 1, Threads: 1}, DefaultSettings(), Options{}); !errors.Is(err, ErrInvalid) {
+	if _, err := Create(ctx, filepath.Join(t.TempDir(), "v"), testPass, KDFParams{MemoryKiB: 1024, Time: 1, Threads: 1}, DefaultSettings(), Options{}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("weak kdf: %v", err)
 	}
 	os.Chmod(dir, 0o770)
@@ -912,14 +932,22 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func TestPermissions(t *testing.T) {
+	// The vault gives its files their modes itself: it leaves the umask of
+	// the process that embeds it alone.
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "k", "v", PutOptions{})
+	v = reopen(t, v, Options{})
 	v.Close()
-	fi, _ := os.Stat(v.Dir())
+	if got := syscall.Umask(0o022); got != 0o022 {
+		t.Errorf("the umask is %#o after create and open, want it unchanged (0o022)", got)
+	}
+	fi, _ := os.Stat(v.dir)
 	if fi.Mode().Perm() != 0o700 {
 		t.Fatalf("vault directory mode %o", fi.Mode().Perm())
 	}
-	filepath.WalkDir(v.Dir(), func(path string, d os.DirEntry, err error) error {
+	filepath.WalkDir(v.dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -932,28 +960,29 @@ func TestPermissions(t *testing.T) {
 }
 
 func TestChangePassphrase(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "k", "before", PutOptions{})
-	if err := v.ChangePassphrase(ctx, nil, keyring.MinParams); !errors.Is(err, ErrInvalid) {
+	if err := v.ChangePassphrase(ctx, nil, MinKDF); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("empty new passphrase: %v", err)
 	}
-	if err := v.ChangePassphrase(ctx, []byte("x"), keyring.Params{MemoryKiB: 1024, Time: 3, Threads: 1}); !errors.Is(err, ErrInvalid) {
+	if err := v.ChangePassphrase(ctx, []byte("x"), KDFParams{MemoryKiB: 1024, Time: 3, Threads: 1}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("weak kdf: %v", err)
 	}
 	valBefore := v.rawGet(t, valueKey(v.secretID(t, "k"), 1))
 	newPass := []byte("new passphrase")
-	p := keyring.Params{MemoryKiB: 64 * 1024, Time: 4, Threads: 1}
+	p := KDFParams{MemoryKiB: 64 * 1024, Time: 4, Threads: 1}
 	if err := v.ChangePassphrase(ctx, newPass, p); err != nil {
 		t.Fatal(err)
 	}
-	if v.KDF() != p {
-		t.Fatalf("kdf %+v", v.KDF())
+	if KDFParams(v.header.KDF) != p {
+		t.Fatalf("kdf %+v", v.header.KDF)
 	}
 	// Nothing was re-encrypted.
 	if !bytes.Equal(valBefore, v.rawGet(t, valueKey(v.secretID(t, "k"), 1))) {
 		t.Fatal("passwd re-encrypted a record")
 	}
-	dir := v.Dir()
+	dir := v.dir
 	v.Close()
 	if _, err := Open(ctx, dir, testPass, Options{}); !errors.Is(err, ErrWrongPassphrase) {
 		t.Fatalf("old passphrase: %v", err)
@@ -963,7 +992,7 @@ func TestChangePassphrase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer v2.Close()
-	if val, _, err := v2.Get(ctx, "k", 0, ""); err != nil || string(val) != "before" {
+	if val, _, err := v2.Get(ctx, "k", 0, OpGet); err != nil || string(val) != "before" {
 		t.Fatalf("value after passwd: %q %v", val, err)
 	}
 	// The header is replaced atomically: no temporary file is left.
@@ -978,6 +1007,7 @@ func TestChangePassphrase(t *testing.T) {
 // TestWriteFileAtomic checks the header writer's crash safety: the file
 // at path is always either the whole old or the whole new content.
 func TestWriteFileAtomic(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, headerFile)
 	if err := writeFileAtomic(path, []byte("old")); err != nil {
@@ -1006,6 +1036,7 @@ func TestWriteFileAtomic(t *testing.T) {
 }
 
 func TestContextCancelled(t *testing.T) {
+	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "k", "v", PutOptions{})
 	cctx, cancel := context.WithCancel(ctx)
@@ -1013,7 +1044,7 @@ func TestContextCancelled(t *testing.T) {
 	if _, err := v.Put(cctx, "n", []byte("v"), PutOptions{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("put: %v", err)
 	}
-	if _, _, err := v.Get(cctx, "k", 0, ""); !errors.Is(err, context.Canceled) {
+	if _, _, err := v.Get(cctx, "k", 0, OpGet); !errors.Is(err, context.Canceled) {
 		t.Fatalf("get: %v", err)
 	}
 	if _, err := v.List(cctx, ListOptions{}); !errors.Is(err, context.Canceled) {
@@ -1028,15 +1059,16 @@ func TestContextCancelled(t *testing.T) {
 }
 
 func TestActorAndClock(t *testing.T) {
+	t.Parallel()
 	c := newClock()
 	v := newVault(t, DefaultSettings(), c)
-	if v.Actor() != "tester@host" || !v.Now().Equal(c.Now()) {
+	if v.actor != "tester@host" || !v.now().Equal(c.Now()) {
 		t.Fatal("options not applied")
 	}
 	if !strings.Contains(DefaultActor(), "@") {
 		t.Fatalf("default actor %q", DefaultActor())
 	}
-	if len(v.VaultID()) != 32 {
-		t.Fatalf("vault id %q", v.VaultID())
+	if len(mustInfo(t, v).ID) != 32 {
+		t.Fatalf("vault id %q", mustInfo(t, v).ID)
 	}
 }

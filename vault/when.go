@@ -85,7 +85,7 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%w: %q is not an RFC 3339 time or a YYYY-MM-DD date", ErrInvalid, s)
 }
 
-// ParseWhen parses SPEC's WHEN: an RFC 3339 time, a date, or a duration
+// ParseWhen parses the documented WHEN: an RFC 3339 time, a date, or a duration
 // from now ("90d"; "-3d" for the past).
 func ParseWhen(s string, now time.Time) (time.Time, error) {
 	if strings.HasPrefix(s, "-") {
@@ -103,4 +103,61 @@ func ParseWhen(s string, now time.Time) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%w: %q is not a time (RFC 3339), a date (YYYY-MM-DD) or a duration (90d)", ErrInvalid, s)
 	}
 	return t, nil
+}
+
+// Durations are written for people in three forms, all here: FormatDuration
+// as ParseDuration reads it (60d), FormatWords in sentences (74 days) and
+// FormatShort in narrow columns (74d).
+
+// FormatWords says a duration in words, in the largest whole unit: "74
+// days", "1 day", "5 hours", "3 minutes". The sign is dropped: the
+// sentence says "ago" or "in".
+func FormatWords(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	// Seconds between writing a secret and checking it must not turn
+	// "6 days" into "5 days".
+	d = d.Round(time.Minute)
+	unit := func(n int64, word string) string {
+		if n == 1 {
+			return "1 " + word
+		}
+		return fmt.Sprintf("%d %ss", n, word)
+	}
+	switch {
+	case d >= Day:
+		return unit(int64(d/Day), "day")
+	case d >= time.Hour:
+		return unit(int64(d/time.Hour), "hour")
+	case d >= time.Minute:
+		return unit(int64(d/time.Minute), "minute")
+	}
+	return "less than a minute"
+}
+
+// FormatShort says a duration in one unit, rounded down, for columns:
+// 45s, 12m, 5h, 61d, 2y; a negative one starts with "-".
+func FormatShort(d time.Duration) string {
+	neg := d < 0
+	if neg {
+		d = -d
+	}
+	var s string
+	switch {
+	case d < time.Minute:
+		s = fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		s = fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < Day:
+		s = fmt.Sprintf("%dh", int(d/time.Hour))
+	case d < 730*Day:
+		s = fmt.Sprintf("%dd", int(d/Day))
+	default:
+		s = fmt.Sprintf("%dy", int(d/(365*Day)))
+	}
+	if neg {
+		return "-" + s
+	}
+	return s
 }

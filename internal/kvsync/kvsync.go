@@ -22,12 +22,12 @@ import (
 	"locket/vault"
 )
 
-// Vault is what a sync needs of a vault.
+// Vault is what a sync needs of a vault: a part of vault.Service.
 type Vault interface {
 	List(ctx context.Context, o vault.ListOptions) ([]vault.Secret, error)
 	Snapshot(ctx context.Context, o vault.SnapshotOptions) ([]vault.SecretData, vault.Settings, error)
 	Import(ctx context.Context, secrets []vault.SecretData, o vault.ImportOptions) (vault.ImportReport, error)
-	Settings() vault.Settings
+	Settings(ctx context.Context) (vault.Settings, error)
 	SyncStates(ctx context.Context, target string) (map[string]vault.SyncState, error)
 	SetSyncState(ctx context.Context, target string, st vault.SyncState) error
 	ForgetSyncState(ctx context.Context, target, name string) error
@@ -137,7 +137,7 @@ func (s *Syncer) gather(ctx context.Context, prefix string, withValues bool) ([]
 		return e
 	}
 	if withValues {
-		snap, _, err := s.v.Snapshot(ctx, vault.SnapshotOptions{Prefix: prefix, Op: "sync-push", Note: "to " + s.Where()})
+		snap, _, err := s.v.Snapshot(ctx, vault.SnapshotOptions{Prefix: prefix, Purpose: vault.OpSync, Note: "push to " + s.Where()})
 		if err != nil {
 			return nil, err
 		}

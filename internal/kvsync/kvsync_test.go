@@ -16,7 +16,6 @@ import (
 
 	"locket/internal/kvsync"
 	"locket/internal/vaultserver"
-	"locket/keyring"
 	"locket/vault"
 )
 
@@ -32,7 +31,7 @@ var ctx = context.Background()
 
 func newVault(t testing.TB) *vault.Vault {
 	t.Helper()
-	v, err := vault.Create(ctx, filepath.Join(t.TempDir(), "vault"), []byte("sync test"), keyring.MinParams, vault.DefaultSettings(), vault.Options{Actor: "tester@host"})
+	v, err := vault.Create(ctx, filepath.Join(t.TempDir(), "vault"), []byte("sync test"), vault.MinKDF, vault.DefaultSettings(), vault.Options{Actor: "tester@host"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +210,11 @@ func TestRoundTrip(t *testing.T) {
 	allInSync(t, sb)
 	// The token is never written to the vault.
 	for _, v := range []*vault.Vault{a, b} {
-		filepath.WalkDir(v.Dir(), func(p string, d os.DirEntry, err error) error {
+		info, err := v.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		filepath.WalkDir(info.Dir, func(p string, d os.DirEntry, err error) error {
 			if err == nil && !d.IsDir() {
 				if b, _ := os.ReadFile(p); bytes.Contains(b, []byte(srv.Token)) {
 					t.Errorf("the token is in %s", p)
@@ -295,13 +298,13 @@ func TestConflict(t *testing.T) {
 	must(t)(sb.Pull(ctx, "", false))
 
 	put(t, a, "shared/api", "from-a-secret-canary", vault.PutOptions{})
-	if err := a.Tag(ctx, "shared/api", map[string]string{"owner": "alice"}, ""); err != nil {
+	if err := a.Tag(ctx, "shared/api", vault.TagChange{Set: map[string]string{"owner": "alice"}}); err != nil {
 		t.Fatal(err)
 	}
 	must(t)(sa.Push(ctx, "", false))
 	put(t, b, "shared/api", "from-b-secret-canary", vault.PutOptions{})
 	put(t, b, "shared/other", "o2", vault.PutOptions{})
-	if err := b.Tag(ctx, "shared/api", map[string]string{"env": "dev"}, ""); err != nil {
+	if err := b.Tag(ctx, "shared/api", vault.TagChange{Set: map[string]string{"env": "dev"}}); err != nil {
 		t.Fatal(err)
 	}
 	if st := states(must(t)(sb.Status(ctx, ""))); st["shared/api"] != kvsync.Diverged || st["shared/other"] != kvsync.LocalAhead {
@@ -676,7 +679,7 @@ func TestMetadataRace(t *testing.T) {
 	put(t, v, "race/x", "v", vault.PutOptions{Tags: map[string]string{"a": "1"}})
 	s := syncer(t, srv, v, p.Addr, srv.Token)
 	must(t)(s.Push(ctx, "", false))
-	if err := v.Tag(ctx, "race/x", map[string]string{"b": "2"}, ""); err != nil {
+	if err := v.Tag(ctx, "race/x", vault.TagChange{Set: map[string]string{"b": "2"}}); err != nil {
 		t.Fatal(err)
 	}
 	key := pathFor(t) + "/race/x"

@@ -31,7 +31,10 @@ func (s *Syncer) Push(ctx context.Context, prefix string, dryRun bool) (Report, 
 	if err != nil {
 		return Report{}, err
 	}
-	set := s.v.Settings()
+	set, err := s.v.Settings(ctx)
+	if err != nil {
+		return Report{}, err
+	}
 	rep := Report{Target: s.Where(), DryRun: dryRun, Items: make([]Item, len(entries))}
 	index := make(map[*entry]int, len(entries))
 	for i, e := range entries {

@@ -59,7 +59,7 @@ type KeyMap struct {
 	ForceQuit key.Binding
 }
 
-// DefaultKeyMap returns SPEC's keys.
+// DefaultKeyMap returns the documented keys.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),

@@ -36,8 +36,8 @@ type DoneMsg struct {
 // Decision is what was done with one secret.
 type Decision struct {
 	Name string
-	// Op is vault.OpRotate, OpSnooze, OpPolicy, OpDisable or "skip".
-	Op   string
+	// Op is vault.OpRotate, OpSnooze, OpPolicy, OpDisable or OpSkip.
+	Op   vault.Op
 	Note string
 }
 
@@ -52,7 +52,7 @@ const (
 
 // form is the action being filled in for the current secret.
 type form struct {
-	op     string
+	op     vault.Op
 	inputs []textinput.Model
 	labels []string
 	focus  int
@@ -62,9 +62,14 @@ type form struct {
 	busy      bool
 }
 
+// OpSkip is the decision to leave a secret as it is. It is recorded as a
+// review note, not as an operation of its own.
+const OpSkip vault.Op = "skip"
+
 // Model is the review screen. Use New; *Model implements tea.Model.
 type Model struct {
-	v        *vault.Vault
+	ctx      context.Context
+	v        vault.Service
 	now      func() time.Time
 	readOnly bool
 	keys     keys.KeyMap
@@ -85,11 +90,11 @@ type Model struct {
 // New builds a review of v's findings at now(), drawn with the TUI's
 // styles and keys. A read-only review shows the queue and lets the user
 // skip through it, but changes nothing.
-func New(v *vault.Vault, now func() time.Time, readOnly bool, st styles.Styles, km keys.KeyMap) *Model {
+func New(ctx context.Context, v vault.Service, now func() time.Time, readOnly bool, st styles.Styles, km keys.KeyMap) *Model {
 	if now == nil {
 		now = time.Now
 	}
-	return &Model{v: v, now: now, readOnly: readOnly || v.ReadOnly(), keys: km, st: st, width: 80, height: 24}
+	return &Model{ctx: ctx, v: v, now: now, readOnly: readOnly, keys: km, st: st, width: 80, height: 24}
 }
 
 // SetSize tells the model the space it has.
@@ -111,7 +116,7 @@ type (
 func (m *Model) Init() tea.Cmd {
 	v, at := m.v, m.now()
 	return func() tea.Msg {
-		fs, err := v.Check(context.Background(), at)
+		fs, err := v.Check(m.ctx, at)
 		return loadedMsg{fs, err}
 	}
 }
@@ -172,7 +177,7 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 
 func (m *Model) queueKey(k tea.KeyMsg) tea.Cmd {
 	m.err = ""
-	write := func(op string) tea.Cmd {
+	write := func(op vault.Op) tea.Cmd {
 		if m.readOnly {
 			m.err = "the vault is open read-only: skip (n) or finish (q)"
 			return nil
@@ -190,14 +195,14 @@ func (m *Model) queueKey(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Disable):
 		return write(vault.OpDisable)
 	case key.Matches(k, m.keys.Skip):
-		d := Decision{Name: m.current().Name, Op: "skip", Note: "skipped"}
+		d := Decision{Name: m.current().Name, Op: OpSkip, Note: "skipped"}
 		if m.readOnly {
 			m.decisions = append(m.decisions, d)
 			return m.advance()
 		}
 		v := m.v
 		return func() tea.Msg {
-			return decidedMsg{d, v.Record(context.Background(), d.Name, vault.OpReview, d.Note)}
+			return decidedMsg{d, v.Review(m.ctx, d.Name, d.Note)}
 		}
 	case key.Matches(k, m.keys.Finish):
 		return m.summary()
@@ -206,7 +211,7 @@ func (m *Model) queueKey(k tea.KeyMsg) tea.Cmd {
 }
 
 // openForm prepares the inputs of op for the current secret.
-func (m *Model) openForm(op string) {
+func (m *Model) openForm(op vault.Op) {
 	input := func(placeholder string, secret bool) textinput.Model {
 		ti := textinput.New()
 		ti.Placeholder = placeholder
@@ -298,7 +303,7 @@ func (m *Model) focus(i int) {
 func (m *Model) submit() (tea.Cmd, error) {
 	f, v, name, now := m.form, m.v, m.current().Name, m.now()
 	val := func(i int) string { return strings.TrimSpace(f.inputs[i].Value()) }
-	ctx := context.Background()
+	ctx := m.ctx
 	switch f.op {
 	case vault.OpRotate:
 		value := f.generated
@@ -311,7 +316,7 @@ func (m *Model) submit() (tea.Cmd, error) {
 		} else if note == "" {
 			note = "generated"
 		}
-		o := vault.RotateOptions{Note: note}
+		o := vault.PutOptions{Op: vault.OpRotate, Note: note}
 		if val(1) != "" {
 			t, err := vault.ParseWhen(val(1), now)
 			if err != nil {
@@ -325,7 +330,7 @@ func (m *Model) submit() (tea.Cmd, error) {
 		value = append([]byte(nil), value...)
 		return func() tea.Msg {
 			defer clear(value)
-			_, err := v.Rotate(ctx, name, value, o)
+			_, err := v.Put(ctx, name, value, o)
 			return decidedMsg{Decision{name, vault.OpRotate, o.Note}, err}
 		}, nil
 	case vault.OpSnooze:
@@ -341,7 +346,7 @@ func (m *Model) submit() (tea.Cmd, error) {
 		}
 		note := val(1)
 		return func() tea.Msg {
-			return decidedMsg{Decision{name, vault.OpSnooze, note}, v.Snooze(ctx, name, until, note)}
+			return decidedMsg{Decision{name, vault.OpSnooze, note}, v.Tag(ctx, name, vault.Snooze(until, note))}
 		}, nil
 	case vault.OpPolicy:
 		var every time.Duration
@@ -354,7 +359,7 @@ func (m *Model) submit() (tea.Cmd, error) {
 		}
 		note := val(1)
 		return func() tea.Msg {
-			return decidedMsg{Decision{name, vault.OpPolicy, note}, v.SetRotateEvery(ctx, name, every, note)}
+			return decidedMsg{Decision{name, vault.OpPolicy, note}, v.Tag(ctx, name, vault.RotateEvery(every, note))}
 		}, nil
 	case vault.OpDisable:
 		note := val(0)
@@ -362,7 +367,8 @@ func (m *Model) submit() (tea.Cmd, error) {
 			return nil, fmt.Errorf("say why it is disabled")
 		}
 		return func() tea.Msg {
-			return decidedMsg{Decision{name, vault.OpDisable, note}, v.Disable(ctx, name, note)}
+			off := false
+			return decidedMsg{Decision{name, vault.OpDisable, note}, v.Update(ctx, name, vault.Attributes{Enabled: &off, Note: note})}
 		}, nil
 	}
 	return nil, nil
@@ -395,14 +401,17 @@ func (m *Model) summary() tea.Cmd {
 
 // counts says how many of each decision were taken.
 func (m *Model) counts() string {
-	n := map[string]int{}
+	n := map[vault.Op]int{}
 	for _, d := range m.decisions {
 		n[d.Op]++
 	}
 	var parts []string
-	for _, op := range []struct{ op, word string }{
+	for _, op := range []struct {
+		op   vault.Op
+		word string
+	}{
 		{vault.OpRotate, "rotated"}, {vault.OpSnooze, "snoozed"}, {vault.OpPolicy, "policy changed"},
-		{vault.OpDisable, "disabled"}, {"skip", "skipped"},
+		{vault.OpDisable, "disabled"}, {OpSkip, "skipped"},
 	} {
 		if n[op.op] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n[op.op], op.word))
@@ -425,7 +434,7 @@ func (m *Model) done() tea.Cmd {
 	v, note, onDone := m.v, "review session: "+m.counts(), m.OnDone
 	return func() tea.Msg {
 		if record {
-			if err := v.Record(context.Background(), "", vault.OpReview, note); err != nil {
+			if err := v.Review(m.ctx, "", note); err != nil {
 				msg.Status += " (not recorded in the audit log: " + err.Error() + ")"
 			}
 		}
@@ -499,7 +508,7 @@ func (m *Model) viewItem(b *strings.Builder, w int) {
 
 func (m *Model) viewForm(b *strings.Builder) {
 	f := m.form
-	heading := map[string]string{vault.OpRotate: "Rotate now", vault.OpSnooze: "Snooze", vault.OpPolicy: "Change rotate-every", vault.OpDisable: "Disable"}[f.op]
+	heading := map[vault.Op]string{vault.OpRotate: "Rotate now", vault.OpSnooze: "Snooze", vault.OpPolicy: "Change rotate-every", vault.OpDisable: "Disable"}[f.op]
 	b.WriteString(m.st.Title.Render(heading) + "\n")
 	for i, in := range f.inputs {
 		cursor := "  "
@@ -539,7 +548,7 @@ func (m *Model) viewSummary(b *strings.Builder) {
 	b.WriteString("\n" + m.st.Dim.Render("enter or q to close"))
 }
 
-func word(op string) string {
+func word(op vault.Op) string {
 	switch op {
 	case vault.OpRotate:
 		return "rotated"

@@ -13,7 +13,6 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 
-	"locket/keyring"
 	"locket/tui/keys"
 	"locket/tui/styles"
 	"locket/vault"
@@ -27,7 +26,7 @@ func testVault(t *testing.T) (*vault.Vault, func() time.Time) {
 	t.Helper()
 	now := t0
 	clock := func() time.Time { return now }
-	v, err := vault.Create(context.Background(), filepath.Join(t.TempDir(), "v"), []byte("pw"), keyring.MinParams, vault.DefaultSettings(), vault.Options{Now: clock, Actor: "tester@host"})
+	v, err := vault.Create(context.Background(), filepath.Join(t.TempDir(), "v"), []byte("pw"), vault.MinKDF, vault.DefaultSettings(), vault.Options{Now: clock, Actor: "tester@host"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +74,7 @@ func waitFor(t *testing.T, tm *teatest.TestModel, texts ...string) {
 		}
 		return true
 	},
-		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+		teatest.WithDuration(2*time.Minute), teatest.WithCheckInterval(20*time.Millisecond))
 }
 
 func events(t *testing.T, v *vault.Vault, name string) []vault.Event {
@@ -90,9 +89,10 @@ func events(t *testing.T, v *vault.Vault, name string) []vault.Event {
 func last(es []vault.Event) vault.Event { return es[len(es)-1] }
 
 func TestReviewFlow(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v, clock := testVault(t)
-	tm := teatest.NewTestModel(t, harness{m: New(v, clock, false, styles.Default(), keys.DefaultKeyMap())}, teatest.WithInitialTermSize(90, 30))
+	tm := teatest.NewTestModel(t, harness{m: New(context.Background(), v, clock, false, styles.Default(), keys.DefaultKeyMap())}, teatest.WithInitialTermSize(90, 30))
 
 	// Most urgent first; all four are equally stale, so by name.
 	waitFor(t, tm, "1 of 4", "app/four")
@@ -126,7 +126,7 @@ func TestReviewFlow(t *testing.T) {
 	waitFor(t, tm, "Rotation review finished", "1 rotated, 1 snoozed, 1 policy changed, 1 skipped")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 
-	h := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(harness)
+	h := tm.FinalModel(t, teatest.WithFinalTimeout(2*time.Minute)).(harness)
 	if h.done == nil || h.done.Status != "review: 1 rotated, 1 snoozed, 1 policy changed, 1 skipped" || len(h.done.Decisions) != 4 {
 		t.Fatalf("done %+v", h.done)
 	}
@@ -141,7 +141,7 @@ func TestReviewFlow(t *testing.T) {
 	if e.Op != vault.OpRotate || e.Version != 2 || e.Note != "generated" {
 		t.Errorf("app/four: %+v", e)
 	}
-	val, ver, err := v.Get(ctx, "app/four", 0, "")
+	val, ver, err := v.Get(ctx, "app/four", 0, vault.OpGet)
 	if err != nil || ver.Number != 2 || len(val) != vault.DefaultGenerateLength {
 		t.Errorf("app/four value: %d bytes, version %d, %v", len(val), ver.Number, err)
 	}
@@ -176,9 +176,10 @@ func TestReviewFlow(t *testing.T) {
 }
 
 func TestReviewTypedValueWithExpiryAndDisable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v, clock := testVault(t)
-	tm := teatest.NewTestModel(t, harness{m: New(v, clock, false, styles.Default(), keys.DefaultKeyMap())}, teatest.WithInitialTermSize(90, 30))
+	tm := teatest.NewTestModel(t, harness{m: New(context.Background(), v, clock, false, styles.Default(), keys.DefaultKeyMap())}, teatest.WithInitialTermSize(90, 30))
 	waitFor(t, tm, "1 of 4")
 	tm.Send(runes("r"))
 	waitFor(t, tm, "Rotate now")
@@ -198,9 +199,9 @@ func TestReviewTypedValueWithExpiryAndDisable(t *testing.T) {
 	tm.Send(runes("q"))
 	waitFor(t, tm, "2 of 4 secrets reviewed")
 	tm.Send(runes("q"))
-	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(2*time.Minute))
 
-	val, ver, err := v.Get(ctx, "app/four", 0, "")
+	val, ver, err := v.Get(ctx, "app/four", 0, vault.OpGet)
 	if err != nil || string(val) != "N3w-typed-Value!x" || !ver.Expires.Equal(clock().Add(90*vault.Day)) {
 		t.Errorf("typed rotation: %q %+v %v", val, ver, err)
 	}
@@ -214,9 +215,10 @@ func TestReviewTypedValueWithExpiryAndDisable(t *testing.T) {
 }
 
 func TestReviewReadOnly(t *testing.T) {
+	t.Parallel()
 	v, clock := testVault(t)
 	before := len(events(t, v, ""))
-	m := New(v, clock, true, styles.Default(), keys.DefaultKeyMap())
+	m := New(context.Background(), v, clock, true, styles.Default(), keys.DefaultKeyMap())
 	m.Update(m.Init()())
 	m.Update(runes("r"))
 	if m.form != nil || !strings.Contains(m.View(), "read-only") {
@@ -238,12 +240,13 @@ func TestReviewReadOnly(t *testing.T) {
 }
 
 func TestReviewSanitises(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v, clock := testVault(t)
-	if err := v.Snooze(ctx, "app/one", clock().Add(2*vault.Day), "evil \x1b]0;pwned\x07 note"); err != nil {
+	if err := v.Tag(ctx, "app/one", vault.Snooze(clock().Add(2*vault.Day), "evil \x1b]0;pwned\x07 note")); err != nil {
 		t.Fatal(err)
 	}
-	m := New(v, clock, false, styles.Default(), keys.DefaultKeyMap())
+	m := New(context.Background(), v, clock, false, styles.Default(), keys.DefaultKeyMap())
 	m.SetSize(100, 30)
 	m.Update(m.Init()())
 	for range 4 {
@@ -262,8 +265,9 @@ func TestReviewSanitises(t *testing.T) {
 }
 
 func TestReviewEmptyQueue(t *testing.T) {
+	t.Parallel()
 	v, _ := testVault(t)
-	m := New(v, func() time.Time { return t0 }, false, styles.Default(), keys.DefaultKeyMap())
+	m := New(context.Background(), v, func() time.Time { return t0 }, false, styles.Default(), keys.DefaultKeyMap())
 	m.Update(m.Init()())
 	if !strings.Contains(m.View(), "Nothing needs attention") {
 		t.Fatalf("view:\n%s", m.View())
@@ -282,13 +286,14 @@ func TestReviewEmptyQueue(t *testing.T) {
 // TestGolden pins the review's screens at two sizes; refresh with
 // go test ./tui/review -run TestGolden -update.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, size := range [][2]int{{80, 24}, {50, 20}} {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
 			v, clock := testVault(t)
-			if err := v.Snooze(context.Background(), "app/two", clock().Add(3*vault.Day), "vendor migration"); err != nil {
+			if err := v.Tag(context.Background(), "app/two", vault.Snooze(clock().Add(3*vault.Day), "vendor migration")); err != nil {
 				t.Fatal(err)
 			}
-			m := New(v, clock, false, styles.Default(), keys.DefaultKeyMap())
+			m := New(context.Background(), v, clock, false, styles.Default(), keys.DefaultKeyMap())
 			m.SetSize(size[0], size[1])
 			m.Update(m.Init()())
 			screens := []string{m.View()}

@@ -12,7 +12,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"locket/tui/clip"
+	"locket/internal/clip"
 	"locket/tui/keys"
 	"locket/vault"
 )
@@ -47,9 +47,9 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 		m.resize()
 		return m.filter.Focus()
 	case m.detailFocus && key.Matches(k, km.Up):
-		m.detailTop--
+		m.scrollDetail(-1)
 	case m.detailFocus && key.Matches(k, km.Down):
-		m.detailTop++
+		m.scrollDetail(1)
 	case key.Matches(k, km.Up):
 		m.moveBy(-1)
 	case key.Matches(k, km.Down):
@@ -114,9 +114,8 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, km.Delete):
 		if s := m.list.selected(); s != nil {
 			name := s.Name
-			days := int(m.settings.Retention / vault.Day)
-			return m.ask(fmt.Sprintf("Delete %s?\nIt goes to the trash and can be recovered for %d days.", vault.Sanitize(name), days),
-				m.act("deleted "+vault.Sanitize(name)+" (in the trash; T to see it)", "", func(ctx context.Context, v *vault.Vault) error {
+			return m.ask(fmt.Sprintf("Delete %s?\nIt goes to the trash and can be recovered for %s.", vault.Sanitize(name), vault.FormatWords(m.settings.Retention)),
+				m.act("deleted "+vault.Sanitize(name)+" (in the trash; T to see it)", "", func(ctx context.Context, v vault.Service) error {
 					return v.Delete(ctx, name)
 				}))
 		}
@@ -125,7 +124,7 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 			name, enable := s.Name, !s.Enabled
 			word := map[bool]string{true: "enabled ", false: "disabled "}[enable]
 			m.hide()
-			return m.act(word+vault.Sanitize(name), name, func(ctx context.Context, v *vault.Vault) error {
+			return m.act(word+vault.Sanitize(name), name, func(ctx context.Context, v vault.Service) error {
 				return v.Update(ctx, name, vault.Attributes{Enabled: &enable})
 			})
 		}
@@ -138,7 +137,7 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, km.Review):
 		if m.cfg.Review != nil && m.v != nil {
 			m.hide()
-			m.review = m.cfg.Review(m.v, m.cfg.Now, m.st, m.km)
+			m.review = m.cfg.Review(m.ctx, m.v, m.cfg.Now, m.readOnly, m.st, m.km)
 			m.review.SetSize(m.width, m.height)
 			m.state = stateReview
 			return m.review.Init()
@@ -214,9 +213,9 @@ func (m *Model) toggleReveal() tea.Cmd {
 		m.setStatus("the secret is disabled; x enables it", true)
 		return nil
 	}
-	v, name := m.v, s.Name
+	v, ctx, name := m.v, m.ctx, s.Name
 	return func() tea.Msg {
-		val, ver, err := v.Get(context.Background(), name, 0, "reveal")
+		val, ver, err := v.Get(ctx, name, 0, vault.OpReveal)
 		return RevealedMsg{Name: name, Version: ver.Number, Value: val, Err: err}
 	}
 }
@@ -255,7 +254,7 @@ func (m *Model) copySelected() tea.Cmd {
 		m.setStatus("the secret is disabled; x enables it", true)
 		return nil
 	}
-	v, name, copyFn, after, now, term := m.v, s.Name, m.cfg.Copy, m.cfg.ClearAfter, m.now, m.cfg.OSC52
+	v, ctx, name, copyFn, after, now, term := m.v, m.ctx, s.Name, m.cfg.Copy, m.cfg.ClearAfter, m.now, m.cfg.OSC52
 	if unavailable := m.cfg.CopyUnavailable; unavailable != nil {
 		if !osc {
 			return func() tea.Msg { return CopiedMsg{Name: name, Err: unavailable} }
@@ -263,8 +262,7 @@ func (m *Model) copySelected() tea.Cmd {
 		copyFn = nil // the terminal's clipboard alone
 	}
 	return func() tea.Msg {
-		ctx := context.Background()
-		val, _, err := v.Get(ctx, name, 0, "copy")
+		val, _, err := v.Get(ctx, name, 0, vault.OpCopy)
 		if err != nil {
 			return CopiedMsg{Name: name, Err: err}
 		}
@@ -297,7 +295,7 @@ func (m *Model) onMouse(msg tea.MouseMsg) tea.Cmd {
 	switch m.state {
 	case stateMain:
 		if m.detailFocus {
-			m.detailTop = max(0, m.detailTop+step)
+			m.scrollDetail(step)
 		} else {
 			m.moveBy(step)
 		}
@@ -403,6 +401,21 @@ func (m *Model) detailView(w, h int) string {
 	if h <= 0 || w <= 0 {
 		return ""
 	}
+	b := m.detailLines(w)
+	// Update keeps detailTop in range; a resize since may have shortened
+	// the content, so the view clamps a copy (views change nothing).
+	top := max(0, min(m.detailTop, len(b)-h))
+	return lines(strings.Join(b[top:], "\n"), w, h)
+}
+
+// scrollDetail moves the detail pane by n lines, within its content.
+func (m *Model) scrollDetail(n int) {
+	_, _, dw, dh := m.layout()
+	m.detailTop = max(0, min(m.detailTop+n, len(m.detailLines(dw))-dh))
+}
+
+// detailLines are the detail pane's lines at width w, unscrolled.
+func (m *Model) detailLines(w int) []string {
 	e := m.list.selectedEntry()
 	if e == nil {
 		msg := "no secret selected"
@@ -412,7 +425,7 @@ func (m *Model) detailView(w, h int) string {
 		if m.ix == nil {
 			msg = "loading…"
 		}
-		return lines(m.st.Dim.Render(msg), w, h)
+		return []string{m.st.Dim.Render(msg)}
 	}
 	s, now, st := e.s, m.now(), &m.st
 	cur := s.Current()
@@ -465,9 +478,7 @@ func (m *Model) detailView(w, h int) string {
 	if m.detailFocus || m.wide() {
 		b = append(b, m.timelineLines(s, w)...)
 	}
-	m.detailTop = max(0, min(m.detailTop, len(b)-h))
-	top := m.detailTop
-	return lines(strings.Join(b[top:], "\n"), w, h)
+	return b
 }
 
 func sortedKeys(tags map[string]string) []string {
@@ -484,15 +495,15 @@ func statusReason(s *vault.Secret, st vault.Status, now time.Time, set vault.Set
 	cur := s.Current()
 	switch st {
 	case vault.StatusExpired:
-		return " · expired " + short(now.Sub(cur.Expires)) + " ago"
+		return " · expired " + vault.FormatShort(now.Sub(cur.Expires)) + " ago"
 	case vault.StatusStale:
-		return " · not rotated for " + short(now.Sub(cur.Created))
+		return " · not rotated for " + vault.FormatShort(now.Sub(cur.Created))
 	case vault.StatusDue:
 		when, expiring := s.DueBy(now, set)
 		if expiring {
-			return " · expires in " + short(when.Sub(now))
+			return " · expires in " + vault.FormatShort(when.Sub(now))
 		}
-		return " · stale in " + short(when.Sub(now))
+		return " · stale in " + vault.FormatShort(when.Sub(now))
 	case vault.StatusSnoozed:
 		return " · until " + s.SnoozedUntil().Local().Format("2006-01-02")
 	case vault.StatusNotYetValid:
@@ -506,6 +517,21 @@ func statusReason(s *vault.Secret, st vault.Status, now time.Time, set vault.Set
 // helpView is the full key map, in as many columns as fit, scrolled by
 // helpTop.
 func (m *Model) helpView() string {
+	ls, h := m.helpLines(), m.helpHeight()
+	top := max(0, min(m.helpTop, len(ls)-h))
+	return m.header("help") + "\n" + lines(strings.Join(ls[top:], "\n"), m.width, h) + "\n" + m.statusLine() + "\n" +
+		m.help.ShortHelpView(keys.Bindings{m.km.Back, keyHelp("↑/↓", "scroll")})
+}
+
+func (m *Model) helpHeight() int { return m.height - 3 }
+
+// scrollHelp moves the help screen by n lines, within its content.
+func (m *Model) scrollHelp(n int) {
+	m.helpTop = max(0, min(m.helpTop+n, len(m.helpLines())-m.helpHeight()))
+}
+
+// helpLines are the help screen's lines, unscrolled.
+func (m *Model) helpLines() []string {
 	groups := m.km.FullHelp()
 	per := 1
 	switch {
@@ -527,11 +553,7 @@ func (m *Model) helpView() string {
 	if m.cfg.ReadOnly {
 		body += "\n" + m.st.Warning.Render("read-only: actions that change the vault are not offered")
 	}
-	ls := strings.Split(body, "\n")
-	h := m.height - 3
-	m.helpTop = max(0, min(m.helpTop, len(ls)-h))
-	return m.header("help") + "\n" + lines(strings.Join(ls[m.helpTop:], "\n"), m.width, h) + "\n" + m.statusLine() + "\n" +
-		m.help.ShortHelpView(keys.Bindings{m.km.Back, keyHelp("↑/↓", "scroll")})
+	return strings.Split(body, "\n")
 }
 
 var errNoGenerate = errors.New("generating values is not available in this build")

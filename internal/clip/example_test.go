@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"locket/tui/clip"
+	"locket/internal/clip"
 )
 
 // A caller resolves the delay once, copies, and tells the user when the

@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/trustelem/zxcvbn"
-
-	"locket/keyring"
 )
 
 // healthClock is a settable clock for status tests.
@@ -28,7 +26,7 @@ var healthT0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 func healthVault(t testing.TB) (*Vault, *healthClock) {
 	t.Helper()
 	c := &healthClock{t: healthT0}
-	v, err := Create(context.Background(), filepath.Join(t.TempDir(), "v"), []byte("pw"), keyring.MinParams, DefaultSettings(), Options{Now: c.now, Actor: "tester@host"})
+	v, err := Create(context.Background(), filepath.Join(t.TempDir(), "v"), []byte("pw"), MinKDF, DefaultSettings(), Options{Now: c.now, Actor: "tester@host"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,6 +69,7 @@ func healthFinding(fs []Finding, name string) (Finding, bool) {
 }
 
 func TestCheckRotationBoundaries(t *testing.T) {
+	t.Parallel()
 	v, _ := healthVault(t)
 	healthPut(t, v, "app/key", strongValue, PutOptions{})
 	for _, tc := range []struct {
@@ -103,6 +102,7 @@ func TestCheckRotationBoundaries(t *testing.T) {
 }
 
 func TestCheckExpiryAndNotBefore(t *testing.T) {
+	t.Parallel()
 	v, _ := healthVault(t)
 	exp := healthT0.Add(40 * Day)
 	healthPut(t, v, "cert", strongValue, PutOptions{Expires: exp, Tags: map[string]string{TagRotateEvery: "365d"}})
@@ -130,15 +130,16 @@ func TestCheckExpiryAndNotBefore(t *testing.T) {
 }
 
 func TestCheckSnoozeEnding(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v, c := healthVault(t)
 	healthPut(t, v, "db/pass", strongValue, PutOptions{})
 	c.t = healthT0.Add(70 * Day)
 	until := c.t.Add(20 * Day)
-	if err := v.Snooze(ctx, "db/pass", until, "waiting for the DBA"); err != nil {
+	if err := v.Tag(ctx, "db/pass", Snooze(until, "waiting for the DBA")); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.Snooze(ctx, "db/pass", c.t.Add(-time.Hour), "past"); !errors.Is(err, ErrInvalid) {
+	if err := v.Tag(ctx, "db/pass", Snooze(c.t.Add(-time.Hour), "past")); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("snooze into the past: %v", err)
 	}
 	if f, ok := healthFinding(healthCheckAt(t, v, c.t), "db/pass"); ok {
@@ -159,7 +160,7 @@ func TestCheckSnoozeEnding(t *testing.T) {
 	}
 
 	// Rotation ends the snooze.
-	ver, err := v.Rotate(ctx, "db/pass", []byte("kP4$wX9!mQ2#bN7&"), RotateOptions{Note: "rotated by test"})
+	ver, err := v.Put(ctx, "db/pass", []byte("kP4$wX9!mQ2#bN7&"), PutOptions{Op: OpRotate, Note: "rotated by test"})
 	if err != nil || ver.Number != 2 {
 		t.Fatal(ver, err)
 	}
@@ -173,18 +174,19 @@ func TestCheckSnoozeEnding(t *testing.T) {
 }
 
 func TestCheckHonoursSettingsAndTags(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v, _ := healthVault(t)
 	healthPut(t, v, "a", strongValue, PutOptions{})
 	healthPut(t, v, "b", "zT6&hY3!pL8@cF1#", PutOptions{Expires: healthT0.Add(20 * Day)})
-	if err := v.SetRotateEvery(ctx, "a", 10*Day, "short-lived"); err != nil {
+	if err := v.Tag(ctx, "a", RotateEvery(10*Day, "short-lived")); err != nil {
 		t.Fatal(err)
 	}
 	f, ok := healthFinding(healthCheckAt(t, v, healthT0.Add(11*Day)), "a")
 	if !ok || f.Status != StatusStale || f.RotateEvery != 10*Day || f.Reason != "set 11 days ago, policy 10d" {
 		t.Errorf("rotate-every tag: %+v", f)
 	}
-	if err := v.SetRotateEvery(ctx, "a", 0, ""); err != nil {
+	if err := v.Tag(ctx, "a", RotateEvery(0, "")); err != nil {
 		t.Fatal(err)
 	}
 	for k, val := range map[string]string{"rotate-every": "5d", "due-window": "1d", "expiry-warning": "2d"} {
@@ -210,6 +212,7 @@ func TestCheckHonoursSettingsAndTags(t *testing.T) {
 }
 
 func TestCheckOrder(t *testing.T) {
+	t.Parallel()
 	v, c := healthVault(t)
 	at := healthT0.Add(100 * Day)
 	healthPut(t, v, "stale-old", strongValue, PutOptions{})
@@ -236,6 +239,7 @@ func TestCheckOrder(t *testing.T) {
 }
 
 func TestCheckHealth(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v, _ := healthVault(t)
 	healthPut(t, v, "weak/text", "hunter2", PutOptions{ContentType: "text/plain"})
@@ -282,7 +286,7 @@ func TestCheckHealth(t *testing.T) {
 	}
 
 	// A snooze quiets health findings too.
-	if err := v.Snooze(ctx, "weak/text", healthT0.Add(30*Day), "legacy system"); err != nil {
+	if err := v.Tag(ctx, "weak/text", Snooze(healthT0.Add(30*Day), "legacy system")); err != nil {
 		t.Fatal(err)
 	}
 	if f, ok := healthFinding(healthCheckAt(t, v, healthT0), "weak/text"); ok {
@@ -329,6 +333,7 @@ func healthRandom(i int) string {
 }
 
 func TestCheckReuseAcross1000(t *testing.T) {
+	t.Parallel()
 	v, _ := healthVault(t)
 	shared := map[int]int{17: 900, 250: 251, 600: 601}
 	healthFill(t, v, 1000, func(i int) (string, string, string) {
@@ -365,6 +370,7 @@ func TestCheckReuseAcross1000(t *testing.T) {
 }
 
 func TestCheckReadOnlyAndSkipsTrashAndDisabled(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v, _ := healthVault(t)
 	healthPut(t, v, "gone", "hunter2", PutOptions{})
@@ -373,10 +379,10 @@ func TestCheckReadOnlyAndSkipsTrashAndDisabled(t *testing.T) {
 	if err := v.Delete(ctx, "gone"); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.Disable(ctx, "off", "retired"); err != nil {
+	if err := v.Update(ctx, "off", Attributes{Enabled: new(bool), Note: "retired"}); err != nil {
 		t.Fatal(err)
 	}
-	dir := v.Dir()
+	dir := v.dir
 	v.Close()
 	ro, err := Open(ctx, dir, []byte("pw"), Options{ReadOnly: true, Now: func() time.Time { return healthT0 }})
 	if err != nil {
@@ -390,25 +396,26 @@ func TestCheckReadOnlyAndSkipsTrashAndDisabled(t *testing.T) {
 }
 
 func TestRotateAndLifecycleCalls(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	v, c := healthVault(t)
-	if _, err := v.Rotate(ctx, "missing", []byte("x"), RotateOptions{}); !errors.Is(err, ErrNotFound) {
+	if _, err := v.Put(ctx, "missing", []byte("x"), PutOptions{Op: OpRotate}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("rotate missing: %v", err)
 	}
 	healthPut(t, v, "api/token", strongValue, PutOptions{ContentType: "token"})
 	c.t = healthT0.Add(Day)
-	if err := v.Snooze(ctx, "api/token", c.t.Add(10*Day), "vendor outage"); err != nil {
+	if err := v.Tag(ctx, "api/token", Snooze(c.t.Add(10*Day), "vendor outage")); err != nil {
 		t.Fatal(err)
 	}
 	c.t = healthT0.Add(2 * Day)
-	if err := v.SetRotateEvery(ctx, "api/token", 30*Day, "quarterly is too slow"); err != nil {
+	if err := v.Tag(ctx, "api/token", RotateEvery(30*Day, "quarterly is too slow")); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.SetRotateEvery(ctx, "api/token", time.Minute, ""); !errors.Is(err, ErrInvalid) {
+	if err := v.Tag(ctx, "api/token", RotateEvery(time.Minute, "")); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("rotate-every 1m: %v", err)
 	}
 	c.t = healthT0.Add(3 * Day)
-	ver, err := v.Rotate(ctx, "api/token", []byte("new"+strongValue), RotateOptions{Expires: c.t.Add(90 * Day), Note: "review"})
+	ver, err := v.Put(ctx, "api/token", []byte("new"+strongValue), PutOptions{Op: OpRotate, Expires: c.t.Add(90 * Day), Note: "review"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +423,7 @@ func TestRotateAndLifecycleCalls(t *testing.T) {
 		t.Errorf("rotated version %+v", ver)
 	}
 	c.t = healthT0.Add(4 * Day)
-	if err := v.Record(ctx, "api/token", OpReview, "skipped: fine"); err != nil {
+	if err := v.Review(ctx, "api/token", "skipped: fine"); err != nil {
 		t.Fatal(err)
 	}
 	c.t = healthT0.Add(5 * Day)
@@ -455,7 +462,7 @@ func healthBenchVault(b *testing.B, n int) *Vault {
 	if !Exists(dir) {
 		tmp := dir + ".tmp"
 		os.RemoveAll(tmp)
-		v, err := Create(ctx, tmp, []byte("pw"), keyring.MinParams, DefaultSettings(), Options{Now: func() time.Time { return healthT0 }})
+		v, err := Create(ctx, tmp, []byte("pw"), MinKDF, DefaultSettings(), Options{Now: func() time.Time { return healthT0 }})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -513,6 +520,7 @@ func BenchmarkCheck(b *testing.B) {
 }
 
 func TestCertainlyStrongAgreesWithZxcvbn(t *testing.T) {
+	t.Parallel()
 	var samples []string
 	charsets := []string{
 		"abcdefghijklmnopqrstuvwxyz",
@@ -590,6 +598,7 @@ func TestCertainlyStrongAgreesWithZxcvbn(t *testing.T) {
 }
 
 func TestCheckCancelled(t *testing.T) {
+	t.Parallel()
 	v, _ := healthVault(t)
 	healthPut(t, v, "a", "hunter2", PutOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -602,6 +611,7 @@ func TestCheckCancelled(t *testing.T) {
 // TestDueBy: a due secret is due by whichever of its expiry and its
 // staleness counts first, the same answer for check and the TUI.
 func TestDueBy(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	set := DefaultSettings() // rotate 60d, due window 7d, expiry warning 30d
 	secret := func(age, expiresIn time.Duration) *Secret {

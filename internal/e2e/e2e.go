@@ -1,17 +1,19 @@
-// Package e2e holds what the end-to-end tests of cmd and tui share: the
-// built binary, real tools (tmux, Xvfb, xclip) and polling. It lives under
-// tui, not in an internal directory, so that cmd's tests can import it too;
-// only tests import it, so it never reaches the locket binary.
+// Package e2e holds what the end-to-end tests of several packages share:
+// the built binary, real tools (tmux, Xvfb, xclip), polling and how many
+// tests run at once. Only tests import it, so it never reaches the locket
+// binary.
 package e2e
 
 import (
 	"bufio"
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,6 +26,23 @@ import (
 // Timeout bounds every wait: generous, because these tests assert that
 // things happen, not how fast, on a machine that may be busy.
 const Timeout = 90 * time.Second
+
+// ParallelWaits lets four tests per CPU run at once (go test -parallel)
+// unless the command line chose a number. Tests that mostly wait, on child
+// processes, fsync or a terminal, keep the CPUs busy only when more of
+// them run than there are CPUs. Call it from TestMain before m.Run.
+func ParallelWaits() {
+	f := flag.Lookup("test.parallel")
+	if f == nil {
+		return
+	}
+	for _, a := range os.Args[1:] {
+		if strings.HasPrefix(strings.TrimLeft(a, "-"), "test.parallel") {
+			return
+		}
+	}
+	f.Value.Set(strconv.Itoa(4 * runtime.GOMAXPROCS(0)))
+}
 
 // Build builds the locket binary into a temporary directory.
 func Build(t *testing.T) string {

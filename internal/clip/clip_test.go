@@ -52,6 +52,7 @@ func copied(t *testing.T, board *fakeBoard, value string, after time.Duration) (
 }
 
 func TestClipCopyHandsOnlyAFingerprint(t *testing.T) {
+	t.Parallel()
 	const secret = "hunter2-correct-horse"
 	board := &fakeBoard{}
 	after, handed := copied(t, board, secret, 20*time.Second)
@@ -76,6 +77,7 @@ func TestClipCopyHandsOnlyAFingerprint(t *testing.T) {
 }
 
 func TestClipFingerprintIsSalted(t *testing.T) {
+	t.Parallel()
 	a, err := newFingerprint([]byte("same"))
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +104,7 @@ func TestClipFingerprintIsSalted(t *testing.T) {
 }
 
 func TestClipReadFingerprintRejectsMalformed(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{0, 1, fingerprintSize - 1, fingerprintSize + 1, 1000} {
 		if _, err := readFingerprint(bytes.NewReader(make([]byte, n))); !errors.Is(err, errBadFingerprint) {
 			t.Errorf("%d bytes: err %v, want errBadFingerprint", n, err)
@@ -110,6 +113,7 @@ func TestClipReadFingerprintRejectsMalformed(t *testing.T) {
 }
 
 func TestClipClearDecision(t *testing.T) {
+	t.Parallel()
 	fp, err := newFingerprint([]byte("s3cret"))
 	if err != nil {
 		t.Fatal(err)
@@ -144,6 +148,7 @@ func TestClipClearDecision(t *testing.T) {
 }
 
 func TestClipRunClearer(t *testing.T) {
+	t.Parallel()
 	t.Run("clears its own copy", func(t *testing.T) {
 		board := &fakeBoard{}
 		after, handed := copied(t, board, "token-1", time.Second)
@@ -180,6 +185,7 @@ func TestClipRunClearer(t *testing.T) {
 }
 
 func TestClipCopyFailures(t *testing.T) {
+	t.Parallel()
 	ok := func(time.Duration, fingerprint) error { return nil }
 	for _, d := range []time.Duration{0, -time.Second, 999 * time.Millisecond, time.Hour + time.Second} {
 		board := &fakeBoard{}
@@ -202,6 +208,7 @@ func TestClipCopyFailures(t *testing.T) {
 }
 
 func TestClipStartClearerRefusesTestBinary(t *testing.T) {
+	t.Parallel()
 	fp, _ := newFingerprint([]byte("v"))
 	if err := startClearer(time.Second, fp); !errors.Is(err, errTestBinary) {
 		t.Fatalf("err %v, want errTestBinary: a test binary would run its tests", err)
@@ -209,6 +216,7 @@ func TestClipStartClearerRefusesTestBinary(t *testing.T) {
 }
 
 func TestClipClearerEnvDropsLocketVariables(t *testing.T) {
+	t.Parallel()
 	env := []string{"PATH=/usr/bin", "LOCKET_PASSPHRASE=pw", "DISPLAY=:3", "LOCKET_PASSPHRASE_FILE=/p", "XAUTHORITY=/x"}
 	got := clearerEnv(env)
 	want := []string{"PATH=/usr/bin", "DISPLAY=:3", "XAUTHORITY=/x"}
@@ -259,6 +267,7 @@ func TestClipAvailableNeedsASession(t *testing.T) {
 }
 
 func TestClipOSC52(t *testing.T) {
+	t.Parallel()
 	value := []byte("pa$$\x1b]0;word\n")
 	seq := OSC52(value)
 	body, ok := strings.CutPrefix(seq, "\x1b]52;c;")

@@ -1,0 +1,350 @@
+package vault
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Finding is a secret that needs attention: its lifecycle status asks for
+// action, or its current value has a health problem.
+type Finding struct {
+	Name   string
+	Status Status
+	// Reason says in words why the secret is listed, most pressing first.
+	Reason string
+	// At is the moment that makes the finding urgent: when the secret
+	// expired or expires, became or becomes stale, becomes valid, or when its
+	// snooze ends. It is zero for a finding about health only.
+	At          time.Time
+	RotateEvery time.Duration
+	// Rotated is when the current version was written.
+	Rotated      time.Time
+	Version      int
+	Expires      time.Time
+	SnoozedUntil time.Time
+	Health       []HealthIssue
+}
+
+// HealthIssue is one problem with a current value.
+type HealthIssue struct {
+	// Kind is HealthWeak, HealthReused or HealthName.
+	Kind   string
+	Reason string
+}
+
+// The kinds of health issue.
+const (
+	HealthWeak   = "weak"
+	HealthReused = "reused"
+	HealthName   = "name"
+)
+
+// urgency orders findings: a lower rank is more urgent.
+func urgency(f Finding) int {
+	switch {
+	case f.Status == StatusExpired:
+		return 0
+	case f.Status == StatusStale:
+		return 1
+	case f.Status == StatusDue:
+		return 2
+	case f.Status == StatusNotYetValid:
+		return 3
+	case f.Status == StatusSnoozed:
+		return 4
+	}
+	return 5
+}
+
+// SortFindings orders findings most urgent first: expired, stale (longest
+// overdue first), due (soonest first), not yet valid, snoozes about to
+// end, then health problems alone; ties by name.
+func SortFindings(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(urgency(a), urgency(b)), a.At.Compare(b.At), strings.Compare(a.Name, b.Name))
+	})
+}
+
+// Check reports every live, enabled secret that needs attention at the
+// moment at, most urgent first: expired, stale, due, not yet valid, or
+// snoozed with the snooze ending within the due window; and every one whose
+// current value is weak, shared with another secret, or equal to its
+// name, unless it is snoozed.
+//
+// Judging health reads the current values. That is an internal scan, not
+// a hand-out: it is not audited, no value leaves this function, and values
+// are compared through keyed hashes (HMAC-SHA256 under a random key that
+// lives only in memory), never as plaintext copies. Check works on a
+// read-only vault.
+func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done(&err)
+	if at.IsZero() {
+		at = v.now()
+	}
+	set := v.currentSettings()
+	type entry struct {
+		s      *Secret
+		health []HealthIssue
+		hash   string
+		judged bool
+		score  int
+	}
+	live := map[string]*entry{}
+	tasks, judging := judge(ctx)
+	mac := hmac.New(sha256.New, reuseKey())
+	var sum [sha256.Size]byte
+	err = v.view(func(tx *txn) error {
+		defer func() {
+			close(tasks)
+			judging.Wait()
+		}()
+		err := tx.eachSecret(func(id []byte, s *Secret) error {
+			if !s.InTrash() && s.Enabled {
+				live[string(id)] = &entry{s: s}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		// Values are keyed id ‖ version, the same order as the metadata, so
+		// one pass over them finds every current value without a lookup.
+		it := tx.tx.NewIterator(badger.IteratorOptions{Prefix: []byte{kindValue}})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			item := it.Item()
+			k := item.Key()
+			if len(k) != 1+idSize+8 {
+				return ErrIntegrity
+			}
+			e := live[string(k[1:1+idSize])]
+			n := binary.BigEndian.Uint64(k[1+idSize:])
+			if e == nil || n != uint64(e.s.Current().Number) {
+				continue
+			}
+			err := item.Value(func(sealed []byte) error {
+				val, err := v.kr.Open(kindValue, k, n, sealed)
+				if err != nil {
+					return err
+				}
+				defer clear(val)
+				mac.Reset()
+				mac.Write(val)
+				e.hash = string(mac.Sum(sum[:0]))
+				// A value piped with echo ends in a newline that is not part
+				// of the password; strength and name look past it.
+				val = bytes.TrimSuffix(bytes.TrimSuffix(val, []byte("\n")), []byte("\r"))
+				if equalsName(val, e.s.Name) {
+					e.health = append(e.health, HealthIssue{Kind: HealthName, Reason: "value equals its name"})
+				}
+				if passwordLike(e.s.Current().ContentType) && !bytes.ContainsAny(val, "\n\r") {
+					if len(val) > maxJudged {
+						if distinct(val) < minDistinct {
+							e.health = append(e.health, weakIssue(0))
+						}
+					} else {
+						e.judged = true
+						tasks <- strengthTask{value: string(val), key: e.hash, name: e.s.Name, score: &e.score}
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		// A cancelled context leaves scores unset.
+		err = ctx.Err()
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	byHash := map[string][]string{}
+	for _, e := range live {
+		if e.hash != "" {
+			byHash[e.hash] = append(byHash[e.hash], e.s.Name)
+		}
+	}
+	for _, names := range byHash {
+		if len(names) > 1 {
+			slices.Sort(names)
+		}
+	}
+	var out []Finding
+	snoozed := map[string]string{} // id → name
+	for id, e := range live {
+		if e.judged && e.score < WeakScore {
+			e.health = append(e.health, weakIssue(e.score))
+		}
+		if names := byHash[e.hash]; len(names) > 1 {
+			e.health = append(e.health, HealthIssue{Kind: HealthReused, Reason: "same value as " + others(names, e.s.Name)})
+		}
+		f, ok := finding(e.s, at, set, e.health)
+		if ok {
+			if f.Status == StatusSnoozed {
+				snoozed[id] = e.s.Name
+			}
+			out = append(out, f)
+		}
+	}
+	if len(snoozed) > 0 {
+		if err := v.snoozeNotes(out, snoozed); err != nil {
+			return nil, err
+		}
+	}
+	SortFindings(out)
+	return out, nil
+}
+
+// finding decides whether s needs attention at at and says why.
+func finding(s *Secret, at time.Time, set Settings, health []HealthIssue) (Finding, bool) {
+	cur := s.Current()
+	f := Finding{
+		Name:         s.Name,
+		Status:       s.Status(at, set),
+		RotateEvery:  s.RotateEvery(set),
+		Rotated:      cur.Created,
+		Version:      cur.Number,
+		Expires:      cur.Expires,
+		SnoozedUntil: s.SnoozedUntil(),
+		Health:       health,
+	}
+	slices.SortFunc(f.Health, func(a, b HealthIssue) int { return strings.Compare(a.Kind, b.Kind) })
+	stale := s.StaleAt(set)
+	rotated := fmt.Sprintf("%s %s ago, policy %s", map[bool]string{true: "rotated", false: "set"}[cur.Number > 1], FormatWords(at.Sub(cur.Created)), FormatDuration(f.RotateEvery))
+	switch f.Status {
+	case StatusExpired:
+		f.At = cur.Expires
+		f.Reason = fmt.Sprintf("expired %s ago", FormatWords(at.Sub(cur.Expires)))
+	case StatusStale:
+		f.At = stale
+		f.Reason = rotated
+	case StatusDue:
+		f.At, f.Reason = dueReason(s, at, set, rotated)
+	case StatusNotYetValid:
+		f.At = cur.NotBefore
+		f.Reason = fmt.Sprintf("not valid until %s (in %s)", cur.NotBefore.Format(time.DateOnly), FormatWords(cur.NotBefore.Sub(at)))
+	case StatusSnoozed:
+		if f.SnoozedUntil.After(at.Add(set.DueWindow)) {
+			return f, false
+		}
+		f.At = f.SnoozedUntil
+		f.Reason = fmt.Sprintf("snoozed until %s", f.SnoozedUntil.Format(time.DateOnly))
+		// Snoozed secrets are stale or due underneath; say which.
+		if at.After(stale) {
+			f.Reason += "; " + rotated
+		} else {
+			_, why := dueReason(s, at, set, rotated)
+			f.Reason += "; " + why
+		}
+	default:
+		// A snooze also quiets health problems: the user has looked.
+		if len(health) == 0 || f.SnoozedUntil.After(at) {
+			return f, false
+		}
+	}
+	var words []string
+	for _, h := range f.Health {
+		words = append(words, h.Reason)
+	}
+	if f.Reason == "" {
+		f.Reason = strings.Join(words, "; ")
+	}
+	return f, true
+}
+
+// DueBy says what makes a due secret due at at: its expiry (expiring
+// true) or the moment it becomes stale, whichever counts first. The CLI
+// and the TUI both word their reasons from it.
+func (s *Secret) DueBy(at time.Time, set Settings) (when time.Time, expiring bool) {
+	cur, stale := s.Current(), s.StaleAt(set)
+	soon := !cur.Expires.IsZero() && !cur.Expires.After(at.Add(set.ExpiryWarning))
+	if soon && (cur.Expires.Before(stale) || stale.After(at.Add(set.DueWindow))) {
+		return cur.Expires, true
+	}
+	return stale, false
+}
+
+// dueReason says why a due secret is due, in words.
+func dueReason(s *Secret, at time.Time, set Settings, rotated string) (time.Time, string) {
+	when, expiring := s.DueBy(at, set)
+	if expiring {
+		return when, fmt.Sprintf("expires in %s", FormatWords(when.Sub(at)))
+	}
+	return when, fmt.Sprintf("stale in %s (%s)", FormatWords(when.Sub(at)), rotated)
+}
+
+// snoozeNotes adds to snoozed findings the note of the latest snooze
+// decision from the audit log; names maps the snoozed secrets' ids to
+// their names.
+func (v *Vault) snoozeNotes(fs []Finding, names map[string]string) error {
+	notes := map[string]string{}
+	err := v.view(func(tx *txn) error {
+		return tx.eachEvent(func(e Event) error {
+			if name, ok := names[string(e.id)]; ok && e.Op == OpSnooze {
+				notes[name] = e.Note
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	for i := range fs {
+		if n, ok := notes[fs[i].Name]; ok && fs[i].Status == StatusSnoozed && n != "" {
+			until, rest, _ := strings.Cut(fs[i].Reason, "; ")
+			fs[i].Reason = until + ": " + n + "; " + rest
+		}
+	}
+	return nil
+}
+
+// others names the secrets in names, which is sorted, other than self:
+// at most three, and how many more.
+func others(names []string, self string) string {
+	var o []string
+	for _, n := range names {
+		if n != self && len(o) < 3 {
+			o = append(o, n)
+		}
+	}
+	if more := len(names) - 1 - len(o); more > 0 {
+		return strings.Join(o, ", ") + fmt.Sprintf(" and %d more", more)
+	}
+	return strings.Join(o, ", ")
+}
+
+// reuseKey is a random key, made once per process, for the keyed hashes
+// that find values shared by several secrets: values are compared by
+// HMAC-SHA256 under it, never as plaintext, and the hashes never leave
+// memory.
+var reuseKey = sync.OnceValue(func() []byte {
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		panic(err)
+	}
+	return k
+})

@@ -1,0 +1,104 @@
+package vault
+
+import (
+	"context"
+	"time"
+)
+
+// Service is the vault as the CLI, the TUI, backups and rotation review
+// use it. The local store (*Vault) implements it; an agent that serves one
+// unlocked vault over a socket implements it too, so callers cannot tell
+// them apart. That shapes every method: a context first and an error last,
+// arguments and results that are plain data (no callbacks, no storage or
+// key types), and errors that wrap the sentinels of errors.go so that Code
+// and ErrorFromCode carry them across a wire.
+//
+// Close is the one call without a context: like io.Closer it ends the
+// session. Calls that are running when Close starts are cancelled and fail
+// with ErrClosed or finish; calls made after it fail with ErrClosed.
+type Service interface {
+	// Info describes the open vault: where it is, who acts, its clock.
+	Info(ctx context.Context) (Info, error)
+	// Settings returns the vault settings.
+	Settings(ctx context.Context) (Settings, error)
+	// SetSetting changes one setting (see SettingKeys).
+	SetSetting(ctx context.Context, key, value string) error
+	// ChangePassphrase rewraps the data key under a new passphrase.
+	ChangePassphrase(ctx context.Context, passphrase []byte, kdf KDFParams) error
+
+	// Put adds a version; o.Mode says whether the secret must be new,
+	// must exist, or either.
+	Put(ctx context.Context, name string, value []byte, o PutOptions) (Version, error)
+	// Get hands out a version's value (0: the current one), audited as
+	// purpose, which must be a read operation (see Op.Read).
+	Get(ctx context.Context, name string, version int, purpose Op) ([]byte, Version, error)
+	// Secret returns a secret's metadata, also when it is in the trash.
+	Secret(ctx context.Context, name string) (Secret, error)
+	// List returns the matching secrets' metadata, sorted by name.
+	List(ctx context.Context, o ListOptions) ([]Secret, error)
+	// Tag sets and removes tags, snoozes and rotation policies included.
+	Tag(ctx context.Context, name string, c TagChange) error
+	// Update changes attributes of the current version or the enabled flag.
+	Update(ctx context.Context, name string, a Attributes) error
+	// Rename moves a secret with its history to a free name.
+	Rename(ctx context.Context, oldName, newName string) error
+	// Rollback adds a version holding an older version's value.
+	Rollback(ctx context.Context, name string, version int) (Version, error)
+	// Delete moves a secret to the trash; Recover brings it back; Purge
+	// destroys a secret in the trash.
+	Delete(ctx context.Context, name string) error
+	Recover(ctx context.Context, name string) error
+	Purge(ctx context.Context, name string) error
+
+	// Check reports the secrets that need attention at at (zero: now).
+	Check(ctx context.Context, at time.Time) ([]Finding, error)
+	// Timeline returns a secret's lifecycle, newest first.
+	Timeline(ctx context.Context, name string) ([]TimelineEntry, error)
+	// Audit returns the audit events, oldest first, of one secret or all.
+	Audit(ctx context.Context, name string) ([]Event, error)
+	// VerifyAudit checks the audit chain and returns how many events it holds.
+	VerifyAudit(ctx context.Context) (int, error)
+	// Review records a rotation review decision (name empty: the session).
+	Review(ctx context.Context, name, note string) error
+
+	// Snapshot returns secrets with every version's value, for backups.
+	Snapshot(ctx context.Context, o SnapshotOptions) ([]SecretData, Settings, error)
+	// Import adds secrets all-or-nothing.
+	Import(ctx context.Context, secrets []SecretData, o ImportOptions) (ImportReport, error)
+
+	// SyncStates returns what the vault last saw of each secret on a sync
+	// target; SetSyncState and ForgetSyncState record it (syncstate.go).
+	SyncStates(ctx context.Context, target string) (map[string]SyncState, error)
+	SetSyncState(ctx context.Context, target string, st SyncState) error
+	ForgetSyncState(ctx context.Context, target, name string) error
+
+	// Close ends the session (see above).
+	Close() error
+}
+
+var _ Service = (*Vault)(nil)
+
+// Info describes an open vault.
+type Info struct {
+	// Dir is the vault directory.
+	Dir string `json:"dir"`
+	// ID is the vault's random identity, as hex.
+	ID string `json:"id"`
+	// ReadOnly reports a vault opened read-only: every write fails.
+	ReadOnly bool `json:"read_only"`
+	// Actor is who the session acts as in versions and audit events.
+	Actor string `json:"actor"`
+	// Now is the vault's clock when Info was called. Status, due dates and
+	// purge dates are computed against it (tests inject the clock).
+	Now time.Time `json:"now"`
+	// KDF is the Argon2id cost of the current passphrase.
+	KDF KDFParams `json:"kdf"`
+}
+
+// KDFParams are the Argon2id parameters that derive the key from the
+// passphrase.
+type KDFParams struct {
+	MemoryKiB uint32 `json:"memory_kib"`
+	Time      uint32 `json:"time"`
+	Threads   uint8  `json:"threads"`
+}
