@@ -15,6 +15,7 @@ import (
 // SYNC_PATH (its own directory in the secret/ mount), DOWN_ADDR (an
 // address where nothing answers) and a second vault at $WORK/vault2.
 func TestSyncScript(t *testing.T) {
+	t.Parallel()
 	srv, err := vaultserver.Start(vaultserver.Binary(t))
 	if err != nil {
 		t.Fatal(err)

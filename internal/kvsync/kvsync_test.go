@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
+	"locket/internal/e2e"
 	"locket/internal/kvsync"
 	"locket/internal/vaultserver"
 	"locket/vault"
@@ -22,6 +23,7 @@ import (
 // One server for the package; each test syncs under its own path, so the
 // tests run in parallel.
 func TestMain(m *testing.M) {
+	e2e.ParallelWaits() // the tests mostly wait on the server
 	code := m.Run()
 	vaultserver.StopShared()
 	os.Exit(code)
