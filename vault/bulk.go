@@ -176,6 +176,9 @@ type ImportOptions struct {
 	// with Done == Total. The caller must read it until Import returns (a
 	// send waits for the reader or for ctx); Import does not close it.
 	Progress chan<- ImportProgress `json:"-"`
+	// Sync, when set, makes the import a pull from a sync target (see
+	// syncstate.go).
+	Sync *SyncPull
 }
 
 // ImportProgress is how many of Total steps of an import are written.
@@ -267,7 +270,7 @@ func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOption
 		return ImportReport{}, err
 	}
 	defer done(&err)
-	if err := validateImport(secrets); err != nil {
+	if err := validateImport(secrets, o.Sync != nil); err != nil {
 		return ImportReport{}, err
 	}
 	if o.OnConflict == "" {
@@ -301,7 +304,7 @@ func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOption
 		}
 		set = v.settings
 	}
-	p := &importPlan{v: v, t: &txn{v: v, now: v.now().UTC().Round(0)}, policy: o.OnConflict}
+	p := &importPlan{v: v, t: &txn{v: v, now: v.now().UTC().Round(0)}, policy: o.OnConflict, sync: o.Sync}
 	p.set = set
 	if o.Settings != nil {
 		// Restored settings cannot undo purge protection: it stays on, and
@@ -378,7 +381,7 @@ func importNote(note string, r ImportReport) string {
 
 // validateImport checks everything the caller hands in as if it came from
 // a user: names, values, attributes, tags and duplicates.
-func validateImport(secrets []SecretData) error {
+func validateImport(secrets []SecretData, sync bool) error {
 	seen := make(map[string]bool, len(secrets))
 	for i := range secrets {
 		sd := &secrets[i]
@@ -389,7 +392,8 @@ func validateImport(secrets []SecretData) error {
 			return fmt.Errorf("%w: %q appears twice in the import", ErrInvalid, sd.Name)
 		}
 		seen[sd.Name] = true
-		if len(sd.Versions) == 0 || len(sd.Versions) != len(sd.Values) {
+		// A pull may bring only tags or trash state: no version.
+		if len(sd.Versions) == 0 && !sync || len(sd.Versions) != len(sd.Values) {
 			return fmt.Errorf("%w: %q: every imported secret needs at least one version with a value", ErrInvalid, sd.Name)
 		}
 		if err := ValidateTags(sd.Tags); err != nil {
@@ -452,6 +456,7 @@ type importPlan struct {
 	t      *txn // for the sealing helpers only; it has no Badger transaction
 	set    Settings
 	policy OnConflict
+	sync   *SyncPull
 
 	report        ImportReport
 	ops           []importOp
@@ -484,6 +489,9 @@ func (p *importPlan) conflict(name, reason string, versions int) {
 
 // plan decides what to do with one imported secret and stages its writes.
 func (p *importPlan) plan(tx *txn, sd *SecretData) error {
+	if p.sync != nil {
+		return p.planSync(tx, sd)
+	}
 	id, s, err := tx.lookup(sd.Name)
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -554,7 +562,10 @@ func (p *importPlan) plan(tx *txn, sd *SecretData) error {
 // newSecret stages a secret that the vault does not hold yet, with all
 // its versions (as many as max-versions keeps), and returns their number.
 func (p *importPlan) newSecret(sd *SecretData) int {
-	id := newID()
+	return p.newSecretID(newID(), sd)
+}
+
+func (p *importPlan) newSecretID(id []byte, sd *SecretData) int {
 	s := &Secret{Name: sd.Name, Created: utcOrZero(sd.Created), Enabled: sd.Enabled, Tags: sd.Tags, Deleted: utcOrZero(sd.Deleted)}
 	if s.Created.IsZero() {
 		s.Created = p.t.now

@@ -12,6 +12,7 @@ const (
 	OpCopy   Op = "copy"   // a value on the clipboard
 	OpReveal Op = "reveal" // a value shown in the TUI
 	OpExport Op = "export" // values into a backup or a file
+	OpSync   Op = "sync"   // values pushed to a sync target (locket sync push)
 	OpOTP    Op = "otp"    // a one-time code computed from a TOTP seed
 	OpEdit   Op = "edit"   // a value into the user's editor
 
@@ -55,7 +56,7 @@ const (
 // and a lifecycle timeline leaves these out.
 func (op Op) Read() bool {
 	switch op {
-	case OpGet, OpCopy, OpReveal, OpExport, OpOTP, OpEdit, OpRun, OpInject, OpGitCredential:
+	case OpGet, OpCopy, OpReveal, OpExport, OpSync, OpOTP, OpEdit, OpRun, OpInject, OpGitCredential:
 		return true
 	}
 	return false

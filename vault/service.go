@@ -81,6 +81,11 @@ type Service interface {
 	// watcher that falls far behind has its channel closed early, and
 	// should reload what it shows.
 	Changes(ctx context.Context) (<-chan Change, error)
+	// SyncStates returns what the vault last saw of each secret on a sync
+	// target; SetSyncState and ForgetSyncState record it (syncstate.go).
+	SyncStates(ctx context.Context, target string) (map[string]SyncState, error)
+	SetSyncState(ctx context.Context, target string, st SyncState) error
+	ForgetSyncState(ctx context.Context, target, name string) error
 
 	// Close ends the session (see above).
 	Close() error

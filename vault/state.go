@@ -150,7 +150,7 @@ func decodeCommitment(b []byte) (*commitment, error) {
 // committed reports whether records of kind are in the commitment.
 func committed(kind byte) bool {
 	switch kind {
-	case kindSettings, kindAuditHead, kindIndex, kindMeta, kindValue, kindTrash, kindScrub:
+	case kindSettings, kindAuditHead, kindIndex, kindMeta, kindValue, kindTrash, kindScrub, kindSync:
 		return true
 	}
 	return false

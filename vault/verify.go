@@ -30,6 +30,7 @@ var kindNames = map[byte]string{
 	kindSettings: "settings", kindIndex: "index", kindMeta: "metadata", kindValue: "value",
 	kindTrash: "trash", kindScrub: "scrub marker", kindAudit: "audit event", kindAuditHead: "audit head",
 	kindJournal: "import journal chunk", kindJournalHead: "import journal head", kindState: "state commitment",
+	kindSync: "sync state",
 }
 
 // Verify checks all of the vault: that every record is authentic and in

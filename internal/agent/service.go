@@ -153,3 +153,16 @@ func (c *Client) Import(ctx context.Context, secrets []vault.SecretData, o vault
 	}
 	return r, err
 }
+
+func (c *Client) SyncStates(ctx context.Context, target string) (m map[string]vault.SyncState, err error) {
+	err = c.call(ctx, "SyncStates", []any{target}, &m)
+	return m, err
+}
+
+func (c *Client) SetSyncState(ctx context.Context, target string, st vault.SyncState) error {
+	return c.call(ctx, "SetSyncState", []any{target, st})
+}
+
+func (c *Client) ForgetSyncState(ctx context.Context, target, name string) error {
+	return c.call(ctx, "ForgetSyncState", []any{target, name})
+}
