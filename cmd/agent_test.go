@@ -326,3 +326,34 @@ func TestAgentKilled(t *testing.T) {
 	a.must(a.env, "", "get", "after/clients")
 	a.must(a.env, "", "agent", "stop")
 }
+
+// TestAgentCompletion: shell completion lists names through an unlocked
+// agent, and nothing once it is locked; it never asks for a passphrase.
+func TestAgentCompletion(t *testing.T) {
+	t.Parallel()
+	a := newAgentEnv(t)
+	for _, n := range []string{"prod/db/password", "prod/db/url", "dev/token"} {
+		a.must(a.withPass, "x", "set", n)
+	}
+	complete := func() []string {
+		out := a.must(a.env, "", "__complete", "get", "prod/d")
+		var names []string
+		for _, l := range strings.Split(out, "\n") {
+			if l != "" && !strings.HasPrefix(l, ":") && !strings.HasPrefix(l, "Completion ended") {
+				names = append(names, l)
+			}
+		}
+		return names
+	}
+	if got := complete(); got != nil {
+		t.Errorf("completed %q without an agent", got)
+	}
+	a.must(a.withPass, "", "unlock")
+	if got := complete(); !slices.Equal(got, []string{"prod/db/password", "prod/db/url"}) {
+		t.Errorf("completed %q through the unlocked agent", got)
+	}
+	a.must(a.env, "", "lock")
+	if got := complete(); got != nil {
+		t.Errorf("completed %q through a locked agent", got)
+	}
+}

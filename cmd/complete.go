@@ -10,13 +10,25 @@ import (
 	"locket/vault"
 )
 
-// completionVault opens the vault for shell completion. Completion runs
-// on every tab press, so it must never prompt for a passphrase nor derive
-// a key: it may only use an agent that is already unlocked. It returns
-// false when none is, and completion then offers no names. Until locket
-// has an agent, that is always.
-var completionVault = func(ctx context.Context, a *app) (v vault.Service, done func(), ok bool) {
-	return nil, nil, false
+// completionVault is the vault for shell completion. Completion runs on
+// every tab press, so it must never prompt for a passphrase nor derive a
+// key: it only uses this vault's agent, and only when it answers
+// unlocked. Otherwise it returns false and completion offers no names.
+func (a *app) completionVault(ctx context.Context) (vault.Service, bool) {
+	if a.completion != nil {
+		return a.completion, true
+	}
+	if !a.agentAllowed() {
+		return nil, false
+	}
+	c, err := a.agentClient()
+	if err != nil {
+		return nil, false
+	}
+	if st, err := c.Status(ctx); err != nil || st.Locked {
+		return nil, false
+	}
+	return c, true
 }
 
 // completeNames completes the first argument with secret names, through
@@ -34,11 +46,11 @@ func (a *app) secretNames(ctx context.Context, prefix string) []string {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	v, done, ok := completionVault(ctx, a)
+	v, ok := a.completionVault(ctx)
 	if !ok {
 		return nil
 	}
-	defer done()
+	defer v.Close()
 	// ListOptions.Prefix takes whole segments only; filter by hand so
 	// that "prod/d" offers prod/db/password.
 	live, err := v.List(ctx, vault.ListOptions{})

@@ -51,9 +51,7 @@ func TestCompleteNames(t *testing.T) {
 	if got, _ := a.completeNames(cmd, nil, "prod/"); got != nil {
 		t.Errorf("completed %v without an unlocked agent", got)
 	}
-	saved := completionVault
-	t.Cleanup(func() { completionVault = saved })
-	completionVault = func(context.Context, *app) (vault.Service, func(), bool) { return v, func() {}, true }
+	a.completion = noClose{v}
 	got, _ := a.completeNames(cmd, nil, "prod/d")
 	if !slices.Equal(got, []string{"prod/db/password", "prod/db/url"}) {
 		t.Errorf("completed %v", got)
@@ -63,3 +61,8 @@ func TestCompleteNames(t *testing.T) {
 	}
 	v.Close()
 }
+
+// noClose keeps a test's vault open when completion closes what it used.
+type noClose struct{ vault.Service }
+
+func (noClose) Close() error { return nil }

@@ -64,6 +64,9 @@ type app struct {
 	vaultDir       string
 	passphraseFile string
 	noAgent        bool
+	// completion, when set, is the vault shell completion lists (tests);
+	// otherwise it asks an unlocked agent (completionVault).
+	completion     vault.Service
 	acceptRollback bool
 	// passEnv holds the LOCKET_PASSPHRASE* variables, out of the
 	// environment (passenv.go).
