@@ -352,6 +352,10 @@ func TestAgentCompletion(t *testing.T) {
 	if got := complete(); !slices.Equal(got, []string{"prod/db/password", "prod/db/url"}) {
 		t.Errorf("completed %q through the unlocked agent", got)
 	}
+	// A missing name keeps its suggestions through the agent.
+	if _, stderr, code := a.run(a.env, "", "get", "prod/db/pasword"); code != 3 || !strings.Contains(stderr, "did you mean prod/db/password?") {
+		t.Errorf("get of a misspelt name through the agent: exit %d, %q", code, stderr)
+	}
 	a.must(a.env, "", "lock")
 	if got := complete(); got != nil {
 		t.Errorf("completed %q through a locked agent", got)

@@ -197,7 +197,7 @@ func (c *Client) send(ctx context.Context, method, path string, body any) (*http
 	if err := json.NewDecoder(resp.Body).Decode(&eb); err != nil || eb.Error.Code == "" {
 		return nil, fmt.Errorf("agent: %s", resp.Status)
 	}
-	return nil, errorFrom(eb.Error.Code, eb.Error.Message)
+	return nil, errorFrom(eb.Error.Code, eb.Error.Message, eb.Error.Name)
 }
 
 // unwrapURL drops net/http's "Post "http://locket/v1/...":" prefix, which

@@ -72,6 +72,9 @@ type errorBody struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
+		// Name is the missing secret of a not_found, so that the CLI
+		// can suggest the names closest to it, as it does directly.
+		Name string `json:"name,omitempty"`
 	} `json:"error"`
 }
 
@@ -103,13 +106,15 @@ func errorCode(err error) string {
 	return vault.Code(err)
 }
 
-// errorFrom rebuilds an error from its wire code and message.
-func errorFrom(code, msg string) error {
-	switch code {
-	case codeLocked:
+// errorFrom rebuilds an error from its wire code, message and name.
+func errorFrom(code, msg, name string) error {
+	switch {
+	case code == codeLocked:
 		return ErrLocked
-	case codeAgentOff:
+	case code == codeAgentOff:
 		return ErrAgentOff
+	case code == vault.Code(vault.ErrNotFound) && name != "":
+		return &vault.NotFoundError{Name: name}
 	}
 	return vault.ErrorFromCode(code, msg)
 }

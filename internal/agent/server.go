@@ -555,6 +555,9 @@ func writeError(w http.ResponseWriter, err error) {
 	var body errorBody
 	body.Error.Code = errorCode(err)
 	body.Error.Message = err.Error()
+	if nf := (*vault.NotFoundError)(nil); errors.As(err, &nf) {
+		body.Error.Name = nf.Name
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(httpStatus(body.Error.Code))
 	json.NewEncoder(w).Encode(body)
