@@ -17,9 +17,9 @@ type TagChange struct {
 	// Set adds or replaces these tags.
 	Set map[string]string
 	// Remove drops these keys. Removing a key the secret does not carry is
-	// an error, so that a typo does not pass silently, except for
-	// rotate-every, whose removal restores the vault default either way.
-	Remove []string
+	// an error, so that a typo does not pass silently, unless IgnoreMissing.
+	Remove        []string
+	IgnoreMissing bool
 	// Note says why, in the audit log.
 	Note string
 }
@@ -33,7 +33,8 @@ func Snooze(until time.Time, note string) TagChange {
 // 0 removes it, so that the vault default applies.
 func RotateEvery(every time.Duration, note string) TagChange {
 	if every == 0 {
-		return TagChange{Remove: []string{TagRotateEvery}, Note: note}
+		// The vault default applies whether or not the tag was there.
+		return TagChange{Remove: []string{TagRotateEvery}, IgnoreMissing: true, Note: note}
 	}
 	return TagChange{Set: map[string]string{TagRotateEvery: FormatDuration(every)}, Note: note}
 }
@@ -94,7 +95,7 @@ func (v *Vault) Tag(ctx context.Context, name string, c TagChange) (err error) {
 			return ErrExpiredSnooze
 		}
 		for _, k := range c.Remove {
-			if _, ok := s.Tags[k]; !ok && k != TagRotateEvery {
+			if _, ok := s.Tags[k]; !ok && !c.IgnoreMissing {
 				return fmt.Errorf("%w: %q has no tag %q", ErrNotFound, name, k)
 			}
 			delete(s.Tags, k)

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestCloseWithCallsInFlight races reads against Close: every call either
@@ -178,5 +180,42 @@ func TestCodesRoundTrip(t *testing.T) {
 	}
 	if Code(nil) != "" || Code(errors.New("disk on fire")) != CodeInternal {
 		t.Error("nil or unknown errors get the wrong code")
+	}
+}
+
+// TestTagChanges: snoozes and policies are tag changes with their own
+// audit operations; removing a missing tag is an error, except resetting
+// the rotation policy to the default.
+func TestTagChanges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := newClock()
+	v := newVault(t, DefaultSettings(), c)
+	mustPut(t, v, "a", "1", PutOptions{})
+	if err := v.Tag(ctx, "a", TagChange{Remove: []string{TagRotateEvery}}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("untag of a missing tag: %v, want ErrNotFound", err)
+	}
+	if err := v.Tag(ctx, "a", RotateEvery(0, "default")); err != nil {
+		t.Fatalf("reset to the default policy: %v", err)
+	}
+	if err := v.Tag(ctx, "a", Snooze(c.Now().Add(-time.Hour), "past")); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("snooze into the past: %v, want ErrInvalid", err)
+	}
+	if err := v.Tag(ctx, "a", Snooze(c.Now().Add(Day), "vendor")); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Tag(ctx, "a", TagChange{Set: map[string]string{"env": "prod"}}); err != nil {
+		t.Fatal(err)
+	}
+	events, err := v.Audit(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []Op
+	for _, e := range events {
+		ops = append(ops, e.Op)
+	}
+	if want := []Op{OpSet, OpPolicy, OpSnooze, OpTag}; !slices.Equal(ops, want) {
+		t.Fatalf("audit ops %v, want %v", ops, want)
 	}
 }
