@@ -42,7 +42,7 @@ const (
 )
 
 // liveKinds are the kinds a rekey drops and restages: all but its own.
-var liveKinds = []byte{kindSettings, kindIndex, kindMeta, kindValue, kindTrash, kindScrub,
+var liveKinds = []byte{kindSettings, kindIndex, kindMeta, kindValue, kindTrash, kindScrub, kindSync,
 	kindAudit, kindAuditHead, kindState, kindJournal, kindJournalHead}
 
 type rekeyHead struct {
@@ -148,6 +148,11 @@ func (v *Vault) stageRekey(ctx context.Context, nkr *keyring.Keyring) error {
 						// An index key is a MAC of the name under the data
 						// key: it moves with the key.
 						if nk, err = v.rekeyIndex(tx, nkr, pt); nk == nil || err != nil {
+							return err
+						}
+					}
+					if k[0] == kindSync {
+						if nk, err = rekeySyncKey(nkr, pt); err != nil {
 							return err
 						}
 					}

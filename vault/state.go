@@ -63,6 +63,7 @@ import (
 	"fmt"
 	"hash"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/dgraph-io/badger/v4"
@@ -149,12 +150,14 @@ func decodeCommitment(b []byte) (*commitment, error) {
 
 // committed reports whether records of kind are in the commitment.
 func committed(kind byte) bool {
-	switch kind {
-	case kindSettings, kindAuditHead, kindIndex, kindMeta, kindValue, kindTrash, kindScrub, kindSync:
-		return true
-	}
-	return false
+	return kind == kindSettings || kind == kindAuditHead || slices.Contains(bucketKinds, kind)
 }
+
+// bucketKinds are the kinds of record counted in the 1,024 buckets by the
+// first bits of their key (a secret's id, or an HMAC): the one list the
+// commitment, its checks and verify go by. A new kind of record that
+// drives what locket does belongs here.
+var bucketKinds = []byte{kindScrub, kindTrash, kindIndex, kindMeta, kindValue, kindSync}
 
 // inCommitment reports whether the record k holding sealed is counted.
 func inCommitment(k, sealed []byte) bool {
@@ -392,7 +395,7 @@ func (t *txn) sumAll(ctx context.Context) (*[stateBuckets + 1]leaf, error) {
 		// The singletons first: they are one key each.
 		tasks <- task{kindSettings, 0, 256}
 		tasks <- task{kindAuditHead, 0, 256}
-		for _, kind := range []byte{kindScrub, kindTrash, kindIndex, kindMeta, kindValue} {
+		for _, kind := range bucketKinds {
 			for lo := 0; lo < 256; lo += 64 {
 				tasks <- task{kind, lo, lo + 64}
 			}
@@ -459,7 +462,7 @@ func (t *txn) sumBucket(b int) (leaf, error) {
 		}
 		dead[string(k[1:])] = true
 	}
-	for _, kind := range []byte{kindIndex, kindMeta, kindScrub, kindTrash, kindValue} {
+	for _, kind := range bucketKinds {
 		if err := t.sumRange(it, l, kind, 0, 256, b, dead, &sums); err != nil {
 			return leaf{}, err
 		}

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"maps"
 	"time"
+
+	"locket/keyring"
 )
 
 // kindSync: "y" ‖ HMAC(target ‖ 0 ‖ name): a sealed SyncState.
@@ -41,8 +43,11 @@ type storedSyncState struct {
 	ID     []byte `json:"id,omitempty"`
 }
 
-func (t *txn) syncKey(target, name string) []byte {
-	return key(kindSync, t.v.kr.Index("sync", []byte(target+"\x00"+name)))
+func (t *txn) syncKey(target, name string) []byte { return syncKeyUnder(t.v.kr, target, name) }
+
+// syncKeyUnder is the key of target's state of name under kr's index key.
+func syncKeyUnder(kr *keyring.Keyring, target, name string) []byte {
+	return key(kindSync, kr.Index("sync", []byte(target+"\x00"+name)))
 }
 
 func encodeSyncState(target string, id []byte, st SyncState) []byte {
@@ -51,6 +56,17 @@ func encodeSyncState(target string, id []byte, st SyncState) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// rekeySyncKey returns the key under nkr of the sync state record whose
+// plaintext is pt: like an index key, it is a MAC under the data key and
+// moves with the key.
+func rekeySyncKey(nkr *keyring.Keyring, pt []byte) ([]byte, error) {
+	var st storedSyncState
+	if err := json.Unmarshal(pt, &st); err != nil {
+		return nil, fmt.Errorf("%w: sync state: %v", ErrIntegrity, err)
+	}
+	return syncKeyUnder(nkr, st.Target, st.Name), nil
 }
 
 // SyncStates returns the sync states of target by name. A state whose

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"maps"
 	"testing"
+
+	"github.com/dgraph-io/badger/v4"
 )
 
 func TestSyncState(t *testing.T) {
@@ -100,5 +102,45 @@ func TestImportSync(t *testing.T) {
 	s, _ := v.Secret(ctx, "p/q")
 	if s.Current().Number != 3 {
 		t.Errorf("after the second pull: %+v", s.Versions)
+	}
+}
+
+// TestSyncStateCommitted: sync state is part of the state commitment (a
+// record put back to an older state is caught), and a rekey moves its key
+// with the data key, so that later writes update it in place.
+func TestSyncStateCommitted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	v, opts := tamperVault(t)
+	mustPut(t, v, "a", "one", PutOptions{})
+	set := func(server int) {
+		t.Helper()
+		if err := v.SetSyncState(ctx, "srv", SyncState{Name: "a", ServerVersion: server, LocalVersion: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(1)
+	if err := v.Rekey(ctx, []byte("new passphrase"), MinKDF); err != nil {
+		t.Fatal(err)
+	}
+	set(2)
+	if keys := v.rawKeys(t, kindSync); len(keys) != 1 {
+		t.Fatalf("%d sync records after a rekey and a write, want 1", len(keys))
+	}
+	if got, err := v.SyncStates(ctx, "srv"); err != nil || got["a"].ServerVersion != 2 {
+		t.Fatalf("after rekey: %+v %v", got, err)
+	}
+	if r, err := v.Verify(ctx); err != nil || len(r.Problems) != 0 {
+		t.Fatalf("verify: %v %v", r.Problems, err)
+	}
+	key := v.rawKeys(t, kindSync)[0]
+	older := v.rawGet(t, key)
+	set(3)
+	dir := closeVault(t, v)
+	// Put back the state of server version 2: authentic, sealed under the
+	// same key, but older than the commitment.
+	offline(t, dir, func(tx *badger.Txn) error { return tx.Set(key, older) })
+	if _, err := Open(ctx, dir, []byte("new passphrase"), opts); !errors.Is(err, ErrIntegrity) {
+		t.Errorf("a rolled back sync state: %v, want an integrity error", err)
 	}
 }
