@@ -43,6 +43,9 @@ agent-ttl for this unlock. Unlocking an unlocked agent checks the passphrase
 and restarts its ttl.`,
 		Example: "  locket unlock\n  locket unlock --ttl 1h\n  LOCKET_PASSPHRASE_COMMAND='pass show locket' locket unlock",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if !a.agentAllowed() {
+				return usageError("unlock starts an agent, which --no-agent and LOCKET_AGENT=off turn off")
+			}
 			var d time.Duration
 			if ttl != "" {
 				var err error

@@ -229,9 +229,22 @@ func TestAgentNotStartedByScripts(t *testing.T) {
 	if st := a.status(); st.Running {
 		t.Fatalf("a script started an agent: %+v", st)
 	}
+	// unlock refuses to start what LOCKET_AGENT=off and --no-agent turn off.
+	off := append(slices.Clone(a.withPass), "LOCKET_AGENT=off")
+	for _, env := range [][]string{off, a.withPass} {
+		args := []string{"unlock"}
+		if len(env) == len(a.withPass) {
+			args = append(args, "--no-agent")
+		}
+		if _, stderr, code := a.run(env, "", args...); code != ExitUsage || !strings.Contains(stderr, "turn off") {
+			t.Errorf("%v with the agent off: exit %d, %q", args, code, stderr)
+		}
+	}
+	if st := a.status(); st.Running {
+		t.Fatalf("unlock with the agent off started one: %+v", st)
+	}
 	a.must(a.withPass, "", "unlock")
 	// The agent holds the vault: a direct use waits and fails as busy.
-	off := append(slices.Clone(a.withPass), "LOCKET_AGENT=off")
 	if _, _, code := a.run(off, "", "list"); code != ExitBusy {
 		t.Errorf("LOCKET_AGENT=off with an unlocked agent: exit %d, want 5", code)
 	}
