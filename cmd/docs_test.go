@@ -197,6 +197,13 @@ func TestDocs(t *testing.T) {
 			if err := setupScript(e); err != nil {
 				return err
 			}
+			// An example that runs locket unlock leaves an agent; end it
+			// with the script.
+			e.Defer(func() {
+				cmd := exec.Command("locket", "agent", "stop")
+				cmd.Env = e.Vars
+				cmd.Run()
+			})
 			pass := filepath.Join(e.WorkDir, "backup-pass")
 			e.Setenv("LOCKET_BACKUP_PASSPHRASE_FILE", pass)
 			return os.WriteFile(pass, []byte("a backup passphrase for the docs\n"), 0o600)
