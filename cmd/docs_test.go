@@ -197,8 +197,9 @@ func TestDocs(t *testing.T) {
 			if err := setupScript(e); err != nil {
 				return err
 			}
-			// An example that runs locket unlock leaves an agent; end it
-			// with the script.
+			// The README unlocks an agent: commands must use it, and it
+			// ends with the script.
+			e.Setenv("LOCKET_AGENT", "")
 			e.Defer(func() {
 				cmd := exec.Command("locket", "agent", "stop")
 				cmd.Env = e.Vars
