@@ -197,6 +197,14 @@ func TestDocs(t *testing.T) {
 			if err := setupScript(e); err != nil {
 				return err
 			}
+			// The README unlocks an agent: commands must use it, and it
+			// ends with the script.
+			e.Setenv("LOCKET_AGENT", "")
+			e.Defer(func() {
+				cmd := exec.Command("locket", "agent", "stop")
+				cmd.Env = e.Vars
+				cmd.Run()
+			})
 			pass := filepath.Join(e.WorkDir, "backup-pass")
 			e.Setenv("LOCKET_BACKUP_PASSPHRASE_FILE", pass)
 			return os.WriteFile(pass, []byte("a backup passphrase for the docs\n"), 0o600)
