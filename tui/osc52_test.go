@@ -1,35 +1,17 @@
 package tui
 
 import (
-	"bytes"
 	"context"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"locket/internal/clip"
+	"locket/internal/e2e"
 	"locket/vault"
 )
 
-// lockedBuffer stands in for the terminal: commands write to it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // openWritable opens a fresh seeded vault for a test that changes it.
 func openWritable(t *testing.T) *vault.Vault {
@@ -54,7 +36,7 @@ func TestOSC52Copy(t *testing.T) {
 		if err := v.SetSetting(context.Background(), "clipboard-osc52", map[bool]string{true: "true", false: "false"}[on]); err != nil {
 			t.Fatal(err)
 		}
-		term := &lockedBuffer{}
+		term := &e2e.Buffer{}
 		m := openModel(t, v, Config{OSC52: term, ClearAfter: 30 * time.Millisecond}, 80, 24)
 		press(t, m, "/")
 		typeText(t, m, "personal/bank/pin")
@@ -93,7 +75,7 @@ func TestOSC52ClearedOnQuit(t *testing.T) {
 	if err := v.SetSetting(context.Background(), "clipboard-osc52", "true"); err != nil {
 		t.Fatal(err)
 	}
-	term := &lockedBuffer{}
+	term := &e2e.Buffer{}
 	m := openModel(t, v, Config{OSC52: term, ClearAfter: time.Hour}, 80, 24)
 	press(t, m, "/")
 	typeText(t, m, "personal/bank/pin")

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"locket/internal/e2e"
 	"locket/vault"
 )
 
@@ -41,27 +42,10 @@ type fixture struct {
 	clock     *clock
 	srv       *Server
 	c         *Client
-	log       *lockedBuffer
+	log       *e2e.Buffer
 	served    chan error
 }
 
-// lockedBuffer collects the agent's log.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // socketDir is a short private directory: a socket path must stay under
 // 108 bytes, which t.TempDir's long names can pass.
@@ -89,7 +73,7 @@ func newVaultDir(t *testing.T) string {
 
 func start(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{dir: newVaultDir(t), clock: &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}, log: &lockedBuffer{}}
+	f := &fixture{dir: newVaultDir(t), clock: &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}, log: &e2e.Buffer{}}
 	f.sock = filepath.Join(socketDir(t), "agent.sock")
 	f.serve(t)
 	return f
@@ -362,7 +346,7 @@ func TestStaleSocketIsReplaced(t *testing.T) {
 	if _, err := os.Stat(sock); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{dir: newVaultDir(t), sock: sock, clock: &clock{t: time.Now()}, log: &lockedBuffer{}}
+	f := &fixture{dir: newVaultDir(t), sock: sock, clock: &clock{t: time.Now()}, log: &e2e.Buffer{}}
 	f.serve(t)
 	if _, err := f.c.Status(ctx); err != nil {
 		t.Fatalf("status of the agent on a replaced socket: %v", err)

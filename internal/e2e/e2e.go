@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -293,4 +294,23 @@ func (p *Pane) Wait(texts ...string) string {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// Buffer is a bytes.Buffer that one goroutine may write while another
+// reads it: a terminal or a log that a test watches.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *Buffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *Buffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
