@@ -12,7 +12,6 @@ import (
 	"locket/vault"
 )
 
-
 // openWritable opens a fresh seeded vault for a test that changes it.
 func openWritable(t *testing.T) *vault.Vault {
 	t.Helper()

@@ -46,7 +46,6 @@ type fixture struct {
 	served    chan error
 }
 
-
 // socketDir is a short private directory: a socket path must stay under
 // 108 bytes, which t.TempDir's long names can pass.
 func socketDir(t *testing.T) string {
