@@ -173,6 +173,13 @@ func (d *decoder) delim(want json.Delim) error {
 	return nil
 }
 
+// more reports whether the array or object goes on, within a fresh
+// maxElement: looking ahead may read.
+func (d *decoder) more() bool {
+	d.in.limit = d.in.n + maxElement
+	return d.dec.More()
+}
+
 // key reads the next object key.
 func (d *decoder) key() (string, error) {
 	d.in.limit = d.in.n + maxElement
@@ -180,7 +187,11 @@ func (d *decoder) key() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return t.(string), nil // the decoder only yields a string as a key
+	k, ok := t.(string)
+	if !ok {
+		return "", errors.New("an object key is not a string")
+	}
+	return k, nil
 }
 
 // classify makes every failure wrap a sentinel: the reader's own errors
@@ -222,7 +233,7 @@ func (d *decoder) document(each func(vault.SecretData) error) (*Backup, error) {
 	// A field this version does not know means a newer format, which
 	// the format field says when it comes later.
 	unknown := ""
-	for d.dec.More() {
+	for d.more() {
 		k, err := d.key()
 		if err != nil {
 			return nil, err
@@ -315,7 +326,7 @@ func (d *decoder) secrets(seen map[string]bool, count *int, each func(vault.Secr
 	if t != json.Delim('[') {
 		return errors.New("secrets is not a list")
 	}
-	for d.dec.More() {
+	for d.more() {
 		if *count++; *count > maxSecrets {
 			return fmt.Errorf("%w: more than %d secrets", ErrTooLarge, maxSecrets)
 		}
@@ -345,7 +356,7 @@ func (d *decoder) secret() (secretV1, error) {
 	if err := d.delim('{'); err != nil {
 		return s, err
 	}
-	for d.dec.More() {
+	for d.more() {
 		k, err := d.key()
 		if err != nil {
 			return s, err
@@ -385,7 +396,7 @@ func (d *decoder) versions(s *secretV1) error {
 	if t != json.Delim('[') {
 		return errors.New("versions is not a list")
 	}
-	for d.dec.More() {
+	for d.more() {
 		if len(s.Versions) >= maxVersions {
 			return fmt.Errorf("%w: a secret has more than %d versions", ErrTooLarge, maxVersions)
 		}

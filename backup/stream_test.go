@@ -182,3 +182,23 @@ func TestVerifyLargeBoundedHeap(t *testing.T) {
 		t.Errorf("peak heap %d MiB verifying %d MB, want under 150 MiB", peak>>20, written/1e6)
 	}
 }
+
+// TestStreamFieldOrder: any order of the top-level fields reads as it did
+// when the document was decoded whole.
+func TestStreamFieldOrder(t *testing.T) {
+	secret := `[{"versions":[{"version":1,"value":"eA=="}],"name":"a"}]`
+	for doc, want := range map[string]error{
+		`{"secrets":` + secret + `,"format":1}`:   nil,
+		`{"Format":1,"Secrets":` + secret + `}`:   nil,
+		`{"added_later":{"x":1},"format":2}`:      ErrNewerFormat,
+		`{"format":1,"added_later":1}`:            ErrFormat,
+		`{"added_later":1,"format":1}`:            ErrFormat,
+		`{"secrets":` + secret + `}`:              ErrFormat,
+		`{"format":1,"secrets":` + secret + `} x`: ErrFormat,
+	} {
+		b, err := Unmarshal([]byte(doc))
+		if !errors.Is(err, want) || want == nil && (err != nil || len(b.Secrets) != 1) {
+			t.Errorf("%s: %v, want %v", doc, err, want)
+		}
+	}
+}
