@@ -7,9 +7,11 @@
 // model: the file is encrypted and authenticated with a random file key,
 // wrapped either to a passphrase (scrypt) or to one or more recipients
 // (X25519 or SSH keys), so that in an emergency `age -d` alone recovers the
-// secrets. Nothing is decoded before age has authenticated all of it, and
-// the decoder then checks every field as if a stranger had written it,
-// because with recipients anyone can encrypt a file to you.
+// secrets. The document is decoded as a stream, one secret at a time, from
+// chunks age has authenticated, and nothing is used before age has
+// authenticated the end of the file; the decoder checks every field as if
+// a stranger had written it, because with recipients anyone can encrypt a
+// file to you.
 package backup
 
 import (
@@ -117,42 +119,58 @@ type Keys func(passphrase bool) ([]age.Identity, error)
 // Decrypt reads, authenticates and decodes a backup file (binary or
 // armored). Every failure wraps one of the sentinel errors.
 func Decrypt(r io.Reader, keys Keys) (*Backup, error) {
-	ct, err := readCiphertext(r)
+	pr, err := open(r, keys)
 	if err != nil {
 		return nil, err
 	}
-	hdr, err := age.ExtractHeader(bytes.NewReader(ct))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
-	}
-	ids, err := keys(isPassphrase(hdr))
-	if err != nil {
-		return nil, err
-	}
-	pr, err := age.Decrypt(bytes.NewReader(ct), ids...)
-	if err != nil {
-		var nomatch *age.NoIdentityMatchError
-		if errors.As(err, &nomatch) {
-			if isPassphrase(hdr) {
-				return nil, fmt.Errorf("%w: wrong passphrase (or a damaged header)", ErrWrongKey)
-			}
-			return nil, fmt.Errorf("%w: it is encrypted to other recipients than the identities given", ErrWrongKey)
-		}
-		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
-	}
-	doc, err := io.ReadAll(io.LimitReader(pr, maxDocument+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
-	}
-	if int64(len(doc)) > maxDocument {
-		return nil, fmt.Errorf("%w: its content exceeds %d MiB", ErrTooLarge, maxDocument>>20)
-	}
-	return Unmarshal(doc)
+	return collect(pr)
 }
 
-// readCiphertext reads the whole age file, removing the armor if there is
-// one. The size is bounded before anything is decrypted.
-func readCiphertext(r io.Reader) ([]byte, error) {
+// Summary is what Verify reports of a backup: counts, no values.
+type Summary struct {
+	Format      int
+	Created     time.Time
+	SourceVault string
+	// Settings reports whether the file holds vault settings.
+	Settings bool
+	// Secrets counts all of them, Trash and Disabled those that are.
+	Secrets, Trash, Disabled int
+	Versions                 int
+}
+
+// Verify reads, authenticates and checks all of a backup file as Decrypt
+// does, keeping only counts: its memory is bounded by the largest secret,
+// not by the file.
+func Verify(r io.Reader, keys Keys) (Summary, error) {
+	pr, err := open(r, keys)
+	if err != nil {
+		return Summary{}, err
+	}
+	var s Summary
+	b, err := Stream(pr, func(sd vault.SecretData) error {
+		s.Secrets++
+		s.Versions += len(sd.Versions)
+		if sd.InTrash() {
+			s.Trash++
+		}
+		if !sd.Enabled {
+			s.Disabled++
+		}
+		return nil
+	})
+	if err != nil {
+		return Summary{}, err
+	}
+	s.Format, s.Created, s.SourceVault, s.Settings = b.Format, b.Created, b.SourceVault, b.Settings != nil
+	return s, nil
+}
+
+// open reads the header of the age file r (binary or armored), asks keys
+// for what opens it, and returns its plaintext as a stream. age
+// authenticates each 64 KiB chunk before it is read and the end of the
+// file at EOF; the reader's failures wrap ErrDamaged or ErrTooLarge.
+func open(r io.Reader, keys Keys) (io.Reader, error) {
+	// The armor can hold at most 2 bytes of text per byte of ciphertext.
 	br := bufio.NewReader(io.LimitReader(r, 2*maxDocument+4096))
 	start, _ := br.Peek(len(armorHeader) + 64)
 	trimmed := bytes.TrimLeft(start, " \t\r\n")
@@ -165,14 +183,54 @@ func readCiphertext(r io.Reader) ([]byte, error) {
 	default:
 		return nil, ErrNotBackup
 	}
-	ct, err := io.ReadAll(src)
+	// The header is read twice, to ask for a passphrase only when the
+	// file needs one: what the first read consumed is replayed.
+	var seen bytes.Buffer
+	hdr, err := age.ExtractHeader(io.TeeReader(src, &seen))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
 	}
-	if int64(len(ct)) > 2*maxDocument {
-		return nil, ErrTooLarge
+	ids, err := keys(isPassphrase(hdr))
+	if err != nil {
+		return nil, err
 	}
-	return ct, nil
+	pr, err := age.Decrypt(io.MultiReader(&seen, src), ids...)
+	if err != nil {
+		var nomatch *age.NoIdentityMatchError
+		if errors.As(err, &nomatch) {
+			if isPassphrase(hdr) {
+				return nil, fmt.Errorf("%w: wrong passphrase (or a damaged header)", ErrWrongKey)
+			}
+			return nil, fmt.Errorf("%w: it is encrypted to other recipients than the identities given", ErrWrongKey)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
+	}
+	return &plaintext{r: pr, left: maxDocument}, nil
+}
+
+// plaintext bounds the decrypted document to maxDocument and makes every
+// failure of age's reader wrap ErrDamaged.
+type plaintext struct {
+	r    io.Reader
+	left int64
+}
+
+func (p *plaintext) Read(b []byte) (int, error) {
+	if p.left <= 0 {
+		// One byte more than the limit tells a full file from a larger one.
+		var one [1]byte
+		if n, err := p.r.Read(one[:]); n > 0 || (err != nil && err != io.EOF) {
+			return 0, fmt.Errorf("%w: its content exceeds %d MiB", ErrTooLarge, maxDocument>>20)
+		}
+		return 0, io.EOF
+	}
+	b = b[:min(int64(len(b)), p.left)]
+	n, err := p.r.Read(b)
+	p.left -= int64(n)
+	if err != nil && err != io.EOF {
+		return n, fmt.Errorf("%w: %v", ErrDamaged, err)
+	}
+	return n, err
 }
 
 // isPassphrase reports whether an age header wraps its file key with

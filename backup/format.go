@@ -81,86 +81,214 @@ func utc(t time.Time) time.Time {
 	return t.UTC()
 }
 
+// maxElement bounds the JSON of one field or one version as it is read, so
+// that a hostile file cannot make one element huge: a version's value is
+// at most vault.MaxValueLen, 87 KiB in base64, and its other fields are
+// small; the rest is room for escapes.
+const maxElement = 1 << 20
+
 // Unmarshal decodes and validates a backup document of any format version
 // this locket knows.
 func Unmarshal(doc []byte) (*Backup, error) {
 	if int64(len(doc)) > maxDocument {
 		return nil, fmt.Errorf("%w: its content exceeds %d MiB", ErrTooLarge, maxDocument>>20)
 	}
-	format, err := formatOf(doc)
+	return collect(bytes.NewReader(doc))
+}
+
+// collect decodes the document r holds with every secret, sorted by name.
+func collect(r io.Reader) (*Backup, error) {
+	var secrets []vault.SecretData
+	b, err := Stream(r, func(sd vault.SecretData) error {
+		secrets = append(secrets, sd)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	switch f := format; {
-	case f == 1:
-		return unmarshalV1(doc)
-	case f > FormatVersion:
-		return nil, fmt.Errorf("%w (format %d; this one reads up to %d): upgrade locket to import it", ErrNewerFormat, f, FormatVersion)
-	default:
-		return nil, fmt.Errorf("%w: unknown format version %d", ErrFormat, f)
-	}
+	slices.SortFunc(secrets, func(x, y vault.SecretData) int { return strings.Compare(x.Name, y.Name) })
+	b.Secrets = secrets
+	return b, nil
 }
 
-// formatOf finds the top-level "format" field without decoding the rest
-// of the document when, as locket writes it, the field comes first.
-func formatOf(doc []byte) (int, error) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return 0, fmt.Errorf("%w: not valid JSON: not an object", ErrFormat)
+// Stream decodes and validates a backup document from r one secret at a
+// time, calling each with every secret in the file's order, so that
+// memory is bounded by the largest secret rather than by the file. The
+// Backup it returns holds everything but the secrets. It only succeeds
+// once all of r is read: a caller acts on what each saw only then.
+func Stream(r io.Reader, each func(vault.SecretData) error) (*Backup, error) {
+	d := &decoder{in: &budget{r: r}}
+	d.dec = json.NewDecoder(d.in)
+	d.dec.DisallowUnknownFields()
+	b, err := d.document(each)
+	if err != nil {
+		return nil, d.classify(err)
 	}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return 0, fmt.Errorf("%w: not valid JSON: %v", ErrFormat, err)
-		}
-		if t == "format" {
-			var f int
-			if err := dec.Decode(&f); err != nil {
-				return 0, fmt.Errorf("%w: format is not a whole number", ErrFormat)
-			}
-			return f, nil
-		}
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return 0, fmt.Errorf("%w: not valid JSON: %v", ErrFormat, err)
-		}
-	}
-	return 0, fmt.Errorf("%w: no format version", ErrFormat)
+	return b, nil
 }
 
-// strict decodes one JSON value into v, refusing unknown fields and
-// trailing data: a field this version does not know means a newer format.
-func strict(doc []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var syntax *json.SyntaxError
-		if errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return fmt.Errorf("not valid JSON: %v", err)
-		}
+// errElement is returned when one element of the document exceeds
+// maxElement; classify makes it ErrTooLarge.
+var errElement = fmt.Errorf("%w: one element exceeds %d KiB", ErrTooLarge, maxElement>>10)
+
+// budget bounds how much the JSON decoder may read for the element it is
+// decoding: the decoder buffers a whole value before decoding it.
+type budget struct {
+	r     io.Reader
+	n     int64
+	limit int64
+}
+
+func (b *budget) Read(p []byte) (int, error) {
+	if b.n >= b.limit {
+		return 0, errElement
+	}
+	p = p[:min(int64(len(p)), b.limit-b.n)]
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	return n, err
+}
+
+type decoder struct {
+	in  *budget
+	dec *json.Decoder
+}
+
+// value decodes the next JSON value into v within a fresh maxElement.
+func (d *decoder) value(v any) error {
+	d.in.limit = d.in.n + maxElement
+	return d.dec.Decode(v)
+}
+
+// delim reads the next token, which must be want.
+func (d *decoder) delim(want json.Delim) error {
+	d.in.limit = d.in.n + maxElement
+	t, err := d.dec.Token()
+	if err != nil {
 		return err
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("data after the document")
+	if t != want {
+		return fmt.Errorf("expected %v", want)
 	}
 	return nil
 }
 
-func unmarshalV1(doc []byte) (*Backup, error) {
-	var f fileV1
-	if err := strict(doc, &f); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+// more reports whether the array or object goes on, within a fresh
+// maxElement: looking ahead may read.
+func (d *decoder) more() bool {
+	d.in.limit = d.in.n + maxElement
+	return d.dec.More()
+}
+
+// key reads the next object key.
+func (d *decoder) key() (string, error) {
+	d.in.limit = d.in.n + maxElement
+	t, err := d.dec.Token()
+	if err != nil {
+		return "", err
 	}
-	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: %s", ErrFormat, vault.Sanitize(fmt.Sprintf(format, a...)))
+	k, ok := t.(string)
+	if !ok {
+		return "", errors.New("an object key is not a string")
 	}
-	if len(f.SourceVault) > maxSourceID || vault.Sanitize(f.SourceVault) != f.SourceVault {
+	return k, nil
+}
+
+// classify makes every failure wrap a sentinel: the reader's own errors
+// (damaged, too large) pass through, anything else is invalid content.
+func (d *decoder) classify(err error) error {
+	switch {
+	case errors.Is(err, ErrDamaged), errors.Is(err, ErrTooLarge), errors.Is(err, ErrNewerFormat), errors.Is(err, ErrFormat):
+		return err
+	}
+	if errors.Is(err, io.EOF) {
+		// Token reports a document that ends too soon as a plain EOF.
+		err = io.ErrUnexpectedEOF
+	}
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w: not valid JSON: %v", ErrFormat, err)
+	}
+	return fmt.Errorf("%w: %v", ErrFormat, err)
+}
+
+func bad(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrFormat, vault.Sanitize(fmt.Sprintf(format, a...)))
+}
+
+// document walks the top-level object. locket writes "format" first; a
+// document that puts its secrets first is read as format 1 and its
+// format checked at the end.
+func (d *decoder) document(each func(vault.SecretData) error) (*Backup, error) {
+	if err := d.delim('{'); err != nil {
+		if errors.Is(err, ErrDamaged) || errors.Is(err, ErrTooLarge) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: not valid JSON: not an object", ErrFormat)
+	}
+	b := &Backup{}
+	var settings map[string]string
+	seen := map[string]bool{}
+	count := 0
+	// A field this version does not know means a newer format, which
+	// the format field says when it comes later.
+	unknown := ""
+	for d.more() {
+		k, err := d.key()
+		if err != nil {
+			return nil, err
+		}
+		switch strings.ToLower(k) { // as encoding/json, which matched names without case
+		case "format":
+			if err := d.value(&b.Format); err != nil {
+				return nil, fmt.Errorf("%w: format is not a whole number", ErrFormat)
+			}
+			if err := checkFormat(b.Format); err != nil {
+				return nil, err
+			}
+		case "created":
+			err = d.value(&b.Created)
+		case "source_vault":
+			err = d.value(&b.SourceVault)
+		case "settings":
+			err = d.value(&settings)
+		case "secrets":
+			err = d.secrets(seen, &count, each)
+		default:
+			if b.Format != 0 {
+				err = fmt.Errorf("json: unknown field %q", k)
+				break
+			}
+			unknown = k
+			var skip json.RawMessage
+			err = d.value(&skip)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := d.delim('}'); err != nil {
+		return nil, err
+	}
+	// Reading to the end makes age authenticate the last chunk.
+	if _, err := d.dec.Token(); !errors.Is(err, io.EOF) {
+		if err != nil && (errors.Is(err, ErrDamaged) || errors.Is(err, ErrTooLarge)) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: data after the document", ErrFormat)
+	}
+	if b.Format == 0 {
+		return nil, fmt.Errorf("%w: no format version", ErrFormat)
+	}
+	if unknown != "" {
+		return nil, fmt.Errorf("%w: json: unknown field %q", ErrFormat, unknown)
+	}
+	if len(b.SourceVault) > maxSourceID || vault.Sanitize(b.SourceVault) != b.SourceVault {
 		return nil, bad("source_vault is not a vault id")
 	}
-	b := &Backup{Format: 1, Created: f.Created, SourceVault: f.SourceVault}
-	if f.Settings != nil {
+	if settings != nil {
 		set := vault.DefaultSettings()
-		for k, val := range f.Settings {
+		for k, val := range settings {
 			if !vault.IsSettingKey(k) {
 				return nil, bad("unknown setting %q", k)
 			}
@@ -171,58 +299,154 @@ func unmarshalV1(doc []byte) (*Backup, error) {
 		}
 		b.Settings = &set
 	}
-	if len(f.Secrets) > maxSecrets {
-		return nil, fmt.Errorf("%w: %d secrets, the limit is %d", ErrTooLarge, len(f.Secrets), maxSecrets)
+	return b, nil
+}
+
+func checkFormat(f int) error {
+	switch {
+	case f == 1:
+		return nil
+	case f > FormatVersion:
+		return fmt.Errorf("%w (format %d; this one reads up to %d): upgrade locket to import it", ErrNewerFormat, f, FormatVersion)
+	default:
+		return fmt.Errorf("%w: unknown format version %d", ErrFormat, f)
 	}
-	seen := make(map[string]bool, len(f.Secrets))
-	b.Secrets = make([]vault.SecretData, 0, len(f.Secrets))
-	for i, s := range f.Secrets {
-		if err := vault.ValidateName(s.Name); err != nil {
-			return nil, bad("secret %d: %v", i+1, err)
+}
+
+// secrets reads the secrets array one secret at a time.
+func (d *decoder) secrets(seen map[string]bool, count *int, each func(vault.SecretData) error) error {
+	d.in.limit = d.in.n + maxElement
+	t, err := d.dec.Token()
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return nil // "secrets": null, as an empty list
+	}
+	if t != json.Delim('[') {
+		return errors.New("secrets is not a list")
+	}
+	for d.more() {
+		if *count++; *count > maxSecrets {
+			return fmt.Errorf("%w: more than %d secrets", ErrTooLarge, maxSecrets)
+		}
+		s, err := d.secret()
+		if err != nil {
+			return err
+		}
+		sd, err := checkSecret(s, *count)
+		if err != nil {
+			return err
 		}
 		if seen[s.Name] {
-			return nil, bad("secret %q appears twice", s.Name)
+			return bad("secret %q appears twice", s.Name)
 		}
 		seen[s.Name] = true
-		if err := vault.ValidateTags(s.Tags); err != nil {
-			return nil, bad("secret %q: %v", s.Name, err)
+		if err := each(sd); err != nil {
+			return err
 		}
-		if len(s.Versions) == 0 {
-			return nil, bad("secret %q has no versions", s.Name)
-		}
-		if len(s.Versions) > maxVersions {
-			return nil, fmt.Errorf("%w: secret %q has %d versions, the limit is %d", ErrTooLarge, s.Name, len(s.Versions), maxVersions)
-		}
-		if err := vault.ValidateTimes(vault.NamedTime{What: "created", T: s.Created}, vault.NamedTime{What: "deleted", T: s.Deleted}); err != nil {
-			return nil, bad("secret %q: %v", s.Name, err)
-		}
-		sd := vault.SecretData{Secret: vault.Secret{Name: s.Name, Enabled: s.Enabled == nil || *s.Enabled, Created: s.Created, Deleted: s.Deleted, Tags: s.Tags}}
-		prev := 0
-		for _, ver := range s.Versions {
-			if ver.Version <= prev {
-				return nil, bad("secret %q: version numbers must increase from 1", s.Name)
-			}
-			prev = ver.Version
-			if err := vault.ValidateValue(ver.Value); err != nil {
-				return nil, bad("secret %q version %d: %v", s.Name, ver.Version, err)
-			}
-			if err := vault.ValidateContentType(ver.ContentType); err != nil {
-				return nil, bad("secret %q version %d: %v", s.Name, ver.Version, err)
-			}
-			if !vault.ValidActor(ver.Actor) {
-				return nil, bad("secret %q version %d: actor is too long or holds control characters", s.Name, ver.Version)
-			}
-			if err := vault.ValidateTimes(vault.NamedTime{What: "created", T: ver.Created}, vault.NamedTime{What: "expires", T: ver.Expires}, vault.NamedTime{What: "not-before", T: ver.NotBefore}); err != nil {
-				return nil, bad("secret %q version %d: %v", s.Name, ver.Version, err)
-			}
-			sd.Versions = append(sd.Versions, vault.Version{
-				Number: ver.Version, ContentType: ver.ContentType, Created: ver.Created,
-				Expires: ver.Expires, NotBefore: ver.NotBefore, Actor: ver.Actor, Size: len(ver.Value),
-			})
-			sd.Values = append(sd.Values, ver.Value)
-		}
-		b.Secrets = append(b.Secrets, sd)
 	}
-	slices.SortFunc(b.Secrets, func(x, y vault.SecretData) int { return strings.Compare(x.Name, y.Name) })
-	return b, nil
+	return d.delim(']')
+}
+
+// secret reads one secret, each field and each version within its own
+// maxElement, so that only the secret's versions are ever held.
+func (d *decoder) secret() (secretV1, error) {
+	var s secretV1
+	if err := d.delim('{'); err != nil {
+		return s, err
+	}
+	for d.more() {
+		k, err := d.key()
+		if err != nil {
+			return s, err
+		}
+		switch strings.ToLower(k) { // as encoding/json, which matched names without case
+		case "name":
+			err = d.value(&s.Name)
+		case "enabled":
+			err = d.value(&s.Enabled)
+		case "created":
+			err = d.value(&s.Created)
+		case "deleted":
+			err = d.value(&s.Deleted)
+		case "tags":
+			err = d.value(&s.Tags)
+		case "versions":
+			err = d.versions(&s)
+		default:
+			err = fmt.Errorf("json: unknown field %q", k)
+		}
+		if err != nil {
+			return s, err
+		}
+	}
+	return s, d.delim('}')
+}
+
+func (d *decoder) versions(s *secretV1) error {
+	d.in.limit = d.in.n + maxElement
+	t, err := d.dec.Token()
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return nil
+	}
+	if t != json.Delim('[') {
+		return errors.New("versions is not a list")
+	}
+	for d.more() {
+		if len(s.Versions) >= maxVersions {
+			return fmt.Errorf("%w: a secret has more than %d versions", ErrTooLarge, maxVersions)
+		}
+		var v versionV1
+		if err := d.value(&v); err != nil {
+			return err
+		}
+		s.Versions = append(s.Versions, v)
+	}
+	return d.delim(']')
+}
+
+// checkSecret validates the i-th secret of a file as a stranger wrote it.
+func checkSecret(s secretV1, i int) (vault.SecretData, error) {
+	if err := vault.ValidateName(s.Name); err != nil {
+		return vault.SecretData{}, bad("secret %d: %v", i, err)
+	}
+	if err := vault.ValidateTags(s.Tags); err != nil {
+		return vault.SecretData{}, bad("secret %q: %v", s.Name, err)
+	}
+	if len(s.Versions) == 0 {
+		return vault.SecretData{}, bad("secret %q has no versions", s.Name)
+	}
+	if err := vault.ValidateTimes(vault.NamedTime{What: "created", T: s.Created}, vault.NamedTime{What: "deleted", T: s.Deleted}); err != nil {
+		return vault.SecretData{}, bad("secret %q: %v", s.Name, err)
+	}
+	sd := vault.SecretData{Secret: vault.Secret{Name: s.Name, Enabled: s.Enabled == nil || *s.Enabled, Created: s.Created, Deleted: s.Deleted, Tags: s.Tags}}
+	prev := 0
+	for _, ver := range s.Versions {
+		if ver.Version <= prev {
+			return vault.SecretData{}, bad("secret %q: version numbers must increase from 1", s.Name)
+		}
+		prev = ver.Version
+		if err := vault.ValidateValue(ver.Value); err != nil {
+			return vault.SecretData{}, bad("secret %q version %d: %v", s.Name, ver.Version, err)
+		}
+		if err := vault.ValidateContentType(ver.ContentType); err != nil {
+			return vault.SecretData{}, bad("secret %q version %d: %v", s.Name, ver.Version, err)
+		}
+		if !vault.ValidActor(ver.Actor) {
+			return vault.SecretData{}, bad("secret %q version %d: actor is too long or holds control characters", s.Name, ver.Version)
+		}
+		if err := vault.ValidateTimes(vault.NamedTime{What: "created", T: ver.Created}, vault.NamedTime{What: "expires", T: ver.Expires}, vault.NamedTime{What: "not-before", T: ver.NotBefore}); err != nil {
+			return vault.SecretData{}, bad("secret %q version %d: %v", s.Name, ver.Version, err)
+		}
+		sd.Versions = append(sd.Versions, vault.Version{
+			Number: ver.Version, ContentType: ver.ContentType, Created: ver.Created,
+			Expires: ver.Expires, NotBefore: ver.NotBefore, Actor: ver.Actor, Size: len(ver.Value),
+		})
+		sd.Values = append(sd.Values, ver.Value)
+	}
+	return sd, nil
 }

@@ -15,14 +15,14 @@ func TestBackupTimeOutOfRange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := unmarshalV1(doc); err != nil {
+	if _, err := Unmarshal(doc); err != nil {
 		t.Fatalf("the sample backup: %v", err)
 	}
 	bad := bytes.Replace(doc, []byte(`"created": "2026-01-05T09:00:00Z"`), []byte(`"created": "2999-01-05T09:00:00Z"`), 1)
 	if bytes.Equal(bad, doc) {
 		t.Fatal("the sample changed: no time to replace")
 	}
-	if _, err := unmarshalV1(bad); err == nil || !strings.Contains(err.Error(), "out of range") {
+	if _, err := Unmarshal(bad); err == nil || !strings.Contains(err.Error(), "out of range") {
 		t.Fatalf("a backup from 2999: %v, want out of range", err)
 	}
 }

@@ -327,20 +327,31 @@ func (o *openFlags) keys() backup.Keys {
 
 // readBackup opens, decrypts and checks a backup file ("-" is stdin).
 func (a *app) readBackup(path string, o openFlags) (*backup.Backup, error) {
+	var b *backup.Backup
+	err := a.withBackup(path, func(r io.Reader) (err error) {
+		b, err = backup.Decrypt(r, o.keys())
+		return err
+	})
+	return b, err
+}
+
+// withBackup calls fn with the backup file path ("-" is stdin) open,
+// giving a wrong key its exit code.
+func (a *app) withBackup(path string, fn func(io.Reader) error) error {
 	var r io.Reader = a.stdin
 	if path != "-" {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		defer f.Close()
 		r = f
 	}
-	b, err := backup.Decrypt(r, o.keys())
+	err := fn(r)
 	if errors.Is(err, backup.ErrWrongKey) {
-		return nil, withCode(ExitUnlock, err)
+		return withCode(ExitUnlock, err)
 	}
-	return b, err
+	return err
 }
 
 func newBackupImportCmd(a *app) *cobra.Command {
@@ -399,31 +410,25 @@ print a summary. The vault is not opened.`,
 		Example: "  locket backup verify locket.age\n  locket backup verify team.age --identity ~/.config/age/key.txt",
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := a.readBackup(args[0], open)
+			var sum backup.Summary
+			err := a.withBackup(args[0], func(r io.Reader) (err error) {
+				sum, err = backup.Verify(r, open.keys())
+				return err
+			})
 			if err != nil {
 				return err
 			}
-			versions, trash, disabled := 0, 0, 0
-			for _, sd := range b.Secrets {
-				versions += len(sd.Versions)
-				if sd.InTrash() {
-					trash++
-				}
-				if !sd.Enabled {
-					disabled++
-				}
-			}
 			settings := "not included"
-			if b.Settings != nil {
+			if sum.Settings {
 				settings = "included"
 			}
 			fmt.Fprintf(a.stdout, "%s: ok\n", vault.Sanitize(args[0]))
 			return fields(a.stdout, [][2]string{
-				{"format", strconv.Itoa(b.Format)},
-				{"created", humanTime(b.Created)},
-				{"source vault", orDash(b.SourceVault)},
-				{"secrets", fmt.Sprintf("%d (%d in the trash, %d disabled)", len(b.Secrets), trash, disabled)},
-				{"versions", strconv.Itoa(versions)},
+				{"format", strconv.Itoa(sum.Format)},
+				{"created", humanTime(sum.Created)},
+				{"source vault", orDash(sum.SourceVault)},
+				{"secrets", fmt.Sprintf("%d (%d in the trash, %d disabled)", sum.Secrets, sum.Trash, sum.Disabled)},
+				{"versions", strconv.Itoa(sum.Versions)},
 				{"settings", settings},
 			})
 		},

@@ -31,6 +31,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"maps"
 	"runtime"
 	"slices"
@@ -681,34 +682,35 @@ func (v *Vault) applyImport(ctx context.Context, ops []importOp, size int, event
 		return err
 	}
 	// 1. Stage. A failure here leaves chunks without a head: rolled back.
+	// Each chunk is sealed and written as soon as it is full, so that the
+	// journal is never held in memory next to the operations.
 	total := len(ops) * 2
-	var chunks [][]byte
-	buf := make([]byte, 0, v.limits.chunk)
-	flush := func() {
-		if len(buf) > 0 {
-			chunks = append(chunks, buf)
-			buf = make([]byte, 0, v.limits.chunk)
-		}
-	}
-	for _, op := range ops {
-		if len(buf) > 0 && len(buf)+len(op.key)+len(op.val)+16 > v.limits.chunk {
-			flush()
-		}
-		buf = appendOp(buf, op)
-	}
-	flush()
+	chunks, sum := 0, newChunksDigest()
 	err := v.batch(func(put func(k, val []byte) error) error {
-		for i, c := range chunks {
-			k := journalKey(uint64(i))
-			if err := put(k, v.kr.Seal(kindJournal, k, 0, c)); err != nil {
+		buf := make([]byte, 0, v.limits.chunk)
+		flush := func(done int) error {
+			if len(buf) == 0 {
+				return nil
+			}
+			k := journalKey(uint64(chunks))
+			if err := put(k, v.kr.Seal(kindJournal, k, 0, buf)); err != nil {
 				return err
 			}
-			progress(len(ops)*(i+1)/len(chunks), total)
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+			sum.add(buf)
+			chunks++
+			buf = buf[:0] // Seal wrote a new slice
+			progress(done, total)
+			return ctx.Err()
 		}
-		return nil
+		for i, op := range ops {
+			if len(buf) > 0 && len(buf)+len(op.key)+len(op.val)+16 > v.limits.chunk {
+				if err := flush(i); err != nil {
+					return err
+				}
+			}
+			buf = appendOp(buf, op)
+		}
+		return flush(len(ops))
 	})
 	if err != nil {
 		return errors.Join(err, v.dropJournal())
@@ -724,7 +726,7 @@ func (v *Vault) applyImport(ctx context.Context, ops []importOp, size int, event
 	if err != nil {
 		return errors.Join(err, v.dropJournal())
 	}
-	head, _ := json.Marshal(journalHead{Chunks: len(chunks), Digest: chunksDigest(chunks)})
+	head, _ := json.Marshal(journalHead{Chunks: chunks, Digest: sum.sum()})
 	err = v.updateLocked(func(tx *txn) error {
 		k := []byte{kindJournalHead}
 		sealed := tx.seal(kindJournalHead, k, head)
@@ -753,15 +755,18 @@ type journalHead struct {
 	Digest []byte `json:"digest"`
 }
 
-// chunksDigest is the SHA-256 of the journal's chunks, in order.
-func chunksDigest(chunks [][]byte) []byte {
-	h := sha256.New()
-	for _, c := range chunks {
-		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(c))))
-		h.Write(c)
-	}
-	return h.Sum(nil)
+// chunksDigest is the SHA-256 of the journal's chunks, in order, each
+// after its length; it is taken as the chunks are written.
+type chunksDigest struct{ h hash.Hash }
+
+func newChunksDigest() chunksDigest { return chunksDigest{sha256.New()} }
+
+func (d chunksDigest) add(c []byte) {
+	d.h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(c))))
+	d.h.Write(c)
 }
+
+func (d chunksDigest) sum() []byte { return d.h.Sum(nil) }
 
 func journalKey(seq uint64) []byte {
 	return key(kindJournal, binary.BigEndian.AppendUint64(nil, seq))
@@ -867,7 +872,11 @@ func (v *Vault) readJournal() ([]importOp, error) {
 	if len(chunks) != head.Chunks {
 		return nil, fmt.Errorf("%w: the journal has %d of %d chunks", ErrIntegrity, len(chunks), head.Chunks)
 	}
-	if !bytes.Equal(chunksDigest(chunks), head.Digest) {
+	sum := newChunksDigest()
+	for _, c := range chunks {
+		sum.add(c)
+	}
+	if !bytes.Equal(sum.sum(), head.Digest) {
 		return nil, fmt.Errorf("%w: the journal's chunks are not the ones its head names", ErrIntegrity)
 	}
 	var ops []importOp
