@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bufio"
 	"fmt"
 	"slices"
 	"strconv"
@@ -67,12 +68,12 @@ line, for fzf and scripts.`,
 					return writeJSON(a.stdout, out)
 				}
 				if namesOnly {
+					w := bufio.NewWriterSize(a.stdout, 64<<10)
 					for _, s := range secrets {
-						if _, err := fmt.Fprintln(a.stdout, vault.Sanitize(s.Name)); err != nil {
-							return err
-						}
+						w.WriteString(vault.Sanitize(s.Name))
+						w.WriteByte('\n')
 					}
-					return nil
+					return w.Flush()
 				}
 				if len(secrets) == 0 {
 					return nil
@@ -84,7 +85,7 @@ line, for fzf and scripts.`,
 					}
 					return table(a.stdout, []string{"NAME", "DELETED", "PURGE AT", "TAGS"}, rows)
 				}
-				var rows [][]string
+				rows := make([][]string, 0, len(secrets))
 				for _, s := range secrets {
 					cur := s.Current()
 					rows = append(rows, []string{s.Name, string(s.Status(o.At, set)), strconv.Itoa(cur.Number), humanTime(cur.Created), formatTags(s.Tags)})

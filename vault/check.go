@@ -86,8 +86,15 @@ func SortFindings(fs []Finding) {
 	for i := range fs {
 		keys[i] = sortKey{urgency(fs[i]), fs[i].At, fs[i].Name, i}
 	}
+	// Check finds them in name order (the cache's); then the position
+	// breaks ties as the name would, without comparing long names that
+	// share their start.
+	byName := slices.IsSortedFunc(fs, func(a, b Finding) int { return strings.Compare(a.Name, b.Name) })
 	slices.SortFunc(keys, func(a, b sortKey) int {
-		return cmp.Or(cmp.Compare(a.urgency, b.urgency), a.at.Compare(b.at), strings.Compare(a.name, b.name), cmp.Compare(a.i, b.i))
+		if c := cmp.Or(cmp.Compare(a.urgency, b.urgency), a.at.Compare(b.at)); c != 0 || byName {
+			return cmp.Or(c, cmp.Compare(a.i, b.i))
+		}
+		return cmp.Or(strings.Compare(a.name, b.name), cmp.Compare(a.i, b.i))
 	})
 	sorted := make([]Finding, len(fs))
 	for i, k := range keys {
@@ -118,12 +125,15 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 	}
 	set := v.currentSettings()
 	type entry struct {
-		s *Secret
+		id string
+		s  *Secret
 		valueFacts
 		// known says the facts came from the cache: the value is not read.
 		known bool
 	}
-	live := map[string]*entry{}
+	// live is in the order eachSecret gives, by name with the cache, so
+	// that the findings need little sorting.
+	var live []*entry
 	tasks, judging := judge(ctx)
 	mac := hmac.New(sha256.New, reuseKey())
 	var sum [sha256.Size]byte
@@ -135,17 +145,21 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 		unknown := 0
 		err := v.eachSecret(ctx, tx, func(id []byte, s *Secret) error {
 			if !s.InTrash() && s.Enabled {
-				e := &entry{s: s}
-				e.valueFacts, e.known = v.cache.facts(string(id), s)
+				e := &entry{id: string(id), s: s}
+				e.valueFacts, e.known = v.cache.facts(e.id, s)
 				if !e.known {
 					unknown++
 				}
-				live[string(id)] = e
+				live = append(live, e)
 			}
 			return nil
 		})
 		if err != nil || unknown == 0 {
 			return err
+		}
+		byID := make(map[string]*entry, len(live))
+		for _, e := range live {
+			byID[e.id] = e
 		}
 		// Values are keyed id ‖ version, the same order as the metadata, so
 		// one pass over them finds every current value without a lookup.
@@ -157,7 +171,7 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 			if len(k) != 1+idSize+8 {
 				return ErrIntegrity
 			}
-			e := live[string(k[1:1+idSize])]
+			e := byID[string(k[1:1+idSize])]
 			n := binary.BigEndian.Uint64(k[1+idSize:])
 			if e == nil || e.known || n != uint64(e.s.Current().Number) {
 				continue
@@ -213,9 +227,9 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 		return nil, err
 	}
 
-	for id, e := range live {
+	for _, e := range live {
 		if !e.known && e.hash != "" {
-			v.cache.learn(id, e.s, e.valueFacts)
+			v.cache.learn(e.id, e.s, e.valueFacts)
 		}
 	}
 	byHash := map[string][]string{}
@@ -231,7 +245,7 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 	}
 	var out []Finding
 	snoozed := map[string]string{} // id → name
-	for id, e := range live {
+	for _, e := range live {
 		if e.judged && e.score < WeakScore {
 			e.health = append(e.health, weakIssue(e.score))
 		}
@@ -241,7 +255,7 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 		f, ok := finding(e.s, at, set, e.health)
 		if ok {
 			if f.Status == StatusSnoozed {
-				snoozed[id] = e.s.Name
+				snoozed[e.id] = e.s.Name
 			}
 			out = append(out, f)
 		}
@@ -270,7 +284,11 @@ func finding(s *Secret, at time.Time, set Settings, health []HealthIssue) (Findi
 	}
 	slices.SortFunc(f.Health, func(a, b HealthIssue) int { return strings.Compare(a.Kind, b.Kind) })
 	stale := s.StaleAt(set)
-	rotated := fmt.Sprintf("%s %s ago, policy %s", map[bool]string{true: "rotated", false: "set"}[cur.Number > 1], FormatWords(at.Sub(cur.Created)), FormatDuration(f.RotateEvery))
+	verb := "set "
+	if cur.Number > 1 {
+		verb = "rotated "
+	}
+	rotated := verb + FormatWords(at.Sub(cur.Created)) + " ago, policy " + FormatDuration(f.RotateEvery)
 	switch f.Status {
 	case StatusExpired:
 		f.At = cur.Expires

@@ -87,11 +87,15 @@ if command -v tmux >/dev/null; then
 	: >"$work/times"
 	i=0
 	while [ $i -lt "$runs" ]; do
-		sock="locket-bench-$$"
+		# A server per run: a new session on one that is still shutting
+		# down fails with "server exited unexpectedly".
+		sock="locket-bench-$$-$i"
 		s=$(date +%s%N)
 		tmux -L "$sock" new-session -d -x 120 -y 40 "env TERM=xterm-256color $work/locket"
 		# The header says "0 secrets" until the list has loaded.
-		until tmux -L "$sock" capture-pane -p 2>/dev/null | grep -q '100000 secrets'; do :; done
+		until tmux -L "$sock" capture-pane -p 2>/dev/null | grep -q '100000 secrets'; do
+			tmux -L "$sock" has-session 2>/dev/null || { echo "the TUI exited" >&2; exit 1; }
+		done
 		e=$(date +%s%N)
 		tmux -L "$sock" kill-server 2>/dev/null || true
 		echo $(((e - s) / 1000)) >>"$work/times"
