@@ -52,5 +52,5 @@ terminal, so that "locket generate | locket set NAME" stores exactly it.`,
 	return cmd
 }
 
-// generateFlagHelp documents the --generate=SPEC syntax of set.
-var generateFlagHelp = fmt.Sprintf("generate the value; SPEC is comma-separated length=N, charset=SET, no-lookalikes, words=N, sep=S (default length=%d,charset=all)", vault.DefaultGenerateLength)
+// generateFlagHelp documents the --generate=RULES syntax of set.
+var generateFlagHelp = fmt.Sprintf("generate the value; RULES are comma-separated length=N, charset=SET, no-lookalikes, words=N, sep=S (default length=%d,charset=all)", vault.DefaultGenerateLength)

@@ -63,7 +63,7 @@ func DefaultGenerateOptions() GenerateOptions {
 	return GenerateOptions{Length: DefaultGenerateLength, Charset: "all", Separator: DefaultWordSeparator}
 }
 
-// ParseGenerateSpec reads the --generate=SPEC syntax: comma-separated
+// ParseGenerateSpec reads the --generate=RULES syntax: comma-separated
 // items, each key=value or a bare flag, over the defaults:
 //
 //	length=32,charset=alnum
