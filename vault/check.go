@@ -232,25 +232,33 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 			v.cache.learn(e.id, e.s, e.valueFacts)
 		}
 	}
-	byHash := map[string][]string{}
+	// Values shared by more than one secret: count every hash first, in a
+	// map sized once, and list names only for the few that repeat.
+	count := make(map[string]int32, len(live))
 	for _, e := range live {
 		if e.hash != "" {
+			count[e.hash]++
+		}
+	}
+	shared := make([]bool, len(live))
+	byHash := map[string][]string{}
+	for i, e := range live {
+		if e.hash != "" && count[e.hash] > 1 {
+			shared[i] = true
 			byHash[e.hash] = append(byHash[e.hash], e.s.Name)
 		}
 	}
 	for _, names := range byHash {
-		if len(names) > 1 {
-			slices.Sort(names)
-		}
+		slices.Sort(names)
 	}
-	var out []Finding
+	out := make([]Finding, 0, len(live))
 	snoozed := map[string]string{} // id → name
-	for _, e := range live {
+	for i, e := range live {
 		if e.judged && e.score < WeakScore {
 			e.health = append(e.health, weakIssue(e.score))
 		}
-		if names := byHash[e.hash]; len(names) > 1 {
-			e.health = append(e.health, HealthIssue{Kind: HealthReused, Reason: "same value as " + others(names, e.s.Name)})
+		if shared[i] {
+			e.health = append(e.health, HealthIssue{Kind: HealthReused, Reason: "same value as " + others(byHash[e.hash], e.s.Name)})
 		}
 		f, ok := finding(e.s, at, set, e.health)
 		if ok {
@@ -264,6 +272,10 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 		if err := v.snoozeNotes(out, snoozed); err != nil {
 			return nil, err
 		}
+	}
+	if len(out) == 0 {
+		// No findings is nil, as before out was sized.
+		out = nil
 	}
 	SortFindings(out)
 	return out, nil
