@@ -81,7 +81,8 @@ type errorBody struct {
 
 // resultsType is the media type of a call's results: a gob stream of the
 // results before the error, in order. JSON for a check of 100k secrets
-// (87k findings, 26 MB) took 1.3 s to encode and decode; gob 0.16 s.
+// (87k findings, 26 MB) took 1.3 s to encode and decode; gob 0.16 s, and
+// packed (packedMethods) less again.
 const resultsType = "application/x-gob"
 
 // packedMethods are the calls whose answer is not gob but packed bytes
