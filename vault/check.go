@@ -232,25 +232,33 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 			v.cache.learn(e.id, e.s, e.valueFacts)
 		}
 	}
-	byHash := map[string][]string{}
+	// Values shared by more than one secret: count every hash first, in a
+	// map sized once, and list names only for the few that repeat.
+	count := make(map[string]int32, len(live))
 	for _, e := range live {
 		if e.hash != "" {
+			count[e.hash]++
+		}
+	}
+	shared := make([]bool, len(live))
+	byHash := map[string][]string{}
+	for i, e := range live {
+		if e.hash != "" && count[e.hash] > 1 {
+			shared[i] = true
 			byHash[e.hash] = append(byHash[e.hash], e.s.Name)
 		}
 	}
 	for _, names := range byHash {
-		if len(names) > 1 {
-			slices.Sort(names)
-		}
+		slices.Sort(names)
 	}
-	var out []Finding
+	out := make([]Finding, 0, len(live))
 	snoozed := map[string]string{} // id → name
-	for _, e := range live {
+	for i, e := range live {
 		if e.judged && e.score < WeakScore {
 			e.health = append(e.health, weakIssue(e.score))
 		}
-		if names := byHash[e.hash]; len(names) > 1 {
-			e.health = append(e.health, HealthIssue{Kind: HealthReused, Reason: "same value as " + others(names, e.s.Name)})
+		if shared[i] {
+			e.health = append(e.health, HealthIssue{Kind: HealthReused, Reason: "same value as " + others(byHash[e.hash], e.s.Name)})
 		}
 		f, ok := finding(e.s, at, set, e.health)
 		if ok {
@@ -265,53 +273,66 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 			return nil, err
 		}
 	}
+	if len(out) == 0 {
+		// No findings is nil, as before out was sized.
+		out = nil
+	}
 	SortFindings(out)
 	return out, nil
 }
 
-// finding decides whether s needs attention at at and says why.
+// finding decides whether s needs attention at at and says why. It works
+// out the current version, the rotation interval and the snooze once.
 func finding(s *Secret, at time.Time, set Settings, health []HealthIssue) (Finding, bool) {
 	cur := s.Current()
+	every := s.RotateEvery(set)
+	stale := cur.Created.Add(every)
 	f := Finding{
 		Name:         s.Name,
-		Status:       s.Status(at, set),
-		RotateEvery:  s.RotateEvery(set),
+		Status:       s.status(at, set, &cur, stale),
+		RotateEvery:  every,
 		Rotated:      cur.Created,
 		Version:      cur.Number,
 		Expires:      cur.Expires,
 		SnoozedUntil: s.SnoozedUntil(),
 		Health:       health,
 	}
-	slices.SortFunc(f.Health, func(a, b HealthIssue) int { return strings.Compare(a.Kind, b.Kind) })
-	stale := s.StaleAt(set)
-	verb := "set "
-	if cur.Number > 1 {
-		verb = "rotated "
+	if (f.Status == StatusStale || f.Status == StatusDue) && f.SnoozedUntil.After(at) {
+		f.Status = StatusSnoozed
 	}
-	rotated := verb + FormatWords(at.Sub(cur.Created)) + " ago, policy " + FormatDuration(f.RotateEvery)
+	if len(f.Health) > 1 {
+		slices.SortFunc(f.Health, func(a, b HealthIssue) int { return strings.Compare(a.Kind, b.Kind) })
+	}
+	rotated := func() string {
+		verb := "set "
+		if cur.Number > 1 {
+			verb = "rotated "
+		}
+		return verb + FormatWords(at.Sub(cur.Created)) + " ago, policy " + FormatDuration(every)
+	}
 	switch f.Status {
 	case StatusExpired:
 		f.At = cur.Expires
-		f.Reason = fmt.Sprintf("expired %s ago", FormatWords(at.Sub(cur.Expires)))
+		f.Reason = "expired " + FormatWords(at.Sub(cur.Expires)) + " ago"
 	case StatusStale:
 		f.At = stale
-		f.Reason = rotated
+		f.Reason = rotated()
 	case StatusDue:
-		f.At, f.Reason = dueReason(s, at, set, rotated)
+		f.At, f.Reason = dueReason(&cur, stale, at, set, rotated)
 	case StatusNotYetValid:
 		f.At = cur.NotBefore
-		f.Reason = fmt.Sprintf("not valid until %s (in %s)", cur.NotBefore.Format(time.DateOnly), FormatWords(cur.NotBefore.Sub(at)))
+		f.Reason = "not valid until " + cur.NotBefore.Format(time.DateOnly) + " (in " + FormatWords(cur.NotBefore.Sub(at)) + ")"
 	case StatusSnoozed:
 		if f.SnoozedUntil.After(at.Add(set.DueWindow)) {
 			return f, false
 		}
 		f.At = f.SnoozedUntil
-		f.Reason = fmt.Sprintf("snoozed until %s", f.SnoozedUntil.Format(time.DateOnly))
+		f.Reason = "snoozed until " + f.SnoozedUntil.Format(time.DateOnly)
 		// Snoozed secrets are stale or due underneath; say which.
 		if at.After(stale) {
-			f.Reason += "; " + rotated
+			f.Reason += "; " + rotated()
 		} else {
-			_, why := dueReason(s, at, set, rotated)
+			_, why := dueReason(&cur, stale, at, set, rotated)
 			f.Reason += "; " + why
 		}
 	default:
@@ -320,11 +341,11 @@ func finding(s *Secret, at time.Time, set Settings, health []HealthIssue) (Findi
 			return f, false
 		}
 	}
-	var words []string
-	for _, h := range f.Health {
-		words = append(words, h.Reason)
-	}
 	if f.Reason == "" {
+		words := make([]string, len(f.Health))
+		for i, h := range f.Health {
+			words[i] = h.Reason
+		}
 		f.Reason = strings.Join(words, "; ")
 	}
 	return f, true
@@ -334,7 +355,12 @@ func finding(s *Secret, at time.Time, set Settings, health []HealthIssue) (Findi
 // true) or the moment it becomes stale, whichever counts first. The CLI
 // and the TUI both word their reasons from it.
 func (s *Secret) DueBy(at time.Time, set Settings) (when time.Time, expiring bool) {
-	cur, stale := s.Current(), s.StaleAt(set)
+	cur := s.Current()
+	return dueBy(&cur, s.StaleAt(set), at, set)
+}
+
+// dueBy is DueBy with the current version and its stale moment given.
+func dueBy(cur *Version, stale, at time.Time, set Settings) (time.Time, bool) {
 	soon := !cur.Expires.IsZero() && !cur.Expires.After(at.Add(set.ExpiryWarning))
 	if soon && (cur.Expires.Before(stale) || stale.After(at.Add(set.DueWindow))) {
 		return cur.Expires, true
@@ -342,13 +368,14 @@ func (s *Secret) DueBy(at time.Time, set Settings) (when time.Time, expiring boo
 	return stale, false
 }
 
-// dueReason says why a due secret is due, in words.
-func dueReason(s *Secret, at time.Time, set Settings, rotated string) (time.Time, string) {
-	when, expiring := s.DueBy(at, set)
+// dueReason says why a due secret is due, in words; rotated says when it
+// was set and its policy.
+func dueReason(cur *Version, stale, at time.Time, set Settings, rotated func() string) (time.Time, string) {
+	when, expiring := dueBy(cur, stale, at, set)
 	if expiring {
-		return when, fmt.Sprintf("expires in %s", FormatWords(when.Sub(at)))
+		return when, "expires in " + FormatWords(when.Sub(at))
 	}
-	return when, fmt.Sprintf("stale in %s (%s)", FormatWords(when.Sub(at)), rotated)
+	return when, "stale in " + FormatWords(when.Sub(at)) + " (" + rotated() + ")"
 }
 
 // snoozeNotes adds to snoozed findings the note of the latest snooze

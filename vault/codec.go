@@ -114,6 +114,19 @@ func (d *decoder) string(limit int) string {
 	return s
 }
 
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = errCodec
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
 func (d *decoder) time() time.Time {
 	if d.err != nil {
 		return time.Time{}

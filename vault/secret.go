@@ -122,29 +122,33 @@ func (s *Secret) SnoozedUntil() time.Time {
 // snoozed; else ok.
 func (s *Secret) Status(now time.Time, set Settings) Status {
 	cur := s.Current()
+	st := s.status(now, set, &cur, cur.Created.Add(s.RotateEvery(set)))
+	if (st == StatusStale || st == StatusDue) && s.SnoozedUntil().After(now) {
+		return StatusSnoozed
+	}
+	return st
+}
+
+// status is Status before the snooze, with the current version and the
+// moment it becomes stale worked out once by the caller (check reads the
+// rotation tag once per secret, not once per question).
+func (s *Secret) status(now time.Time, set Settings, cur *Version, stale time.Time) Status {
 	switch {
 	case !s.Enabled:
 		return StatusDisabled
-	case s.Expired(now):
+	case !cur.Expires.IsZero() && !cur.Expires.After(now):
 		return StatusExpired
 	case !cur.NotBefore.IsZero() && cur.NotBefore.After(now):
 		return StatusNotYetValid
 	}
-	var st Status
-	stale := s.StaleAt(set)
 	// A TOTP seed is not rotated on a schedule: only its expiry counts.
 	otpSeed := IsOTP(cur.ContentType)
 	switch {
 	case now.After(stale) && !otpSeed: // "older than its rotation interval"
-		st = StatusStale
+		return StatusStale
 	case !cur.Expires.IsZero() && !cur.Expires.After(now.Add(set.ExpiryWarning)),
 		!stale.After(now.Add(set.DueWindow)) && !otpSeed:
-		st = StatusDue
-	default:
-		return StatusOK
+		return StatusDue
 	}
-	if s.SnoozedUntil().After(now) {
-		return StatusSnoozed
-	}
-	return st
+	return StatusOK
 }

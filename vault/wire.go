@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"time"
 )
 
 // EncodeSecrets packs secrets in the vault's own record encoding, one
@@ -72,6 +73,77 @@ func DecodeSecrets(b []byte) ([]Secret, error) {
 	}
 	if len(b) != 0 {
 		return nil, fmt.Errorf("%w: secret list", errCodec)
+	}
+	return out, nil
+}
+
+// maxFindingText bounds a decoded status, reason or health kind.
+const maxFindingText = 1 << 20
+
+// EncodeFindings packs findings with the record codec's helpers, as
+// EncodeSecrets packs secrets: an agent answers Check this way, because at
+// 87k findings gob took ~80 ms to encode and as long again to decode.
+func EncodeFindings(fs []Finding) []byte {
+	b := make([]byte, 0, 16+len(fs)*96)
+	b = appendUvarint(b, uint64(len(fs)))
+	for i := range fs {
+		f := &fs[i]
+		b = appendString(b, f.Name)
+		b = appendString(b, string(f.Status))
+		b = appendString(b, f.Reason)
+		b = appendTime(b, f.At)
+		b = binary.AppendVarint(b, int64(f.RotateEvery))
+		b = appendTime(b, f.Rotated)
+		b = binary.AppendVarint(b, int64(f.Version))
+		b = appendTime(b, f.Expires)
+		b = appendTime(b, f.SnoozedUntil)
+		b = appendUvarint(b, uint64(len(f.Health)))
+		for _, h := range f.Health {
+			b = appendString(b, h.Kind)
+			b = appendString(b, h.Reason)
+		}
+	}
+	return b
+}
+
+// DecodeFindings unpacks what EncodeFindings packed.
+func DecodeFindings(b []byte) ([]Finding, error) {
+	// One string holds every finding's bytes: the strings decoded are
+	// substrings of it. Every finding takes more than one byte, so a
+	// count beyond the length is a lie that would allocate without bound.
+	d := &decoder{b: b, src: string(b)}
+	n := d.uvarint(uint64(len(b)))
+	if d.err != nil {
+		return nil, fmt.Errorf("%w: findings", errCodec)
+	}
+	var out []Finding
+	if n > 0 {
+		out = make([]Finding, 0, n)
+	}
+	for range n {
+		var f Finding
+		f.Name = d.string(MaxNameLen)
+		f.Status = Status(d.string(maxFindingText))
+		f.Reason = d.string(maxFindingText)
+		f.At = d.time()
+		f.RotateEvery = time.Duration(d.varint())
+		f.Rotated = d.time()
+		f.Version = int(d.varint())
+		f.Expires = d.time()
+		f.SnoozedUntil = d.time()
+		if k := d.uvarint(uint64(len(d.b))); k > 0 {
+			f.Health = make([]HealthIssue, k)
+			for j := range f.Health {
+				f.Health[j] = HealthIssue{Kind: d.string(maxFindingText), Reason: d.string(maxFindingText)}
+			}
+		}
+		if d.err != nil {
+			return nil, fmt.Errorf("%w: findings", errCodec)
+		}
+		out = append(out, f)
+	}
+	if len(d.b) != 0 {
+		return nil, fmt.Errorf("%w: findings", errCodec)
 	}
 	return out, nil
 }

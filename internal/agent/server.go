@@ -452,8 +452,8 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	if name == packedMethod {
-		s.handleList(w, r, svc, in[1].Interface().(vault.ListOptions), start)
+	if pack, ok := packedMethods[name]; ok {
+		s.handlePacked(w, r, name, pack, svc, in[1:], start)
 		return
 	}
 	out := reflect.ValueOf(svc).MethodByName(name).Call(in)
@@ -476,24 +476,17 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	w.Write(body.Bytes())
 }
 
-// handleList answers List with the packed secrets (see packedMethod).
-func (s *Server) handleList(w http.ResponseWriter, r *http.Request, svc vault.Service, o vault.ListOptions, start time.Time) {
-	var packed []byte
-	var err error
-	if pl, ok := svc.(packedLister); ok {
-		packed, err = pl.ListPacked(r.Context(), o)
-	} else {
-		var list []vault.Secret
-		if list, err = svc.List(r.Context(), o); err == nil {
-			packed = vault.EncodeSecrets(list)
-		}
-	}
+// handlePacked answers a call of packedMethods with its packed result.
+func (s *Server) handlePacked(w http.ResponseWriter, r *http.Request, name string,
+	pack func(context.Context, vault.Service, []reflect.Value) ([]byte, error),
+	svc vault.Service, args []reflect.Value, start time.Time) {
+	packed, err := pack(r.Context(), svc, args)
 	if err != nil {
-		s.cfg.Log.Printf("List: %s (%s)", errorCode(err), time.Since(start).Round(time.Microsecond))
+		s.cfg.Log.Printf("%s: %s (%s)", name, errorCode(err), time.Since(start).Round(time.Microsecond))
 		writeError(w, err)
 		return
 	}
-	s.cfg.Log.Printf("List: ok (%s)", time.Since(start).Round(time.Microsecond))
+	s.cfg.Log.Printf("%s: ok (%s)", name, time.Since(start).Round(time.Microsecond))
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Length", strconv.Itoa(len(packed)))
 	w.Write(packed)

@@ -2,9 +2,6 @@ package agent
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"net/http"
 	"time"
 
 	"locket/vault"
@@ -60,23 +57,11 @@ func (c *Client) Secret(ctx context.Context, name string) (s vault.Secret, err e
 	return s, err
 }
 
-// List's answer is packed, not JSON (see packedMethod).
+// List's answer is packed, not gob (see packedMethods).
 func (c *Client) List(ctx context.Context, o vault.ListOptions) ([]vault.Secret, error) {
-	resp, err := c.send(ctx, http.MethodPost, "call/"+packedMethod, []any{o})
+	packed, err := c.packed(ctx, "List", []any{o})
 	if err != nil {
 		return nil, err
-	}
-	defer resp.Body.Close()
-	var packed []byte
-	if n := resp.ContentLength; n > 0 && n < 1<<30 {
-		// Sized once: at 100k secrets the list is ~15 MB.
-		packed = make([]byte, n)
-		_, err = io.ReadFull(resp.Body, packed)
-	} else {
-		packed, err = io.ReadAll(resp.Body)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("agent: read answer: %w", err)
 	}
 	return vault.DecodeSecrets(packed)
 }
@@ -110,9 +95,13 @@ func (c *Client) Purge(ctx context.Context, name string) error {
 	return c.call(ctx, "Purge", []any{name})
 }
 
-func (c *Client) Check(ctx context.Context, at time.Time) (f []vault.Finding, err error) {
-	err = c.call(ctx, "Check", []any{at}, &f)
-	return f, err
+// Check's answer is packed, not gob (see packedMethods).
+func (c *Client) Check(ctx context.Context, at time.Time) ([]vault.Finding, error) {
+	packed, err := c.packed(ctx, "Check", []any{at})
+	if err != nil {
+		return nil, err
+	}
+	return vault.DecodeFindings(packed)
 }
 
 func (c *Client) Timeline(ctx context.Context, name string) (t []vault.TimelineEntry, err error) {
