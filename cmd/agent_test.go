@@ -85,6 +85,7 @@ func (a *agentEnv) status() agentStatus {
 }
 
 func TestAgentUnlockOnce(t *testing.T) {
+	t.Parallel()
 	a := newAgentEnv(t)
 	const canary = "canary-agent-V4lue-9"
 	if st := a.status(); st.Running {
@@ -224,6 +225,7 @@ func TestAgentUnlockOnce(t *testing.T) {
 // leaves no process; --no-agent and LOCKET_AGENT=off do the same with an
 // agent running.
 func TestAgentNotStartedByScripts(t *testing.T) {
+	t.Parallel()
 	a := newAgentEnv(t)
 	a.must(a.withPass, "v", "set", "k")
 	if st := a.status(); st.Running {
@@ -268,6 +270,7 @@ func TestAgentNotStartedByScripts(t *testing.T) {
 // openable directly; a new agent replaces the stale socket. kill -9 of a
 // client leaves the agent serving the others.
 func TestAgentKilled(t *testing.T) {
+	t.Parallel()
 	a := newAgentEnv(t)
 	a.must(a.withPass, "", "unlock")
 	st := a.status()

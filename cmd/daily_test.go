@@ -33,6 +33,7 @@ func TestVersion(t *testing.T) {
 // TestCompleteNames: names complete through completionVault only; the
 // default (no agent) offers none and never unlocks.
 func TestCompleteNames(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "vault")
 	pass := []byte("completion test passphrase")

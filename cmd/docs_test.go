@@ -130,6 +130,7 @@ func consoleScript(body string) string {
 // TestDocs runs every shell example in README.md and docs/: see "The
 // examples in the docs" in docs/architecture.md for the conventions.
 func TestDocs(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("bash is needed to run the examples")
 	}
@@ -295,6 +296,7 @@ var linkRE = regexp.MustCompile(`\]\(([^)\s]+)\)`)
 // points at a file that exists and, with a #fragment, at a heading of it,
 // and that every page can be reached from README.md by following links.
 func TestDocLinks(t *testing.T) {
+	t.Parallel()
 	links := map[string][]string{} // page -> pages it links to, repository-relative
 	anchors := map[string][]string{}
 	headings := func(path string) []string {
@@ -352,6 +354,7 @@ func TestDocLinks(t *testing.T) {
 // document outside the repository, and that every test security.md names
 // exists.
 func TestDocsSelfContained(t *testing.T) {
+	t.Parallel()
 	outside := regexp.MustCompile(`(^|[^=\[])\bSPEC\b|DESIGN\.md|(?i)\bissues? #?[0-9]+`)
 	for _, page := range docPages(t) {
 		if generatedPage(page) {

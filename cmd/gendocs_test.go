@@ -30,6 +30,7 @@ const regenerate = "go generate ./cmd (or: go test ./cmd -run TestGeneratedDocs 
 // TestGeneratedDocs fails when docs/cli or docs/man differ from what the
 // commands generate now: a command or flag changed without the reference.
 func TestGeneratedDocs(t *testing.T) {
+	t.Parallel()
 	a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, now: time.Now}
 	if *updateDocs {
 		if err := genDocs(a.docRoot(), filepath.Join("..", "docs", "cli"), filepath.Join("..", "docs", "man")); err != nil {
