@@ -119,22 +119,30 @@ func token(val []byte) ([]byte, error) {
 	return val, nil
 }
 
-func (a *app) credentialGet(ctx context.Context, c credential) error {
-	names := c.secretNames()
-	if len(names) == 0 {
-		return nil
-	}
+// withCredential runs fn on the secret that answers request c, found
+// under names; without one, or when the request names another user than
+// the secret's username tag (the credential is not for them), it does
+// nothing and git asks elsewhere.
+func (a *app) withCredential(ctx context.Context, c credential, names []string, fn func(vault.Service, vault.Secret) error) error {
 	return a.withVault(ctx, readWrite, func(v vault.Service) error {
 		s, ok, err := findSecret(ctx, v, names)
 		if err != nil || !ok {
 			return err
 		}
-		user := s.Tags["username"]
-		// A user named in the URL that is not the stored one: this
-		// credential is not for them.
-		if c["username"] != "" && user != "" && c["username"] != user {
+		if u, stored := c["username"], s.Tags["username"]; u != "" && stored != "" && u != stored {
 			return nil
 		}
+		return fn(v, s)
+	})
+}
+
+func (a *app) credentialGet(ctx context.Context, c credential) error {
+	names := c.secretNames()
+	if len(names) == 0 {
+		return nil
+	}
+	return a.withCredential(ctx, c, names, func(v vault.Service, s vault.Secret) error {
+		user := s.Tags["username"]
 		if !s.Enabled {
 			fmt.Fprintf(a.stderr, "locket: %s is disabled; git will ask elsewhere\n", vault.Sanitize(s.Name))
 			return nil
@@ -204,14 +212,7 @@ func (a *app) credentialErase(ctx context.Context, c credential) error {
 	if len(names) == 0 {
 		return nil
 	}
-	return a.withVault(ctx, readWrite, func(v vault.Service) error {
-		s, ok, err := findSecret(ctx, v, names)
-		if err != nil || !ok {
-			return err
-		}
-		if u := c["username"]; u != "" && s.Tags["username"] != "" && u != s.Tags["username"] {
-			return nil
-		}
+	return a.withCredential(ctx, c, names, func(v vault.Service, s vault.Secret) error {
 		// git erases the credential it was refused with. When the vault
 		// already holds another one, that one has not been refused.
 		if c["password"] != "" && s.Enabled {
