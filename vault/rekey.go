@@ -58,14 +58,8 @@ func (v *Vault) Rekey(ctx context.Context, newPassphrase []byte, kdf KDFParams) 
 		return err
 	}
 	defer done(&err)
-	if err := ctx.Err(); err != nil {
+	if err := v.canChangePassphrase(ctx, newPassphrase); err != nil {
 		return err
-	}
-	if v.readOnly {
-		return ErrReadOnly
-	}
-	if len(newPassphrase) == 0 {
-		return fmt.Errorf("%w: empty passphrase", ErrInvalid)
 	}
 	// Finish purges first, so that no dead record is carried over.
 	if err := v.scrub(); err != nil {

@@ -439,14 +439,8 @@ func (v *Vault) SetSetting(ctx context.Context, key, value string) (err error) {
 	})
 }
 
-// ChangePassphrase rewraps the data key under a new passphrase and KDF
-// parameters. No record is re-encrypted.
-func (v *Vault) ChangePassphrase(ctx context.Context, newPassphrase []byte, kdf KDFParams) (err error) {
-	ctx, done, err := v.enter(ctx)
-	if err != nil {
-		return err
-	}
-	defer done(&err)
+// canChangePassphrase says whether ChangePassphrase or Rekey may go ahead.
+func (v *Vault) canChangePassphrase(ctx context.Context, newPassphrase []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -455,6 +449,20 @@ func (v *Vault) ChangePassphrase(ctx context.Context, newPassphrase []byte, kdf 
 	}
 	if len(newPassphrase) == 0 {
 		return fmt.Errorf("%w: empty passphrase", ErrInvalid)
+	}
+	return nil
+}
+
+// ChangePassphrase rewraps the data key under a new passphrase and KDF
+// parameters. No record is re-encrypted.
+func (v *Vault) ChangePassphrase(ctx context.Context, newPassphrase []byte, kdf KDFParams) (err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done(&err)
+	if err := v.canChangePassphrase(ctx, newPassphrase); err != nil {
+		return err
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
