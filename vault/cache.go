@@ -23,20 +23,34 @@ type metaCache struct {
 	loaded bool
 	byID   map[string]cached
 	byName map[string]string
-	// sorted is every secret by name; nil after a change, rebuilt by the
-	// next reader that needs it. A built slice is never modified.
+	// sorted is every secret by name; nil until a reader needs it. A
+	// change replaces it with an updated copy (readers may still hold the
+	// old one): one copy costs far less than sorting 100k names again.
 	sorted []cached
-	// learned holds what checks learned of values (see valueFacts), by
-	// secret id.
-	learned map[string]learnedFacts
 }
 
 // cached is a secret with its id and its record as stored (encodeSecret's
-// bytes), which lists send as they are.
+// bytes), which lists send as they are, and what Check works out of it.
 type cached struct {
-	id  string
-	s   *Secret
-	enc []byte
+	id    string
+	s     *Secret
+	enc   []byte
+	check *checkEntry
+}
+
+// checkEntry is what Check needs of a cached secret: the parts that do not
+// depend on the moment, worked out once per record, and what a check
+// learned of its current value. The byID and sorted copies of an entry
+// share it.
+type checkEntry struct {
+	view checkView
+	// learned is nil until a check reads the current value; guarded by
+	// metaCache.mu.
+	learned *valueFacts
+}
+
+func newCached(id string, s *Secret, enc []byte) cached {
+	return cached{id: id, s: s, enc: enc, check: &checkEntry{view: newCheckView(s)}}
 }
 
 // ensure loads the cache on first use.
@@ -69,7 +83,7 @@ func (c *metaCache) ensure(ctx context.Context, v *Vault) error {
 			if err != nil {
 				return err
 			}
-			byID[id] = cached{id: id, s: s, enc: slices.Clone(pt)}
+			byID[id] = newCached(id, s, slices.Clone(pt))
 			return ctx.Err()
 		})
 	})
@@ -93,13 +107,51 @@ func (c *metaCache) put(id []byte, s *Secret, enc []byte) {
 	if !c.loaded {
 		return
 	}
-	if old, ok := c.byID[string(id)]; ok && old.s.Name != s.Name {
-		delete(c.byName, old.s.Name)
+	e := newCached(string(id), s, enc)
+	old, had := c.byID[e.id]
+	if had {
+		if old.s.Name != s.Name {
+			delete(c.byName, old.s.Name)
+		}
+		// What was learned of a value holds while the value and the name
+		// it is compared with stay: a change of tags keeps it.
+		if old.s.Current().Number == s.Current().Number && old.s.Name == s.Name {
+			e.check.learned = old.check.learned
+		}
 	}
-	c.byID[string(id)] = cached{id: string(id), s: s, enc: enc}
-	c.byName[s.Name] = string(id)
-	c.sorted = nil
+	c.byID[e.id] = e
+	c.byName[s.Name] = e.id
+	if c.sorted != nil {
+		sorted := c.sorted
+		if had {
+			sorted = removeSorted(sorted, old.s.Name)
+		}
+		c.sorted = insertSorted(sorted, e)
+	}
 }
+
+// removeSorted returns a copy of sorted without the secret named name.
+func removeSorted(sorted []cached, name string) []cached {
+	i, found := slices.BinarySearchFunc(sorted, name, byName)
+	if !found {
+		return sorted
+	}
+	return slices.Concat(sorted[:i], sorted[i+1:])
+}
+
+// insertSorted returns a copy of sorted with e in its place, replacing a
+// secret of the same name.
+func insertSorted(sorted []cached, e cached) []cached {
+	i, found := slices.BinarySearchFunc(sorted, e.s.Name, byName)
+	out := make([]cached, 0, len(sorted)+1)
+	out = append(append(out, sorted[:i]...), e)
+	if found {
+		i++
+	}
+	return append(out, sorted[i:]...)
+}
+
+func byName(e cached, name string) int { return strings.Compare(e.s.Name, name) }
 
 // remove forgets a purged secret.
 func (c *metaCache) remove(id []byte) {
@@ -108,7 +160,9 @@ func (c *metaCache) remove(id []byte) {
 	if e, ok := c.byID[string(id)]; ok {
 		delete(c.byName, e.s.Name)
 		delete(c.byID, string(id))
-		c.sorted = nil
+		if c.sorted != nil {
+			c.sorted = removeSorted(c.sorted, e.s.Name)
+		}
 	}
 }
 
@@ -117,7 +171,7 @@ func (c *metaCache) remove(id []byte) {
 func (c *metaCache) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.loaded, c.byID, c.byName, c.sorted, c.learned = false, nil, nil, nil, nil
+	c.loaded, c.byID, c.byName, c.sorted = false, nil, nil, nil
 }
 
 // secret returns a secret by name, live or in the trash.
@@ -165,7 +219,7 @@ func (c *metaCache) packed(prefix string, keep func(*Secret) bool) []byte {
 // binary search finds where they start.
 func (c *metaCache) matching(prefix string) []cached {
 	sorted := c.byNameOrder()
-	lo, _ := slices.BinarySearchFunc(sorted, prefix, func(e cached, p string) int { return strings.Compare(e.s.Name, p) })
+	lo, _ := slices.BinarySearchFunc(sorted, prefix, byName)
 	hi := lo
 	for hi < len(sorted) && strings.HasPrefix(sorted[hi].s.Name, prefix) {
 		hi++
@@ -214,49 +268,45 @@ func (v *Vault) eachSecret(ctx context.Context, tx *txn, fn func(id []byte, s *S
 // valueFacts are what Check learns from a secret's current value: its
 // keyed hash (to find values used twice) and its own health issues. They
 // depend only on the value and the name, and a version's value never
-// changes, so the cache keeps them by id with the version and name they
-// hold for: a check then reads only the values that are new since the last
-// one. Keyed by the id alone, a lookup hashes one short string, not three
-// fields, 100k times per check.
+// changes, so the cache keeps them with the secret's entry (see
+// checkEntry): a check then reads only the values that are new since the
+// last one.
 type valueFacts struct {
-	hash   string
+	hash string
+	// sum is the hash's first 8 bytes (see prefix64).
+	sum    uint64
 	health []HealthIssue
 	judged bool
 	score  int
 }
 
-type learnedFacts struct {
-	version int
-	name    string
-	valueFacts
-}
-
-// facts returns what an earlier check learned of s's current value.
-func (c *metaCache) facts(id string, s *Secret) (valueFacts, bool) {
-	if c == nil {
-		return valueFacts{}, false
-	}
+// size is the number of cached secrets.
+func (c *metaCache) size() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	l, ok := c.learned[id]
-	if !ok || l.version != s.Current().Number || l.name != s.Name {
-		return valueFacts{}, false
-	}
-	f := l.valueFacts
-	f.health = slices.Clone(f.health)
-	return f, true
+	return len(c.byID)
 }
 
-// learn keeps what a check learned of s's current value.
-func (c *metaCache) learn(id string, s *Secret, f valueFacts) {
-	if c == nil {
-		return
+// checkEntries calls fn with every cached secret by name and what an
+// earlier check learned of its current value (nil: nothing), under one
+// read lock.
+func (c *metaCache) checkEntries(fn func(e cached, learned *valueFacts)) {
+	sorted := c.byNameOrder()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, e := range sorted {
+		fn(e, e.check.learned)
 	}
+}
+
+// learn keeps what a check learned of the current value of the secret
+// with id, as it was when the check read it: a secret changed since keeps
+// nothing.
+func (c *metaCache) learn(id string, s *Secret, f valueFacts) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.learned == nil {
-		c.learned = map[string]learnedFacts{}
+	if e, ok := c.byID[id]; ok && e.s == s {
+		f.health = slices.Clip(slices.Clone(f.health))
+		e.check.learned = &f
 	}
-	f.health = slices.Clone(f.health)
-	c.learned[id] = learnedFacts{s.Current().Number, s.Name, f}
 }

@@ -52,11 +52,20 @@ func TestCacheFollowsChanges(t *testing.T) {
 		}
 	}
 	// A check learns the values' facts; a later one reads only new values.
+	mustPut(t, v, "renamed/old", "new", PutOptions{})
 	if _, err := v.Check(ctx, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	mustPut(t, v, "app1/new", "app1/new", PutOptions{})
 	mustPut(t, v, "app2/twin", "v2", PutOptions{})
+	// What was learned survives a change of tags, not a change of name:
+	// the value now equals its name.
+	if err := v.Tag(ctx, "app1/key1", TagChange{Set: map[string]string{"env": "dev"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Rename(ctx, "renamed/old", "renamed/new"); err != nil {
+		t.Fatal(err)
+	}
 	cached := map[string]any{}
 	collect := func(v *Vault, into map[string]any) {
 		for _, o := range []ListOptions{{}, {Prefix: "app0/"}, {Prefix: "app2/"}, {Deleted: true}, {Tags: map[string]string{"env": "prod"}}, {Statuses: []Status{StatusDisabled}}} {
@@ -86,7 +95,8 @@ func TestCacheFollowsChanges(t *testing.T) {
 	for ch := range changes {
 		got = append(got, ch)
 	}
-	want := []Change{{OpSet, "app1/new"}, {OpSet, "app1/key1"}, {OpTag, "app2/key2"}, {OpMove, "moved/key3"}, {OpDelete, "app0/key0"}, {OpDelete, "app0/key4"}, {OpRecover, "app0/key4"}, {OpPurge, "app0/key0"}, {OpDisable, "app2/key6"}, {OpImport, ""}, {OpImport, ""}, {OpSet, "app1/new"}, {OpSet, "app2/twin"}}
+	want := []Change{{OpSet, "app1/new"}, {OpSet, "app1/key1"}, {OpTag, "app2/key2"}, {OpMove, "moved/key3"}, {OpDelete, "app0/key0"}, {OpDelete, "app0/key4"}, {OpRecover, "app0/key4"}, {OpPurge, "app0/key0"}, {OpDisable, "app2/key6"}, {OpImport, ""}, {OpImport, ""},
+		{OpSet, "renamed/old"}, {OpSet, "app1/new"}, {OpSet, "app2/twin"}, {OpTag, "app1/key1"}, {OpMove, "renamed/new"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("changes:\n got %v\nwant %v", got, want)
 	}

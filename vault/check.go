@@ -72,35 +72,56 @@ func urgency(f Finding) int {
 // overdue first), due (soonest first), not yet valid, snoozes about to
 // end, then health problems alone; ties by name.
 func SortFindings(fs []Finding) {
-	// Sort small keys, urgency computed once each, then place every
+	sortFindings(fs, slices.IsSortedFunc(fs, func(a, b Finding) int { return strings.Compare(a.Name, b.Name) }))
+}
+
+// sortFindings sorts fs as SortFindings says; byName says fs is in name
+// order already (Check's, from the cache), so that the position breaks
+// ties as the name would, without comparing long names that share their
+// start.
+func sortFindings(fs []Finding, byName bool) {
+	// Sort small keys, urgency computed once each, then move every
 	// finding once: sorting the large structs themselves took most of a
 	// check of 100k secrets. Names are unique, so no order is left to
-	// chance and the sort need not be stable.
+	// chance and the sort need not be stable. The moment is two integers
+	// (the same order as time.Time.Compare), which compare faster than
+	// times.
 	type sortKey struct {
-		urgency int
-		at      time.Time
-		name    string
+		sec     int64
+		nsec    int32
+		urgency int32
 		i       int
 	}
 	keys := make([]sortKey, len(fs))
 	for i := range fs {
-		keys[i] = sortKey{urgency(fs[i]), fs[i].At, fs[i].Name, i}
+		keys[i] = sortKey{fs[i].At.Unix(), int32(fs[i].At.Nanosecond()), int32(urgency(fs[i])), i}
 	}
-	// Check finds them in name order (the cache's); then the position
-	// breaks ties as the name would, without comparing long names that
-	// share their start.
-	byName := slices.IsSortedFunc(fs, func(a, b Finding) int { return strings.Compare(a.Name, b.Name) })
 	slices.SortFunc(keys, func(a, b sortKey) int {
-		if c := cmp.Or(cmp.Compare(a.urgency, b.urgency), a.at.Compare(b.at)); c != 0 || byName {
+		if c := cmp.Or(cmp.Compare(a.urgency, b.urgency), cmp.Compare(a.sec, b.sec), cmp.Compare(a.nsec, b.nsec)); c != 0 || byName {
 			return cmp.Or(c, cmp.Compare(a.i, b.i))
 		}
-		return cmp.Or(strings.Compare(a.name, b.name), cmp.Compare(a.i, b.i))
+		return cmp.Or(strings.Compare(fs[a.i].Name, fs[b.i].Name), cmp.Compare(a.i, b.i))
 	})
-	sorted := make([]Finding, len(fs))
-	for i, k := range keys {
-		sorted[i] = fs[k.i]
+	// Place fs[keys[i].i] at i in place, one cycle of the permutation at
+	// a time (a done place is marked -1), rather than through a copy of
+	// 87k findings.
+	for start := range keys {
+		if keys[start].i < 0 {
+			continue
+		}
+		held := fs[start]
+		at := start
+		for {
+			from := keys[at].i
+			keys[at].i = -1
+			if from == start {
+				fs[at] = held
+				break
+			}
+			fs[at] = fs[from]
+			at = from
+		}
 	}
-	copy(fs, sorted)
 }
 
 // Check reports every live, enabled secret that needs attention at the
@@ -127,13 +148,14 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 	type entry struct {
 		id string
 		s  *Secret
+		cv *checkView
 		valueFacts
 		// known says the facts came from the cache: the value is not read.
 		known bool
 	}
-	// live is in the order eachSecret gives, by name with the cache, so
+	// live is in the order the secrets come, by name with the cache, so
 	// that the findings need little sorting.
-	var live []*entry
+	var live []entry
 	tasks, judging := judge(ctx)
 	mac := hmac.New(sha256.New, reuseKey())
 	var sum [sha256.Size]byte
@@ -143,23 +165,44 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 			judging.Wait()
 		}()
 		unknown := 0
-		err := v.eachSecret(ctx, tx, func(id []byte, s *Secret) error {
-			if !s.InTrash() && s.Enabled {
-				e := &entry{id: string(id), s: s}
-				e.valueFacts, e.known = v.cache.facts(e.id, s)
-				if !e.known {
+		if v.cache != nil {
+			if err := v.cache.ensure(ctx, v); err != nil {
+				return err
+			}
+			live = make([]entry, 0, v.cache.size())
+			v.cache.checkEntries(func(c cached, learned *valueFacts) {
+				if !c.check.view.live {
+					return
+				}
+				e := entry{id: c.id, s: c.s, cv: &c.check.view}
+				if learned != nil {
+					e.valueFacts, e.known = *learned, true
+					e.health = slices.Clone(e.health)
+				} else {
 					unknown++
 				}
 				live = append(live, e)
+			})
+		} else {
+			err := tx.eachSecret(func(id []byte, s *Secret) error {
+				if cv := newCheckView(s); cv.live {
+					live = append(live, entry{id: string(id), s: s, cv: &cv})
+					unknown++
+				}
+				return nil
+			})
+			if err != nil {
+				return err
 			}
-			return nil
-		})
-		if err != nil || unknown == 0 {
-			return err
 		}
-		byID := make(map[string]*entry, len(live))
-		for _, e := range live {
-			byID[e.id] = e
+		if unknown == 0 {
+			return nil
+		}
+		byID := make(map[string]*entry, unknown)
+		for i := range live {
+			if !live[i].known {
+				byID[live[i].id] = &live[i]
+			}
 		}
 		// Values are keyed id ‖ version, the same order as the metadata, so
 		// one pass over them finds every current value without a lookup.
@@ -173,7 +216,7 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 			}
 			e := byID[string(k[1:1+idSize])]
 			n := binary.BigEndian.Uint64(k[1+idSize:])
-			if e == nil || e.known || n != uint64(e.s.Current().Number) {
+			if e == nil || n != uint64(e.cv.cur.Number) {
 				continue
 			}
 			err := item.Value(func(sealed []byte) error {
@@ -185,13 +228,14 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 				mac.Reset()
 				mac.Write(val)
 				e.hash = string(mac.Sum(sum[:0]))
+				e.sum = prefix64(e.hash)
 				// A value piped with echo ends in a newline that is not part
 				// of the password; strength and name look past it.
 				val = bytes.TrimSuffix(bytes.TrimSuffix(val, []byte("\n")), []byte("\r"))
 				if equalsName(val, e.s.Name) {
 					e.health = append(e.health, HealthIssue{Kind: HealthName, Reason: "value equals its name"})
 				}
-				if passwordLike(e.s.Current().ContentType) && !bytes.ContainsAny(val, "\n\r") {
+				if passwordLike(e.cv.cur.ContentType) && !bytes.ContainsAny(val, "\n\r") {
 					if len(val) > maxJudged {
 						if distinct(val) < minDistinct {
 							e.health = append(e.health, weakIssue(0))
@@ -210,8 +254,8 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 				return err
 			}
 		}
-		for _, e := range live {
-			if e.hash == "" {
+		for i := range live {
+			if e := &live[i]; !e.known && e.hash == "" {
 				// The metadata names a current version whose value is gone:
 				// the secret would fail at its next read.
 				return fmt.Errorf("%w: the current value of %q is missing", ErrIntegrity, e.s.Name)
@@ -227,24 +271,26 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 		return nil, err
 	}
 
-	for _, e := range live {
-		if !e.known && e.hash != "" {
-			v.cache.learn(e.id, e.s, e.valueFacts)
+	if v.cache != nil {
+		for i := range live {
+			if e := &live[i]; !e.known {
+				v.cache.learn(e.id, e.s, e.valueFacts)
+			}
 		}
 	}
-	// Values shared by more than one secret: count every hash first, in a
-	// map sized once, and list names only for the few that repeat.
-	count := make(map[string]int32, len(live))
-	for _, e := range live {
-		if e.hash != "" {
-			count[e.hash]++
+	// Values shared by more than one secret: count every hash by its
+	// first 8 bytes (uniformly random: an HMAC), which hashes faster than
+	// the whole string, and list names by the whole hash only for the few
+	// that repeat.
+	count := make(map[uint64]int32, len(live))
+	for i := range live {
+		if live[i].hash != "" {
+			count[live[i].sum]++
 		}
 	}
-	shared := make([]bool, len(live))
 	byHash := map[string][]string{}
-	for i, e := range live {
-		if e.hash != "" && count[e.hash] > 1 {
-			shared[i] = true
+	for i := range live {
+		if e := &live[i]; e.hash != "" && count[e.sum] > 1 {
 			byHash[e.hash] = append(byHash[e.hash], e.s.Name)
 		}
 	}
@@ -253,14 +299,16 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 	}
 	out := make([]Finding, 0, len(live))
 	snoozed := map[string]string{} // id → name
-	for i, e := range live {
+	var w reasons
+	for i := range live {
+		e := &live[i]
 		if e.judged && e.score < WeakScore {
 			e.health = append(e.health, weakIssue(e.score))
 		}
-		if shared[i] {
-			e.health = append(e.health, HealthIssue{Kind: HealthReused, Reason: "same value as " + others(byHash[e.hash], e.s.Name)})
+		if names := byHash[e.hash]; len(names) > 1 {
+			e.health = append(e.health, HealthIssue{Kind: HealthReused, Reason: "same value as " + others(names, e.s.Name)})
 		}
-		f, ok := finding(e.s, at, set, e.health)
+		f, ok := w.finding(e.s, e.cv, at, set, e.health)
 		if ok {
 			if f.Status == StatusSnoozed {
 				snoozed[e.id] = e.s.Name
@@ -275,26 +323,105 @@ func (v *Vault) Check(ctx context.Context, at time.Time) (_ []Finding, err error
 	}
 	if len(out) == 0 {
 		// No findings is nil, as before out was sized.
-		out = nil
+		return nil, nil
 	}
-	SortFindings(out)
+	sortFindings(out, v.cache != nil)
 	return out, nil
 }
 
-// finding decides whether s needs attention at at and says why. It works
-// out the current version, the rotation interval and the snooze once.
-func finding(s *Secret, at time.Time, set Settings, health []HealthIssue) (Finding, bool) {
-	cur := s.Current()
-	every := s.RotateEvery(set)
+// checkView is what Check needs of a secret apart from the moment and
+// the settings: the current version, the rotation tag and the snooze,
+// worked out once (per record, in an agent's cache) instead of reading the
+// tags again for every finding.
+type checkView struct {
+	cur Version
+	// rotate is the rotate-every tag; 0 when the vault's setting applies.
+	rotate  time.Duration
+	snoozed time.Time
+	otp     bool
+	// live is enabled and not in the trash: only these are checked.
+	live bool
+}
+
+func newCheckView(s *Secret) checkView {
+	cv := checkView{cur: s.Current(), snoozed: s.SnoozedUntil(), live: s.Enabled && !s.InTrash()}
+	cv.otp = IsOTP(cv.cur.ContentType)
+	if t, ok := s.Tags[TagRotateEvery]; ok {
+		cv.rotate, _ = ParseInterval(t)
+	}
+	return cv
+}
+
+// every is Secret.RotateEvery.
+func (cv *checkView) every(set Settings) time.Duration {
+	if cv.rotate > 0 {
+		return cv.rotate
+	}
+	return set.RotateEvery
+}
+
+// reasons words findings, remembering the words it has said: at 87k
+// findings the same few thousand phrases repeat.
+type reasons struct {
+	days   []string // FormatWords of n whole days, by n
+	policy map[time.Duration]string
+}
+
+// words is FormatWords.
+func (w *reasons) words(d time.Duration) string {
+	d = d.Abs().Round(time.Minute)
+	n := int(d / Day)
+	if n < 1 || n > 3660 {
+		return FormatWords(d)
+	}
+	if n >= len(w.days) {
+		w.days = append(w.days, make([]string, n+1-len(w.days))...)
+	}
+	if w.days[n] == "" {
+		w.days[n] = FormatWords(d)
+	}
+	return w.days[n]
+}
+
+// rotated says when the current version was set and its policy.
+func (w *reasons) rotated(cur *Version, every time.Duration, at time.Time) string {
+	p, ok := w.policy[every]
+	if !ok {
+		if w.policy == nil {
+			w.policy = map[time.Duration]string{}
+		}
+		p = " ago, policy " + FormatDuration(every)
+		w.policy[every] = p
+	}
+	verb := "set "
+	if cur.Number > 1 {
+		verb = "rotated "
+	}
+	return verb + w.words(at.Sub(cur.Created)) + p
+}
+
+// dueReason says why a due secret is due, in words.
+func (w *reasons) dueReason(cur *Version, every time.Duration, stale, at time.Time, set Settings) (time.Time, string) {
+	when, expiring := dueBy(cur, stale, at, set)
+	if expiring {
+		return when, "expires in " + w.words(when.Sub(at))
+	}
+	return when, "stale in " + w.words(when.Sub(at)) + " (" + w.rotated(cur, every, at) + ")"
+}
+
+// finding decides whether s needs attention at at and says why.
+func (w *reasons) finding(s *Secret, cv *checkView, at time.Time, set Settings, health []HealthIssue) (Finding, bool) {
+	cur := &cv.cur
+	every := cv.every(set)
 	stale := cur.Created.Add(every)
 	f := Finding{
 		Name:         s.Name,
-		Status:       s.status(at, set, &cur, stale),
+		Status:       s.status(at, set, cur, stale, cv.otp),
 		RotateEvery:  every,
 		Rotated:      cur.Created,
 		Version:      cur.Number,
 		Expires:      cur.Expires,
-		SnoozedUntil: s.SnoozedUntil(),
+		SnoozedUntil: cv.snoozed,
 		Health:       health,
 	}
 	if (f.Status == StatusStale || f.Status == StatusDue) && f.SnoozedUntil.After(at) {
@@ -303,25 +430,18 @@ func finding(s *Secret, at time.Time, set Settings, health []HealthIssue) (Findi
 	if len(f.Health) > 1 {
 		slices.SortFunc(f.Health, func(a, b HealthIssue) int { return strings.Compare(a.Kind, b.Kind) })
 	}
-	rotated := func() string {
-		verb := "set "
-		if cur.Number > 1 {
-			verb = "rotated "
-		}
-		return verb + FormatWords(at.Sub(cur.Created)) + " ago, policy " + FormatDuration(every)
-	}
 	switch f.Status {
 	case StatusExpired:
 		f.At = cur.Expires
-		f.Reason = "expired " + FormatWords(at.Sub(cur.Expires)) + " ago"
+		f.Reason = "expired " + w.words(at.Sub(cur.Expires)) + " ago"
 	case StatusStale:
 		f.At = stale
-		f.Reason = rotated()
+		f.Reason = w.rotated(cur, every, at)
 	case StatusDue:
-		f.At, f.Reason = dueReason(&cur, stale, at, set, rotated)
+		f.At, f.Reason = w.dueReason(cur, every, stale, at, set)
 	case StatusNotYetValid:
 		f.At = cur.NotBefore
-		f.Reason = "not valid until " + cur.NotBefore.Format(time.DateOnly) + " (in " + FormatWords(cur.NotBefore.Sub(at)) + ")"
+		f.Reason = "not valid until " + cur.NotBefore.Format(time.DateOnly) + " (in " + w.words(cur.NotBefore.Sub(at)) + ")"
 	case StatusSnoozed:
 		if f.SnoozedUntil.After(at.Add(set.DueWindow)) {
 			return f, false
@@ -330,9 +450,9 @@ func finding(s *Secret, at time.Time, set Settings, health []HealthIssue) (Findi
 		f.Reason = "snoozed until " + f.SnoozedUntil.Format(time.DateOnly)
 		// Snoozed secrets are stale or due underneath; say which.
 		if at.After(stale) {
-			f.Reason += "; " + rotated()
+			f.Reason += "; " + w.rotated(cur, every, at)
 		} else {
-			_, why := dueReason(&cur, stale, at, set, rotated)
+			_, why := w.dueReason(cur, every, stale, at, set)
 			f.Reason += "; " + why
 		}
 	default:
@@ -366,16 +486,6 @@ func dueBy(cur *Version, stale, at time.Time, set Settings) (time.Time, bool) {
 		return cur.Expires, true
 	}
 	return stale, false
-}
-
-// dueReason says why a due secret is due, in words; rotated says when it
-// was set and its policy.
-func dueReason(cur *Version, stale, at time.Time, set Settings, rotated func() string) (time.Time, string) {
-	when, expiring := dueBy(cur, stale, at, set)
-	if expiring {
-		return when, "expires in " + FormatWords(when.Sub(at))
-	}
-	return when, "stale in " + FormatWords(when.Sub(at)) + " (" + rotated() + ")"
 }
 
 // snoozeNotes adds to snoozed findings the note of the latest snooze
@@ -416,6 +526,15 @@ func others(names []string, self string) string {
 		return strings.Join(o, ", ") + fmt.Sprintf(" and %d more", more)
 	}
 	return strings.Join(o, ", ")
+}
+
+// prefix64 is the first 8 bytes of a keyed hash.
+func prefix64(h string) uint64 {
+	var p uint64
+	for i := range min(8, len(h)) {
+		p = p<<8 | uint64(h[i])
+	}
+	return p
 }
 
 // reuseKey is a random key, made once per process, for the keyed hashes

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"cmp"
 	"hash/crc32"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -634,6 +636,40 @@ func TestDueBy(t *testing.T) {
 		when, expiring := s.DueBy(now, set)
 		if expiring != c.wantExpiring || !when.Equal(now.Add(c.wantIn)) {
 			t.Errorf("%s: DueBy = %v, %v; want in %v, expiring %v", c.name, when, expiring, c.wantIn, c.wantExpiring)
+		}
+	}
+}
+
+// TestSortFindingsOrder compares the in-place sort of many findings, in
+// name order (as Check gives them) and shuffled, with a plain stable sort
+// by urgency, moment and name.
+func TestSortFindingsOrder(t *testing.T) {
+	t.Parallel()
+	statuses := []Status{StatusExpired, StatusStale, StatusDue, StatusNotYetValid, StatusSnoozed, StatusOK}
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 2, 7, 1000} {
+		fs := make([]Finding, n)
+		for i := range fs {
+			// Few moments and statuses, so that ties are common.
+			fs[i] = Finding{Name: fmt.Sprintf("team/app/s%05d", i), Status: statuses[r.IntN(len(statuses))]}
+			if r.IntN(4) > 0 {
+				fs[i].At = base.Add(time.Duration(r.IntN(5)) * time.Hour).Add(time.Duration(r.IntN(2)))
+			}
+		}
+		want := slices.Clone(fs)
+		slices.SortStableFunc(want, func(a, b Finding) int {
+			return cmp.Or(cmp.Compare(urgency(a), urgency(b)), a.At.Compare(b.At), strings.Compare(a.Name, b.Name))
+		})
+		inOrder := slices.Clone(fs)
+		SortFindings(inOrder)
+		shuffled := slices.Clone(fs)
+		r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		SortFindings(shuffled)
+		for i := range want {
+			if inOrder[i].Name != want[i].Name || shuffled[i].Name != want[i].Name {
+				t.Fatalf("n=%d: at %d got %s (in order) and %s (shuffled), want %s", n, i, inOrder[i].Name, shuffled[i].Name, want[i].Name)
+			}
 		}
 	}
 }

@@ -13,6 +13,18 @@ import (
 // name or tag cannot move the cursor, retitle the window or write to the
 // clipboard. Printable text is returned unchanged.
 func Sanitize(s string) string {
+	// Printable ASCII, what almost every name and reason is, needs no
+	// look at Unicode's tables: a list or a check sanitises 100k cells.
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] >= 0x7f {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
 	clean := true
 	for _, r := range s {
 		if r == utf8.RuneError || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {

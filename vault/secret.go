@@ -122,7 +122,7 @@ func (s *Secret) SnoozedUntil() time.Time {
 // snoozed; else ok.
 func (s *Secret) Status(now time.Time, set Settings) Status {
 	cur := s.Current()
-	st := s.status(now, set, &cur, cur.Created.Add(s.RotateEvery(set)))
+	st := s.status(now, set, &cur, cur.Created.Add(s.RotateEvery(set)), IsOTP(cur.ContentType))
 	if (st == StatusStale || st == StatusDue) && s.SnoozedUntil().After(now) {
 		return StatusSnoozed
 	}
@@ -131,8 +131,10 @@ func (s *Secret) Status(now time.Time, set Settings) Status {
 
 // status is Status before the snooze, with the current version and the
 // moment it becomes stale worked out once by the caller (check reads the
-// rotation tag once per secret, not once per question).
-func (s *Secret) status(now time.Time, set Settings, cur *Version, stale time.Time) Status {
+// rotation tag once per secret, not once per question), and whether the
+// current value is a TOTP seed, which is not rotated on a schedule: only
+// its expiry counts.
+func (s *Secret) status(now time.Time, set Settings, cur *Version, stale time.Time, otpSeed bool) Status {
 	switch {
 	case !s.Enabled:
 		return StatusDisabled
@@ -141,8 +143,6 @@ func (s *Secret) status(now time.Time, set Settings, cur *Version, stale time.Ti
 	case !cur.NotBefore.IsZero() && cur.NotBefore.After(now):
 		return StatusNotYetValid
 	}
-	// A TOTP seed is not rotated on a schedule: only its expiry counts.
-	otpSeed := IsOTP(cur.ContentType)
 	switch {
 	case now.After(stale) && !otpSeed: // "older than its rotation interval"
 		return StatusStale
