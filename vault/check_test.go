@@ -1,10 +1,10 @@
 package vault
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"cmp"
 	"hash/crc32"
 	"math/rand/v2"
 	"os"
