@@ -238,7 +238,11 @@ func (a *app) runAgent(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	logger := newAgentLog(a.stderr)
+	logw := a.stderr
+	if f, ok := logw.(*os.File); ok {
+		logw = agent.LogWriter(sock, f)
+	}
+	logger := newAgentLog(logw)
 	if err := harden.LockMemory(); err != nil {
 		logger.Printf("key memory may be swapped: %v", err)
 	}
