@@ -88,3 +88,46 @@ func TestTmuxAgent(t *testing.T) {
 	p2.Wait("EXITED 0")
 	locket("", "agent", "stop")
 }
+
+// TestTmuxAgentFirstRun: with no vault yet, the TUI creates one and hands
+// it to the agent, so that from the first run a command in another shell
+// shares the vault instead of finding it busy.
+func TestTmuxAgentFirstRun(t *testing.T) {
+	e2e.NeedTools(t, "tmux")
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	t.Parallel()
+	bin := e2e.Build(t)
+	e2e.KillAtEnd(t, bin, "agent", "run")
+	dir := filepath.Join(t.TempDir(), "vault")
+	runtime, err := os.MkdirTemp("", "lkrt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(runtime) })
+	env := e2e.Env("LOCKET_VAULT="+dir, "XDG_RUNTIME_DIR="+runtime, "LOCKET_AGENT=on", "TERM=xterm-256color")
+
+	tmux := e2e.NewTmux(t, env)
+	p := tmux.Start("first", fmt.Sprintf("%s; echo EXITED $?; sleep 30", bin))
+	p.Wait("Create a new vault")
+	const pass = "a long first-run passphrase 7"
+	p.Keys("-l", pass)
+	p.Keys("Tab")
+	p.Keys("-l", pass)
+	p.Keys("Enter")
+	p.Wait("0 secrets")
+
+	set := exec.Command(bin, "set", "first/from-cli")
+	set.Env = env
+	set.Stdin = strings.NewReader("v")
+	if out, err := set.CombinedOutput(); err != nil {
+		t.Fatalf("set beside a first-run TUI: %v: %s", err, out)
+	}
+	p.Wait("1 secret")
+	p.Keys("C-c")
+	p.Wait("EXITED 0")
+	stop := exec.Command(bin, "agent", "stop")
+	stop.Env = env
+	stop.Run()
+}

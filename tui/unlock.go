@@ -130,8 +130,24 @@ func (m *Model) submitUnlock() tea.Cmd {
 	return func() tea.Msg {
 		defer clear(pass)
 		ctx := context.Background()
-		if !create && agent != nil {
-			if msg, ok := unlockAgent(ctx, agent, pass); ok {
+		if agent != nil {
+			created := create
+			if create {
+				// A new vault is created here, then served by the agent
+				// like any other: from the first run, the CLI in another
+				// shell shares it instead of finding it busy.
+				v, err := open(ctx, pass, true)
+				if err == nil {
+					err = v.Close()
+				}
+				if err != nil {
+					return UnlockedMsg{Err: err}
+				}
+				create = false
+			}
+			// An agent that is off or fails to start after a create leaves
+			// this process to open the vault, which now exists.
+			if msg, ok := unlockAgent(ctx, agent, pass); ok && (msg.Err == nil || !created) {
 				return msg
 			}
 		}
