@@ -279,7 +279,7 @@ func l33tWords() *wordSet {
 	wordsOnce.Do(func() {
 		words.set = map[string]struct{}{}
 		words.prefixes = map[string]struct{}{}
-		for _, list := range frequency.FrequencyLists {
+		for _, list := range frequency.FrequencyLists() {
 			for _, w := range list {
 				if c := l33tCanon(w); len(c) >= minWord {
 					words.set[c] = struct{}{}
