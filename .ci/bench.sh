@@ -34,7 +34,8 @@ if [ ! -e "$work/bench/vault/header" ]; then
 		go test ./vault -run '^TestHelperBenchVault$' -count=1 >/dev/null
 fi
 printf 'test passphrase' >"$work/pass"
-export LOCKET_VAULT="$work/bench/vault" LOCKET_PASSPHRASE_FILE="$work/pass"
+# A state directory of its own: copies of the benchmark vault share its id.
+export XDG_STATE_HOME="$work/state" LOCKET_VAULT="$work/bench/vault" LOCKET_PASSPHRASE_FILE="$work/pass"
 du -sh "$LOCKET_VAULT"
 
 # measure NAME ARGS...: runs the command 5 times, prints wall time and peak RSS.

@@ -38,7 +38,9 @@ LOCKET_BENCH_VAULT="$work/bench" go test ./internal/agent -run '^$' -bench . -be
 printf 'test passphrase' >"$work/pass"
 mkdir -p "$work/run"
 chmod 700 "$work/run"
-export XDG_RUNTIME_DIR="$work/run" LOCKET_VAULT="$work/bench/vault" LOCKET_AGENT=on
+# A state directory of its own: copies of the benchmark vault share its id,
+# and the machine's memory of the newest state would call them rolled back.
+export XDG_STATE_HOME="$work/state" XDG_RUNTIME_DIR="$work/run" LOCKET_VAULT="$work/bench/vault" LOCKET_AGENT=on
 unset LOCKET_PASSPHRASE LOCKET_PASSPHRASE_COMMAND LOCKET_PASSPHRASE_FILE LOCKET_AGENT_SOCK
 "$work/locket" agent stop >/dev/null 2>&1 || true
 LOCKET_PASSPHRASE_FILE="$work/pass" "$work/locket" unlock --ttl 1h
