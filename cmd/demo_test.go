@@ -48,7 +48,7 @@ func TestDemoCleanup(t *testing.T) {
 			if len(demos) != 2 || !slices.Contains(demos, filepath.Base(live)) {
 				t.Fatalf("demo directories while running: %v; want the live one and the new one", demos)
 			}
-			pids := e2e.Processes(t, bin, "demo")
+			pids := e2e.Processes(t, bin, "TMPDIR="+tmp, "demo")
 			if len(pids) != 1 {
 				t.Fatalf("demo processes: %v", pids)
 			}

@@ -22,7 +22,8 @@ import (
 
 // TestMain lets the test binary act as `locket` inside scripts: testscript
 // re-executes it under that name, so the scripts run the real command line
-// in a separate process, exit codes and all.
+// in a separate process, exit codes and all. The tests that need the
+// locket binary itself share one build (e2e.Build), removed at the end.
 func TestMain(m *testing.M) {
 	e2e.ParallelWaits()
 	cmds := map[string]func(){
@@ -30,7 +31,7 @@ func TestMain(m *testing.M) {
 		"runchild": runChild,
 	}
 	docCommands(cmds)
-	testscript.Main(m, cmds)
+	testscript.Main(e2e.Tests(m), cmds)
 }
 
 // testPassphrase is what Setup writes to $WORK/pass.

@@ -23,7 +23,6 @@ func TestTmuxAgent(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	bin := e2e.Build(t)
-	e2e.KillAtEnd(t, bin, "agent", "run")
 	dir := filepath.Join(tmp, "vault")
 	seededVaultAt(t, dir, time.Now())
 	runtime, err := os.MkdirTemp("", "lkrt")
@@ -31,6 +30,8 @@ func TestTmuxAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(runtime) })
+	// This test's agents are the ones started with its runtime directory.
+	e2e.KillAtEnd(t, bin, "XDG_RUNTIME_DIR="+runtime, "agent", "run")
 	env := e2e.Env("LOCKET_VAULT="+dir, "XDG_RUNTIME_DIR="+runtime, "LOCKET_AGENT=on", "TERM=xterm-256color")
 	locket := func(stdin string, args ...string) (string, int) {
 		t.Helper()
