@@ -19,6 +19,7 @@ import (
 // A demo directory of a dead process is removed when a demo starts; one
 // of a live process is left alone.
 func TestDemoCleanup(t *testing.T) {
+	t.Parallel()
 	e2e.NeedTools(t, "tmux")
 	if testing.Short() {
 		t.Skip("builds the binary")

@@ -17,6 +17,7 @@ import (
 // commands use it (no passphrase, no exit 5), the TUI shows what they
 // write within a moment, and ctrl+l locks the agent for everyone.
 func TestTmuxAgent(t *testing.T) {
+	t.Parallel()
 	e2e.NeedTools(t, "tmux")
 	if testing.Short() {
 		t.Skip("builds the binary")
