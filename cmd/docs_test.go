@@ -100,11 +100,18 @@ func parseDoc(text string) (blocks []docBlock, setup string) {
 }
 
 // docPrelude runs before every block: init uses the minimum KDF, so that
-// the examples run in seconds.
+// the examples run in seconds, and then unlocks the page's vault in an
+// agent, as a reader's first command after init does on a terminal
+// (docs/agent.md): the page's later commands use that agent instead of
+// each running the KDF. A vault made elsewhere (--vault) is left alone.
 const docPrelude = `locket() {
 	if [ "${1-}" = init ]; then
 		shift
-		command locket init "$@" --kdf-memory 64MiB
+		command locket init "$@" --kdf-memory 64MiB || return
+		case " $* " in
+		*" --vault"*) ;;
+		*) command locket unlock >/dev/null ;;
+		esac
 	else
 		command locket "$@"
 	fi
@@ -198,9 +205,17 @@ func TestDocs(t *testing.T) {
 			if err := setupScript(e); err != nil {
 				return err
 			}
-			// The README unlocks an agent: commands must use it, and it
-			// ends with the script.
+			// The page's vault is unlocked in an agent after init (see
+			// docPrelude), as the README's unlock does: commands must use
+			// it, and it ends with the script. Its socket goes in a short
+			// directory of its own: a socket path has at most 107 bytes.
 			e.Setenv("LOCKET_AGENT", "")
+			runtime, err := os.MkdirTemp("", "lkdoc")
+			if err != nil {
+				return err
+			}
+			e.Setenv("XDG_RUNTIME_DIR", runtime)
+			e.Defer(func() { os.RemoveAll(runtime) })
 			e.Defer(func() {
 				cmd := exec.Command("locket", "agent", "stop")
 				cmd.Env = e.Vars
