@@ -15,6 +15,8 @@ import (
 
 	"filippo.io/age"
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"locket/internal/agent"
 )
 
 // The manual's pages, relative to the repository root. The generated
@@ -207,8 +209,9 @@ func TestDocs(t *testing.T) {
 			}
 			// The page's vault is unlocked in an agent after init (see
 			// docPrelude), as the README's unlock does: commands must use
-			// it, and it ends with the script. Its socket goes in a short
-			// directory of its own: a socket path has at most 107 bytes.
+			// it. The page's agents listen in a short directory of its own
+			// (a socket path has at most 107 bytes), and every one found
+			// there is stopped when the page is done, whatever its vault.
 			e.Setenv("LOCKET_AGENT", "")
 			runtime, err := os.MkdirTemp("", "lkdoc")
 			if err != nil {
@@ -217,9 +220,12 @@ func TestDocs(t *testing.T) {
 			e.Setenv("XDG_RUNTIME_DIR", runtime)
 			e.Defer(func() { os.RemoveAll(runtime) })
 			e.Defer(func() {
-				cmd := exec.Command("locket", "agent", "stop")
-				cmd.Env = e.Vars
-				cmd.Run()
+				socks, _ := filepath.Glob(filepath.Join(runtime, "locket", "*.sock"))
+				for _, sock := range socks {
+					cmd := exec.Command("locket", "agent", "stop")
+					cmd.Env = append(slices.Clone(e.Vars), agent.SocketEnv+"="+sock)
+					cmd.Run()
+				}
 			})
 			pass := filepath.Join(e.WorkDir, "backup-pass")
 			e.Setenv("LOCKET_BACKUP_PASSPHRASE_FILE", pass)
