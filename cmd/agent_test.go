@@ -33,7 +33,6 @@ func newAgentEnv(t *testing.T) *agentEnv {
 		t.Skip("builds the binary")
 	}
 	bin := e2e.Build(t)
-	e2e.KillAtEnd(t, bin, "agent", "run")
 	dir := t.TempDir()
 	// A short runtime directory: a socket path has at most 107 bytes.
 	runtime, err := os.MkdirTemp("", "lkrt")
@@ -41,6 +40,8 @@ func newAgentEnv(t *testing.T) *agentEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(runtime) })
+	// This test's agents are the ones started with its runtime directory.
+	e2e.KillAtEnd(t, bin, "XDG_RUNTIME_DIR="+runtime, "agent", "run")
 	a := &agentEnv{t: t, bin: bin, runtime: runtime, vault: filepath.Join(dir, "vault"), pass: filepath.Join(dir, "pass")}
 	if err := os.WriteFile(a.pass, []byte("agent test passphrase\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -130,6 +130,9 @@ comments.`,
 				if err != nil {
 					return err
 				}
+				if sr, ok := r.(*age.ScryptRecipient); ok && a.backupWorkFactor > 0 {
+					sr.SetWorkFactor(a.backupWorkFactor)
+				}
 				recs, to = []age.Recipient{r}, "a passphrase"
 			}
 			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {

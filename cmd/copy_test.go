@@ -128,11 +128,12 @@ func TestClipCopy(t *testing.T) {
 	})
 
 	e2e.NeedTools(t, "Xvfb", "xclip")
-	env = append(env, "DISPLAY="+e2e.StartXvfb(t))
+	display := "DISPLAY=" + e2e.StartXvfb(t)
+	env = append(env, display)
 	board := e2e.Clipboard{Env: env}
-	clearers := func() []int { return e2e.Processes(t, bin, clip.ClearCommand) }
-	// Clearers this test started, by their pids, before the binary goes.
-	e2e.KillAtEnd(t, bin, clip.ClearCommand)
+	// This test's clearers are the ones on its X server.
+	clearers := func() []int { return e2e.Processes(t, bin, display, clip.ClearCommand) }
+	e2e.KillAtEnd(t, bin, display, clip.ClearCommand)
 	waitGone := func() {
 		t.Helper()
 		e2e.WaitFor(t, "the clearer to exit", func() bool { return len(clearers()) == 0 })

@@ -19,6 +19,7 @@ import (
 // A demo directory of a dead process is removed when a demo starts; one
 // of a live process is left alone.
 func TestDemoCleanup(t *testing.T) {
+	t.Parallel()
 	e2e.NeedTools(t, "tmux")
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -48,7 +49,7 @@ func TestDemoCleanup(t *testing.T) {
 			if len(demos) != 2 || !slices.Contains(demos, filepath.Base(live)) {
 				t.Fatalf("demo directories while running: %v; want the live one and the new one", demos)
 			}
-			pids := e2e.Processes(t, bin, "demo")
+			pids := e2e.Processes(t, bin, "TMPDIR="+tmp, "demo")
 			if len(pids) != 1 {
 				t.Fatalf("demo processes: %v", pids)
 			}

@@ -16,6 +16,7 @@ import (
 // vault is unchanged and readable. Mounting needs root, which CI has;
 // elsewhere the test is skipped unless LOCKET_E2E=1 demands it.
 func TestDiskFullCLI(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 && os.Getenv("LOCKET_E2E") == "" {
 		t.Skip("mounting a tmpfs needs root; LOCKET_E2E=1 makes this a failure")
 	}

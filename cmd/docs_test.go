@@ -15,6 +15,8 @@ import (
 
 	"filippo.io/age"
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"locket/internal/agent"
 )
 
 // The manual's pages, relative to the repository root. The generated
@@ -100,11 +102,18 @@ func parseDoc(text string) (blocks []docBlock, setup string) {
 }
 
 // docPrelude runs before every block: init uses the minimum KDF, so that
-// the examples run in seconds.
+// the examples run in seconds, and then unlocks the page's vault in an
+// agent, as a reader's first command after init does on a terminal
+// (docs/agent.md): the page's later commands use that agent instead of
+// each running the KDF. A vault made elsewhere (--vault) is left alone.
 const docPrelude = `locket() {
 	if [ "${1-}" = init ]; then
 		shift
-		command locket init "$@" --kdf-memory 64MiB
+		command locket init "$@" --kdf-memory 64MiB || return
+		case " $* " in
+		*" --vault"*) ;;
+		*) command locket unlock >/dev/null ;;
+		esac
 	else
 		command locket "$@"
 	fi
@@ -198,13 +207,25 @@ func TestDocs(t *testing.T) {
 			if err := setupScript(e); err != nil {
 				return err
 			}
-			// The README unlocks an agent: commands must use it, and it
-			// ends with the script.
+			// The page's vault is unlocked in an agent after init (see
+			// docPrelude), as the README's unlock does: commands must use
+			// it. The page's agents listen in a short directory of its own
+			// (a socket path has at most 107 bytes), and every one found
+			// there is stopped when the page is done, whatever its vault.
 			e.Setenv("LOCKET_AGENT", "")
+			runtime, err := os.MkdirTemp("", "lkdoc")
+			if err != nil {
+				return err
+			}
+			e.Setenv("XDG_RUNTIME_DIR", runtime)
+			e.Defer(func() { os.RemoveAll(runtime) })
 			e.Defer(func() {
-				cmd := exec.Command("locket", "agent", "stop")
-				cmd.Env = e.Vars
-				cmd.Run()
+				socks, _ := filepath.Glob(filepath.Join(runtime, "locket", "*.sock"))
+				for _, sock := range socks {
+					cmd := exec.Command("locket", "agent", "stop")
+					cmd.Env = append(slices.Clone(e.Vars), agent.SocketEnv+"="+sock)
+					cmd.Run()
+				}
 			})
 			pass := filepath.Join(e.WorkDir, "backup-pass")
 			e.Setenv("LOCKET_BACKUP_PASSPHRASE_FILE", pass)

@@ -17,6 +17,8 @@ import (
 // GOTRACEBACK=crash, which makes the Go runtime dump core, with core
 // files allowed by the parent's limit: locket leaves none.
 func TestNoCoreDump(t *testing.T) {
+	// Not parallel: it raises this process's core limit, which every
+	// child inherits, and puts it back at the end.
 	if testing.Short() && os.Getenv("LOCKET_E2E") != "1" {
 		t.Skip("builds the binary")
 	}
@@ -37,10 +39,12 @@ func TestNoCoreDump(t *testing.T) {
 	if err := syscall.Getrlimit(syscall.RLIMIT_CORE, &lim); err != nil {
 		t.Fatal(err)
 	}
+	old := lim
 	lim.Cur = lim.Max
 	if err := syscall.Setrlimit(syscall.RLIMIT_CORE, &lim); err != nil {
 		t.Fatal(err)
 	}
+	defer syscall.Setrlimit(syscall.RLIMIT_CORE, &old)
 
 	// The passphrase command says when locket is running, then waits.
 	c := exec.Command(bin, "get", "anything")

@@ -71,6 +71,10 @@ type app struct {
 	// passEnv holds the LOCKET_PASSPHRASE* variables, out of the
 	// environment (passenv.go).
 	passEnv map[string]string
+	// backupWorkFactor, when set, is the scrypt work factor of passphrase
+	// backups instead of age's default: the test binary's locket lowers
+	// it, as the backup package's tests do.
+	backupWorkFactor int
 }
 
 // commands lists the constructors of every subcommand. Each command's file
@@ -81,13 +85,16 @@ var commands []func(*app) *cobra.Command
 func register(f func(*app) *cobra.Command) { commands = append(commands, f) }
 
 // Execute runs locket with os.Args and returns the process exit code.
-func Execute() int {
+func Execute() int { return execute(&app{}) }
+
+// execute is Execute for a, which holds the test binary's settings, if any.
+func execute(a *app) int {
 	// Before anything reads a passphrase: no core file, no ptrace.
 	if err := harden.Process(); err != nil {
 		fmt.Fprintf(os.Stderr, "locket: %v\n", err)
 		return ExitError
 	}
-	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: time.Now}
+	a.stdin, a.stdout, a.stderr, a.now = os.Stdin, os.Stdout, os.Stderr, time.Now
 	return a.run(context.Background(), os.Args[1:])
 }
 

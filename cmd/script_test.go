@@ -22,15 +22,19 @@ import (
 
 // TestMain lets the test binary act as `locket` inside scripts: testscript
 // re-executes it under that name, so the scripts run the real command line
-// in a separate process, exit codes and all.
+// in a separate process, exit codes and all. It differs from the built
+// binary in one cost: passphrase backups use scrypt work factor 10 instead
+// of age's 18 (about a second each), as the backup package's tests do. The
+// tests that need the locket binary itself share one build (e2e.Build),
+// removed at the end.
 func TestMain(m *testing.M) {
 	e2e.ParallelWaits()
 	cmds := map[string]func(){
-		"locket":   func() { os.Exit(Execute()) },
+		"locket":   func() { os.Exit(execute(&app{backupWorkFactor: 10})) },
 		"runchild": runChild,
 	}
 	docCommands(cmds)
-	testscript.Main(m, cmds)
+	testscript.Main(e2e.Tests(m), cmds)
 }
 
 // testPassphrase is what Setup writes to $WORK/pass.

@@ -17,13 +17,13 @@ import (
 // commands use it (no passphrase, no exit 5), the TUI shows what they
 // write within a moment, and ctrl+l locks the agent for everyone.
 func TestTmuxAgent(t *testing.T) {
+	t.Parallel()
 	e2e.NeedTools(t, "tmux")
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
 	tmp := t.TempDir()
 	bin := e2e.Build(t)
-	e2e.KillAtEnd(t, bin, "agent", "run")
 	dir := filepath.Join(tmp, "vault")
 	seededVaultAt(t, dir, time.Now())
 	runtime, err := os.MkdirTemp("", "lkrt")
@@ -31,6 +31,8 @@ func TestTmuxAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(runtime) })
+	// This test's agents are the ones started with its runtime directory.
+	e2e.KillAtEnd(t, bin, "XDG_RUNTIME_DIR="+runtime, "agent", "run")
 	env := e2e.Env("LOCKET_VAULT="+dir, "XDG_RUNTIME_DIR="+runtime, "LOCKET_AGENT=on", "TERM=xterm-256color")
 	locket := func(stdin string, args ...string) (string, int) {
 		t.Helper()

@@ -49,10 +49,12 @@ func TestClipTUIRealClipboard(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	env := e2e.Env("DISPLAY="+e2e.StartXvfb(t), "LOCKET_VAULT="+dir, "LOCKET_CLIP_TIME="+delay.String())
+	// This test's processes are the ones on its X server.
+	display := "DISPLAY=" + e2e.StartXvfb(t)
+	env := e2e.Env(display, "LOCKET_VAULT="+dir, "LOCKET_CLIP_TIME="+delay.String())
 	board := e2e.Clipboard{Env: env}
-	clearers := func() []int { return e2e.Processes(t, bin, clip.ClearCommand) }
-	e2e.KillAtEnd(t, bin, clip.ClearCommand)
+	clearers := func() []int { return e2e.Processes(t, bin, display, clip.ClearCommand) }
+	e2e.KillAtEnd(t, bin, display, clip.ClearCommand)
 	// The tmux server, and so the UI, runs in env.
 	p := e2e.NewTmux(t, env).Start("clip", bin+" ui; echo EXITED $?; sleep 60")
 
@@ -143,7 +145,7 @@ func TestClipTUIRealClipboard(t *testing.T) {
 	copyNow()
 	p.Keys("q")
 	p.Wait("EXITED 0")
-	if pids := e2e.Processes(t, bin, "ui"); len(pids) != 0 {
+	if pids := e2e.Processes(t, bin, display, "ui"); len(pids) != 0 {
 		t.Fatalf("the UI still runs after quitting: pids %v", pids)
 	}
 	if !board.Holds(value) {

@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 	lipgloss.SetColorProfile(termenv.Ascii)
 	time.Local = time.UTC
 	timelineDelay = 0
-	code := m.Run()
+	code := e2e.Tests(m).Run()
 	if sharedDir != "" {
 		if sharedVault != nil {
 			sharedVault.Close()

@@ -1,5 +1,5 @@
 // Package e2e holds what the end-to-end tests of several packages share:
-// the built binary, real tools (tmux, Xvfb, xclip), polling and how many
+// the binary built once per package, real tools (tmux, Xvfb, xclip), polling and how many
 // tests run at once. Only tests import it, so it never reaches the locket
 // binary.
 package e2e
@@ -45,15 +45,60 @@ func ParallelWaits() {
 	f.Value.Set(strconv.Itoa(4 * runtime.GOMAXPROCS(0)))
 }
 
-// Build builds the locket binary into a temporary directory.
+// built is the binary Build made for this test process.
+var built struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+// Build returns the locket binary, built once per test process (so once
+// per package) into a temporary directory that Tests removes when the
+// package's tests are done. Tests share it: a test tells its own
+// processes from another test's by an environment variable only it sets
+// (see Processes), never by the binary's path.
 func Build(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "locket")
-	out, err := exec.Command("go", "build", "-o", bin, "locket").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "locket-e2e-")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.dir = dir
+		bin := filepath.Join(dir, "locket")
+		out, err := exec.Command("go", "build", "-o", bin, "locket").CombinedOutput()
+		if err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		built.bin = bin
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.bin
+}
+
+// TestingM is what TestMain gets (*testing.M) and what testscript.Main
+// takes.
+type TestingM interface{ Run() int }
+
+// Tests is m whose Run also removes the binary Build made once the tests
+// and their cleanups are done: TestMain runs e2e.Tests(m).Run() (or hands
+// e2e.Tests(m) to testscript.Main) instead of m.Run().
+func Tests(m TestingM) TestingM { return tests{m} }
+
+type tests struct{ m TestingM }
+
+func (x tests) Run() int {
+	defer func() {
+		if built.dir != "" {
+			os.RemoveAll(built.dir)
+		}
+	}()
+	return x.m.Run()
 }
 
 // NeedTools skips t when a tool is missing, or fails it under
@@ -176,10 +221,13 @@ func (b Clipboard) Write(t *testing.T, s string) {
 	WaitFor(t, fmt.Sprintf("%q on the clipboard", s), func() bool { return b.Holds(s) })
 }
 
-// Processes lists the running processes of the binary bin whose arguments
-// start with args; with args such as the hidden clear command, those are
-// the clipboard clearers.
-func Processes(t *testing.T, bin string, args ...string) []int {
+// Processes lists the running processes of the binary bin whose
+// environment holds mark and whose arguments start with args; with args
+// such as the hidden clear command, those are the clipboard clearers.
+// The tests of a package share bin, so mark, a NAME=value that only the
+// calling test sets (its XDG_RUNTIME_DIR, DISPLAY or TMPDIR) and that its
+// processes inherit, tells the test's own processes from the others'.
+func Processes(t *testing.T, bin, mark string, args ...string) []int {
 	t.Helper()
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
@@ -196,6 +244,10 @@ func Processes(t *testing.T, bin string, args ...string) []int {
 		if err != nil || exe != bin {
 			continue
 		}
+		environ, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err != nil || !slices.Contains(strings.Split(string(environ), "\x00"), mark) {
+			continue
+		}
 		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
 		if err != nil {
 			continue
@@ -208,11 +260,12 @@ func Processes(t *testing.T, bin string, args ...string) []int {
 	return pids
 }
 
-// KillAtEnd kills, when t ends, the processes of bin that Processes lists
-// for args: a test's clearers must not outlive it or its binary.
-func KillAtEnd(t *testing.T, bin string, args ...string) {
+// KillAtEnd kills, when t ends, the processes that Processes lists for
+// bin, mark and args: a test's agents and clearers must not outlive it,
+// and another test's are not its to kill.
+func KillAtEnd(t *testing.T, bin, mark string, args ...string) {
 	t.Cleanup(func() {
-		for _, pid := range Processes(t, bin, args...) {
+		for _, pid := range Processes(t, bin, mark, args...) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	})
