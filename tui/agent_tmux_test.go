@@ -101,13 +101,13 @@ func TestTmuxAgentFirstRun(t *testing.T) {
 	}
 	t.Parallel()
 	bin := e2e.Build(t)
-	e2e.KillAtEnd(t, bin, "agent", "run")
 	dir := filepath.Join(t.TempDir(), "vault")
 	runtime, err := os.MkdirTemp("", "lkrt")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(runtime) })
+	e2e.KillAtEnd(t, bin, "XDG_RUNTIME_DIR="+runtime, "agent", "run")
 	env := e2e.Env("LOCKET_VAULT="+dir, "XDG_RUNTIME_DIR="+runtime, "LOCKET_AGENT=on", "TERM=xterm-256color")
 
 	tmux := e2e.NewTmux(t, env)
