@@ -32,15 +32,17 @@ if [ ! -e "$work/bench/vault/header" ]; then
 		go test ./vault -run '^TestHelperBenchVault$' -count=1 >/dev/null
 fi
 
+# A state directory of its own: copies of the benchmark vault share its id,
+# and the machine's memory of the newest state would call them rolled back.
+export XDG_STATE_HOME="$work/state"
+
 echo "# go test -bench (agent in process, 100k secrets)"
 LOCKET_BENCH_VAULT="$work/bench" go test ./internal/agent -run '^$' -bench . -benchmem -benchtime "${BENCHTIME:-20x}"
 
 printf 'test passphrase' >"$work/pass"
 mkdir -p "$work/run"
 chmod 700 "$work/run"
-# A state directory of its own: copies of the benchmark vault share its id,
-# and the machine's memory of the newest state would call them rolled back.
-export XDG_STATE_HOME="$work/state" XDG_RUNTIME_DIR="$work/run" LOCKET_VAULT="$work/bench/vault" LOCKET_AGENT=on
+export XDG_RUNTIME_DIR="$work/run" LOCKET_VAULT="$work/bench/vault" LOCKET_AGENT=on
 unset LOCKET_PASSPHRASE LOCKET_PASSPHRASE_COMMAND LOCKET_PASSPHRASE_FILE LOCKET_AGENT_SOCK
 "$work/locket" agent stop >/dev/null 2>&1 || true
 LOCKET_PASSPHRASE_FILE="$work/pass" "$work/locket" unlock --ttl 1h
