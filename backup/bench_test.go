@@ -42,7 +42,7 @@ func BenchmarkExport(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			v := newVault(b, vault.DefaultSettings())
-			if _, err := v.Import(context.Background(), benchSecrets(n), vault.ImportOptions{}); err != nil {
+			if _, err := v.Import(context.Background(), vault.SecretsOf(benchSecrets(n)), vault.ImportOptions{}); err != nil {
 				b.Fatal(err)
 			}
 			b.ResetTimer()
@@ -77,7 +77,7 @@ func BenchmarkImport(b *testing.B) {
 				peak := peakHeap(func() {
 					var bk *Backup
 					if bk, err = Decrypt(bytes.NewReader(file.Bytes()), with(id)); err == nil {
-						rep, err = v.Import(context.Background(), bk.Secrets, vault.ImportOptions{})
+						rep, err = v.Import(context.Background(), vault.SecretsOf(bk.Secrets), vault.ImportOptions{})
 					}
 				})
 				if err != nil || rep.Changes() != n {

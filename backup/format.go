@@ -212,7 +212,7 @@ func (d *decoder) key() (string, error) {
 // (damaged, too large) pass through, anything else is invalid content.
 func (d *decoder) classify(err error) error {
 	switch {
-	case errors.Is(err, ErrDamaged), errors.Is(err, ErrTooLarge), errors.Is(err, ErrNewerFormat), errors.Is(err, ErrFormat):
+	case errors.Is(err, ErrDamaged), errors.Is(err, ErrTooLarge), errors.Is(err, ErrNewerFormat), errors.Is(err, ErrFormat), errors.Is(err, errStopped):
 		return err
 	}
 	if errors.Is(err, io.EOF) {
