@@ -34,7 +34,9 @@ import (
 	"hash"
 	"iter"
 	"maps"
+	"math"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -329,6 +331,11 @@ func (v *Vault) Import(ctx context.Context, src iter.Seq2[SecretData, error], o 
 		p.report.Settings = true
 	}
 	run := &importRun{v: v, ctx: ctx, p: p, o: o, progress: progressFunc(ctx, o.Progress)}
+	defer func() {
+		if run.unlimit != nil {
+			run.unlimit()
+		}
+	}()
 	if o.DryRun {
 		run.progress = nil // a plan writes nothing to report on
 	}
@@ -402,6 +409,8 @@ type importRun struct {
 	n       int
 	seen    map[string]bool
 	journal *journalWriter
+	// unlimit undoes limitHeap, once the journal is in use.
+	unlimit func()
 }
 
 // progressEvery is how many secrets are read between two progress
@@ -495,7 +504,7 @@ func (r *importRun) spill(tx *txn, last bool) error {
 		if err != nil {
 			return err
 		}
-		r.journal = j
+		r.journal, r.unlimit = j, limitHeap()
 	}
 	err := r.journal.stage(tx, p.ops, p.size)
 	p.drop()
@@ -851,6 +860,47 @@ var defaultImportLimits = importLimits{singleTxn: 512 << 10, chunk: 96 << 10}
 // singleTxnOps bounds the number of records in that one transaction:
 // Badger also limits a transaction's entry count.
 const singleTxnOps = 4000
+
+// importHeapLimit is the soft memory limit (runtime/debug.SetMemoryLimit)
+// of a process while an import too large for one transaction runs. Most
+// of such an import's heap is not its own but Badger's: the memtables and
+// the buffers of the tables that its flushes and compactions build, up to
+// about 150 MiB at 100k secrets, which the collector by default lets grow
+// to twice that before it runs. The limit makes it run sooner. It is soft:
+// a heap that needs more gets more, at the cost of collecting more often
+// (decisions/0078).
+const importHeapLimit = 160 << 20
+
+// heapLimit is the limit's state, shared by the imports of a process.
+var heapLimit struct {
+	sync.Mutex
+	users int
+	prev  int64
+}
+
+// limitHeap applies importHeapLimit unless the process has a limit of its
+// own (GOMEMLIMIT), and returns what undoes it.
+func limitHeap() (undo func()) {
+	heapLimit.Lock()
+	defer heapLimit.Unlock()
+	if heapLimit.users == 0 {
+		heapLimit.prev = debug.SetMemoryLimit(-1)
+		if heapLimit.prev == math.MaxInt64 {
+			debug.SetMemoryLimit(importHeapLimit)
+		}
+	}
+	heapLimit.users++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			heapLimit.Lock()
+			defer heapLimit.Unlock()
+			if heapLimit.users--; heapLimit.users == 0 {
+				debug.SetMemoryLimit(heapLimit.prev)
+			}
+		})
+	}
+}
 
 // journalWriter stages an import's writes (step 1 at the top of this
 // file) as they are planned: each batch is sealed, its change to the
