@@ -43,6 +43,9 @@ type importLine struct {
 	Error    *wireError            `json:"error,omitempty"`
 }
 
+// importIdle bounds the wait for the next secret of an import stream.
+const importIdle = time.Minute
+
 // errNoEnd: the import stream ended without its End frame.
 var errNoEnd = errors.New("the import stream ended before its end mark")
 
@@ -87,6 +90,10 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	}()
 	src := func(yield func(vault.SecretData, error) bool) {
 		for {
+			// The import holds the vault's writer lock while it reads: a
+			// client that stops sending without going away fails it rather
+			// than hold every other writer up.
+			rc.SetReadDeadline(time.Now().Add(importIdle))
 			var f importFrame // fresh: gob leaves fields it does not send as they were
 			if err := dec.Decode(&f); err != nil {
 				if errors.Is(err, io.EOF) {
@@ -101,6 +108,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rep, err := svc.Import(r.Context(), src, o)
+	rc.SetReadDeadline(time.Time{})
 	close(progress)
 	<-sent
 	last := importLine{Report: &rep}
