@@ -10,11 +10,15 @@ package vault
 //  1. stage: every write of the import (sealed values, metadata, index
 //     entries, trash markers, deletions of pruned versions) is encoded as a
 //     list of operations, and the lists are stored in sealed chunks under
-//     kindJournal. No reader looks at that kind, so nothing is visible yet.
-//  2. commit: one small transaction writes the journal head and the
-//     import's audit event. This is the moment the import happens.
-//  3. apply: the chunks' operations are written to their real keys in
-//     batches; then the head is deleted and the chunks dropped from disk.
+//     kindJournal, batch by batch as the secrets are read and planned. No
+//     reader looks at that kind, so nothing is visible yet; an import that
+//     fails before its commit drops the chunks.
+//  2. commit: once the source has ended, one small transaction writes the
+//     journal head and the import's audit event. This is the moment the
+//     import happens.
+//  3. apply: the chunks are read back, checked, and their operations
+//     written to their real keys in batches; then the head is deleted and
+//     the chunks dropped from disk.
 //
 // recoverImport, run before any other write when the vault is opened for
 // writing, finishes step 3 when it finds a head (the operations are
@@ -504,7 +508,10 @@ func (r *importRun) spill(tx *txn, last bool) error {
 		if err != nil {
 			return err
 		}
-		r.journal, r.unlimit = j, limitHeap()
+		r.journal = j
+		if v.limits.heap > 0 {
+			r.unlimit = limitHeap(v.limits.heap)
+		}
 	}
 	err := r.journal.stage(tx, p.ops, p.size)
 	p.drop()
@@ -853,6 +860,8 @@ type importLimits struct {
 	// crash, when a test sets it, is asked after each journal step
 	// ("staged", "committed") whether to stop there as if the process died.
 	crash func(step string) bool
+	// heap is Options.ImportHeapLimit.
+	heap int64
 }
 
 var defaultImportLimits = importLimits{singleTxn: 512 << 10, chunk: 96 << 10}
@@ -861,15 +870,17 @@ var defaultImportLimits = importLimits{singleTxn: 512 << 10, chunk: 96 << 10}
 // Badger also limits a transaction's entry count.
 const singleTxnOps = 4000
 
-// importHeapLimit is the soft memory limit (runtime/debug.SetMemoryLimit)
-// of a process while an import too large for one transaction runs. Most
-// of such an import's heap is not its own but Badger's: the memtables and
-// the buffers of the tables that its flushes and compactions build, up to
-// about 150 MiB at 100k secrets, which the collector by default lets grow
-// to twice that before it runs. The limit makes it run sooner. It is soft:
-// a heap that needs more gets more, at the cost of collecting more often
-// (decisions/0078).
-const importHeapLimit = 160 << 20
+// DefaultImportHeapLimit is the soft memory limit that the CLI and the
+// agent set while an import too large for one transaction runs
+// (Options.ImportHeapLimit). Most of such an import's heap is not its own
+// but Badger's: the memtables and the buffers of the tables that its
+// flushes and compactions build, up to about 150 MiB at 100k secrets,
+// which the collector by default lets grow to twice that before it runs.
+// The limit makes it run sooner. It is soft: a heap that needs more gets
+// more, at the cost of collecting more often (decisions/0078). It is a
+// setting of the whole process, so a process that runs many vaults at
+// once, such as this package's tests, leaves it unset.
+const DefaultImportHeapLimit = 160 << 20
 
 // heapLimit is the limit's state, shared by the imports of a process.
 var heapLimit struct {
@@ -878,15 +889,15 @@ var heapLimit struct {
 	prev  int64
 }
 
-// limitHeap applies importHeapLimit unless the process has a limit of its
-// own (GOMEMLIMIT), and returns what undoes it.
-func limitHeap() (undo func()) {
+// limitHeap applies limit unless the process has a limit of its own
+// (GOMEMLIMIT), and returns what undoes it.
+func limitHeap(limit int64) (undo func()) {
 	heapLimit.Lock()
 	defer heapLimit.Unlock()
 	if heapLimit.users == 0 {
 		heapLimit.prev = debug.SetMemoryLimit(-1)
 		if heapLimit.prev == math.MaxInt64 {
-			debug.SetMemoryLimit(importHeapLimit)
+			debug.SetMemoryLimit(limit)
 		}
 	}
 	heapLimit.users++

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
+	"runtime/debug"
 	"testing"
 )
 
@@ -311,4 +313,33 @@ func TestImportStreamCrash(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLimitHeap: the imports of a process share the soft memory limit,
+// which the last one to end takes back, and a limit the process set
+// itself (GOMEMLIMIT) is left alone.
+func TestLimitHeap(t *testing.T) {
+	if prev := debug.SetMemoryLimit(-1); prev != math.MaxInt64 {
+		t.Skip("the process has a memory limit of its own")
+	}
+	first, second := limitHeap(1<<40), limitHeap(1<<40)
+	if got := debug.SetMemoryLimit(-1); got != 1<<40 {
+		t.Fatalf("limit %d during two imports", got)
+	}
+	first()
+	first() // undoing twice is undoing once
+	if got := debug.SetMemoryLimit(-1); got != 1<<40 {
+		t.Fatalf("limit %d while one import still runs", got)
+	}
+	second()
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Fatalf("limit %d after the imports", got)
+	}
+	debug.SetMemoryLimit(1 << 41)
+	defer debug.SetMemoryLimit(math.MaxInt64)
+	undo := limitHeap(1 << 40)
+	if got := debug.SetMemoryLimit(-1); got != 1<<41 {
+		t.Errorf("the process's own limit became %d", got)
+	}
+	undo()
 }
