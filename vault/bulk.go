@@ -50,7 +50,15 @@ import (
 
 // Record kinds of the import journal (see store.go for the others).
 const (
-	kindJournal     = 'j' // "j" ‖ seq: a sealed chunk of staged operations
+	// kindJournal: "~" ‖ seq: a sealed chunk of staged operations. It sorts
+	// after every other kind, so that the compactions of the records an
+	// import applies never take in the chunks: at "j", between the index
+	// and the metadata, every compaction of the records rewrote them too
+	// (decisions/0078).
+	kindJournal = '~'
+	// kindJournalV1 is where lockets before that kept the chunks: an
+	// import they committed is finished from there (journalHead.Kind).
+	kindJournalV1   = 'j'
 	kindJournalHead = 'J' // "J": a committed import whose chunks are still to apply
 )
 
@@ -549,7 +557,11 @@ func (r *importRun) commit(event Event) error {
 	// commitment of the vault as it is once the ops are applied; the
 	// commitment names the journal head, and the head the chunks, so that
 	// nothing of an older import can be put in their place.
-	head, _ := json.Marshal(journalHead{Chunks: j.chunks, Digest: j.sum.sum()})
+	h := journalHead{Chunks: j.chunks, Digest: j.sum.sum(), Kind: j.kind}
+	if j.kind == kindJournalV1 {
+		h.Kind = 0 // as an older locket wrote it (tests only)
+	}
+	head, _ := json.Marshal(h)
 	err := v.updateLocked(func(tx *txn) error {
 		k := []byte{kindJournalHead}
 		sealed := tx.seal(kindJournalHead, k, head)
@@ -862,6 +874,9 @@ type importLimits struct {
 	crash func(step string) bool
 	// heap is Options.ImportHeapLimit.
 	heap int64
+	// journalV1 stages chunks where lockets before decisions/0078 did, for
+	// the tests of finishing what they left.
+	journalV1 bool
 }
 
 var defaultImportLimits = importLimits{singleTxn: 512 << 10, chunk: 96 << 10}
@@ -922,6 +937,7 @@ type journalWriter struct {
 	v     *Vault
 	ctx   context.Context
 	batch *writeBatch
+	kind  byte
 	buf   []byte
 	// chunks, sum and ops are what is written so far; bytes is the size
 	// of the records staged, which the disk must hold twice more.
@@ -936,7 +952,11 @@ func (v *Vault) newJournalWriter(ctx context.Context) (*journalWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &journalWriter{v: v, ctx: ctx, batch: b, buf: make([]byte, 0, v.limits.chunk), sum: newChunksDigest(), delta: &txn{v: v}}, nil
+	kind := byte(kindJournal)
+	if v.limits.journalV1 {
+		kind = kindJournalV1
+	}
+	return &journalWriter{v: v, ctx: ctx, batch: b, kind: kind, buf: make([]byte, 0, v.limits.chunk), sum: newChunksDigest(), delta: &txn{v: v}}, nil
 }
 
 // stage seals ops, whose records take size bytes, and appends them to the
@@ -971,8 +991,8 @@ func (j *journalWriter) flush() error {
 	if len(j.buf) == 0 {
 		return nil
 	}
-	k := journalKey(uint64(j.chunks))
-	if err := j.batch.put(k, j.v.kr.Seal(kindJournal, k, 0, j.buf)); err != nil {
+	k := journalKey(j.kind, uint64(j.chunks))
+	if err := j.batch.put(k, j.v.kr.Seal(j.kind, k, 0, j.buf)); err != nil {
 		return err
 	}
 	j.sum.add(j.buf)
@@ -999,6 +1019,17 @@ var errSimulatedCrash = errors.New("simulated crash")
 type journalHead struct {
 	Chunks int    `json:"chunks"`
 	Digest []byte `json:"digest"`
+	// Kind is the chunks' record kind: kindJournal, or nothing for
+	// kindJournalV1 in a head an older locket wrote.
+	Kind byte `json:"kind,omitempty"`
+}
+
+// kind is the record kind of the chunks head names.
+func (h journalHead) kind() byte {
+	if h.Kind == 0 {
+		return kindJournalV1
+	}
+	return h.Kind
 }
 
 // chunksDigest is the SHA-256 of the journal's chunks, in order, each
@@ -1014,8 +1045,8 @@ func (d chunksDigest) add(c []byte) {
 
 func (d chunksDigest) sum() []byte { return d.h.Sum(nil) }
 
-func journalKey(seq uint64) []byte {
-	return key(kindJournal, binary.BigEndian.AppendUint64(nil, seq))
+func journalKey(kind byte, seq uint64) []byte {
+	return key(kind, binary.BigEndian.AppendUint64(nil, seq))
 }
 
 func (t *txn) op(op importOp) {
@@ -1128,7 +1159,8 @@ func (v *Vault) finishImport(progress func(applied int)) error {
 	err := v.view(func(tx *txn) error {
 		// One snapshot for both passes: the chunks applied are the ones
 		// checked.
-		if err := checkJournal(tx); err != nil {
+		kind, err := checkJournal(tx)
+		if err != nil {
 			return err
 		}
 		b, err := v.newBatch()
@@ -1137,7 +1169,7 @@ func (v *Vault) finishImport(progress func(applied int)) error {
 		}
 		defer b.cancel()
 		applied := 0
-		err = tx.each(kindJournal, func(_, chunk []byte) error {
+		err = tx.each(kind, func(_, chunk []byte) error {
 			return eachOp(chunk, func(op importOp) error {
 				val := op.val
 				if op.del {
@@ -1177,19 +1209,23 @@ func (v *Vault) finishImport(progress func(applied int)) error {
 
 // checkJournal checks, before anything of it is applied, that the journal
 // of a committed import holds every chunk its head names, in order, and
-// nothing else.
-func checkJournal(tx *txn) error {
+// nothing else, and returns the chunks' record kind.
+func checkJournal(tx *txn) (byte, error) {
 	pt, err := tx.get(kindJournalHead, []byte{kindJournalHead}, 0)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var head journalHead
 	if err := json.Unmarshal(pt, &head); err != nil {
-		return fmt.Errorf("%w: import journal head", ErrIntegrity)
+		return 0, fmt.Errorf("%w: import journal head", ErrIntegrity)
+	}
+	kind := head.kind()
+	if kind != kindJournal && kind != kindJournalV1 {
+		return 0, fmt.Errorf("%w: import journal head", ErrIntegrity)
 	}
 	n, sum := 0, newChunksDigest()
-	err = tx.each(kindJournal, func(k, chunk []byte) error {
-		if !bytes.Equal(k, journalKey(uint64(n))) {
+	err = tx.each(kind, func(k, chunk []byte) error {
+		if !bytes.Equal(k, journalKey(kind, uint64(n))) {
 			return fmt.Errorf("%w: import journal chunk missing", ErrIntegrity)
 		}
 		sum.add(chunk)
@@ -1197,21 +1233,21 @@ func checkJournal(tx *txn) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if n != head.Chunks {
-		return fmt.Errorf("%w: the journal has %d of %d chunks", ErrIntegrity, n, head.Chunks)
+		return 0, fmt.Errorf("%w: the journal has %d of %d chunks", ErrIntegrity, n, head.Chunks)
 	}
 	if !bytes.Equal(sum.sum(), head.Digest) {
-		return fmt.Errorf("%w: the journal's chunks are not the ones its head names", ErrIntegrity)
+		return 0, fmt.Errorf("%w: the journal's chunks are not the ones its head names", ErrIntegrity)
 	}
-	return nil
+	return kind, nil
 }
 
 // dropJournal removes every chunk from every level of the store, so that
 // no staged copy of the imported records stays on disk.
 func (v *Vault) dropJournal() error {
-	if err := v.db.DropPrefix([]byte{kindJournal}); err != nil {
+	if err := v.db.DropPrefix([]byte{kindJournal}, []byte{kindJournalV1}); err != nil {
 		return fmt.Errorf("clear import journal: %w", err)
 	}
 	return nil
@@ -1234,10 +1270,12 @@ func (v *Vault) recoverImportLocked() error {
 	err := v.view(func(tx *txn) error {
 		_, err := tx.tx.Get([]byte{kindJournalHead})
 		committed = err == nil
-		it := tx.tx.NewIterator(badger.IteratorOptions{Prefix: []byte{kindJournal}})
-		defer it.Close()
-		it.Rewind()
-		staged = it.Valid()
+		for _, kind := range []byte{kindJournal, kindJournalV1} {
+			it := tx.tx.NewIterator(badger.IteratorOptions{Prefix: []byte{kind}})
+			it.Rewind()
+			staged = staged || it.Valid()
+			it.Close()
+		}
 		return nil
 	})
 	switch {

@@ -343,3 +343,34 @@ func TestLimitHeap(t *testing.T) {
 	}
 	undo()
 }
+
+// TestImportJournalV1: the journal of an import that a locket before
+// decisions/0078 staged at its old record kind, and crashed, is finished
+// (committed) or dropped (staged) by this one.
+func TestImportJournalV1(t *testing.T) {
+	t.Parallel()
+	for _, step := range []string{"staged", "committed"} {
+		t.Run(step, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			limits := &importLimits{singleTxn: 1 << 10, chunk: 600, journalV1: true, crash: func(s string) bool { return s == step }}
+			v := newVaultWith(t, DefaultSettings(), newClock(), Options{limits: limits})
+			_, err := v.Import(ctx, generated(40, 0, nil), ImportOptions{})
+			if !errors.Is(err, errSimulatedCrash) {
+				t.Fatalf("err %v", err)
+			}
+			if len(v.rawKeys(t, kindJournalV1)) < 2 || len(v.rawKeys(t, kindJournal)) != 0 {
+				t.Fatal("the chunks are not where an older locket put them")
+			}
+			v = reopen(t, v, Options{})
+			noJournal(t, v)
+			if n := len(v.rawKeys(t, kindJournalV1)); n != 0 {
+				t.Errorf("%d old journal chunks left", n)
+			}
+			want := map[string]int{"staged": 0, "committed": 40}[step]
+			if got := len(snapshot(t, v)); got != want {
+				t.Errorf("%d secrets after recovery, want %d", got, want)
+			}
+		})
+	}
+}
