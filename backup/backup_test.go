@@ -36,7 +36,14 @@ func clock() func() time.Time {
 
 func newVault(t testing.TB, set vault.Settings) *vault.Vault {
 	t.Helper()
-	v, err := vault.Create(context.Background(), filepath.Join(t.TempDir(), "vault"), testPass, vault.MinKDF, set, vault.Options{Now: clock(), Actor: "ana@laptop"})
+	return newVaultWith(t, set, vault.Options{})
+}
+
+// newVaultWith is newVault with opts besides the clock and the actor.
+func newVaultWith(t testing.TB, set vault.Settings, opts vault.Options) *vault.Vault {
+	t.Helper()
+	opts.Now, opts.Actor = clock(), "ana@laptop"
+	v, err := vault.Create(context.Background(), filepath.Join(t.TempDir(), "vault"), testPass, vault.MinKDF, set, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

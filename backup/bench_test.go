@@ -71,7 +71,8 @@ func BenchmarkImport(b *testing.B) {
 			b.ResetTimer()
 			for range b.N {
 				b.StopTimer()
-				v := newVault(b, vault.DefaultSettings())
+				// With the heap limit the CLI and the agent set.
+				v := newVaultWith(b, vault.DefaultSettings(), vault.Options{ImportHeapLimit: vault.DefaultImportHeapLimit})
 				b.StartTimer()
 				var rep vault.ImportReport
 				var err error
