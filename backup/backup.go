@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"runtime"
 	"strings"
 	"sync"
@@ -163,6 +164,144 @@ func Verify(r io.Reader, keys Keys) (Summary, error) {
 	}
 	s.Format, s.Created, s.SourceVault, s.Settings = b.Format, b.Created, b.SourceVault, b.Settings != nil
 	return s, nil
+}
+
+// Reader is a backup read as a stream, for a restore that holds one
+// secret at a time: OpenReader has read the age header, unwrapped the
+// file key and read the document up to its secrets; Secrets decodes them
+// as the import asks. ReaderOf reads a backup already decoded.
+type Reader struct {
+	d *decoder
+	// head is the backup's fields read so far; once the secrets are read
+	// to the end, all of them.
+	head *Backup
+	// atSecrets says the document's next field is its secrets.
+	atSecrets bool
+	// secrets are those of a decoded backup, for ReaderOf.
+	secrets []vault.SecretData
+	decoded bool
+	used    bool
+	// settingsErr is RestoreSettings' verdict once it read to the end.
+	settingsErr error
+}
+
+// ErrSettingsLate: the settings were to be restored from a backup that
+// holds them after its secrets. A restore reads the secrets as a stream
+// and needs the settings first (max-versions decides what it keeps);
+// locket writes them first, so only a file written by other means does
+// this.
+var ErrSettingsLate = errors.New("the backup holds its settings after its secrets, where a restore cannot use them; nothing was imported: import without --restore-settings, then set them with locket config")
+
+// errStopped ends a decoding that its consumer stopped.
+var errStopped = errors.New("stopped")
+
+// errReaderUsed: the secrets of a streamed backup can be read once.
+var errReaderUsed = errors.New("the backup's secrets were already read")
+
+// OpenReader opens the backup file r (binary or armored) for a streamed
+// restore: it reads the header, asks keys for what opens it, so that a
+// wrong key fails here, and reads the document's fields up to its
+// secrets. Nothing the secrets hold is trusted before Secrets has read
+// to the end, where age authenticates the last chunk: an import of them
+// is all or nothing, so a damaged file imports none.
+func OpenReader(r io.Reader, keys Keys) (*Reader, error) {
+	pr, err := open(r, keys)
+	if err != nil {
+		return nil, err
+	}
+	d := newDecoder(pr)
+	if err := d.begin(); err != nil {
+		return nil, err
+	}
+	rd := &Reader{d: d}
+	if rd.atSecrets, err = d.fields(); err != nil {
+		return nil, err
+	}
+	if !rd.atSecrets {
+		// No secrets: the whole document is read.
+		rd.head, err = d.finish()
+		return rd, err
+	}
+	head := d.b
+	// Settings read before the format are checked at the end, when the
+	// format says whether a key this locket does not know is a newer one.
+	if head.Format != 0 {
+		if err := d.head(); err != nil {
+			return nil, err
+		}
+		head.Settings = d.b.Settings
+	}
+	rd.head = &head
+	return rd, nil
+}
+
+// ReaderOf is a Reader of the backup b, already decoded.
+func ReaderOf(b *Backup) *Reader {
+	return &Reader{head: b, secrets: b.Secrets, decoded: true}
+}
+
+// Head is what the backup says besides its secrets: its format, creation
+// time, source vault and settings, as far as they come before the
+// secrets (locket writes them first). Its Secrets are empty for a stream.
+func (rd *Reader) Head() *Backup { return rd.head }
+
+// count is how many secrets the backup holds, or 0 when it is not known
+// before they are read.
+func (rd *Reader) count() int { return len(rd.secrets) }
+
+// Secrets yields the backup's secrets one at a time, then the error that
+// ends the document early, if any: a damaged, truncated or invalid file
+// yields its error after some secrets. A stream can be read once.
+func (rd *Reader) Secrets() iter.Seq2[vault.SecretData, error] {
+	if rd.decoded {
+		return vault.SecretsOf(rd.secrets)
+	}
+	return func(yield func(vault.SecretData, error) bool) {
+		if rd.used {
+			yield(vault.SecretData{}, errReaderUsed)
+			return
+		}
+		rd.used = true
+		b, err := rd.d.body(func(sd vault.SecretData) error {
+			if !yield(sd, nil) {
+				return errStopped
+			}
+			return nil
+		}, rd.atSecrets)
+		switch {
+		case errors.Is(err, errStopped):
+		case err != nil:
+			yield(vault.SecretData{}, err)
+		default:
+			rd.head = b
+		}
+	}
+}
+
+// RestoreSettings returns the settings to restore with the secrets:
+// ErrNoSettings when the backup holds none, ErrSettingsLate when they
+// follow the secrets. Telling those two apart reads a stream to its end,
+// which uses it up; either is an error that ends the restore.
+func (rd *Reader) RestoreSettings() (*vault.Settings, error) {
+	if rd.settingsErr != nil {
+		return nil, rd.settingsErr
+	}
+	if rd.head.Settings != nil {
+		return rd.head.Settings, nil
+	}
+	if rd.decoded || !rd.atSecrets || rd.used {
+		return nil, ErrNoSettings
+	}
+	rd.used = true
+	b, err := rd.d.body(func(vault.SecretData) error { return nil }, rd.atSecrets)
+	if err != nil {
+		return nil, err
+	}
+	rd.head, rd.settingsErr = b, ErrNoSettings
+	if b.Settings != nil {
+		rd.settingsErr = ErrSettingsLate
+	}
+	return nil, rd.settingsErr
 }
 
 // open reads the header of the age file r (binary or armored), asks keys

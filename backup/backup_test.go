@@ -36,7 +36,14 @@ func clock() func() time.Time {
 
 func newVault(t testing.TB, set vault.Settings) *vault.Vault {
 	t.Helper()
-	v, err := vault.Create(context.Background(), filepath.Join(t.TempDir(), "vault"), testPass, vault.MinKDF, set, vault.Options{Now: clock(), Actor: "ana@laptop"})
+	return newVaultWith(t, set, vault.Options{})
+}
+
+// newVaultWith is newVault with opts besides the clock and the actor.
+func newVaultWith(t testing.TB, set vault.Settings, opts vault.Options) *vault.Vault {
+	t.Helper()
+	opts.Now, opts.Actor = clock(), "ana@laptop"
+	v, err := vault.Create(context.Background(), filepath.Join(t.TempDir(), "vault"), testPass, vault.MinKDF, set, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +224,7 @@ func TestRoundTrip(t *testing.T) {
 				t.Errorf("settings %+v", got.Settings)
 			}
 			dst := newVault(t, vault.DefaultSettings())
-			rep, err := dst.Import(ctx, got.Secrets, vault.ImportOptions{Settings: got.Settings})
+			rep, err := dst.Import(ctx, vault.SecretsOf(got.Secrets), vault.ImportOptions{Settings: got.Settings})
 			if err != nil || rep.Count(vault.ActionNew) != 4 {
 				t.Fatalf("import: %+v %v", rep, err)
 			}
@@ -341,19 +348,22 @@ func vaultDigest(t testing.TB, dir string) [32]byte {
 	return sha256.Sum256(b)
 }
 
-// restore is what `locket backup import` does: open, decrypt, import.
+// restore is what `locket backup import` does: open the file, then
+// stream its secrets into the vault, restoring the settings it has.
 func restore(dir string, file []byte, keys Keys) error {
 	ctx := context.Background()
-	b, err := Decrypt(bytes.NewReader(file), keys)
+	rd, err := OpenReader(bytes.NewReader(file), keys)
 	if err != nil {
 		return err
 	}
-	v, err := vault.Open(ctx, dir, testPass, vault.Options{})
+	// The vault's clock: a writable open at today's date would purge the
+	// trash the test vault made in March.
+	v, err := vault.Open(ctx, dir, testPass, vault.Options{Now: clock()})
 	if err != nil {
 		return err
 	}
 	defer v.Close()
-	_, err = v.Import(ctx, b.Secrets, vault.ImportOptions{Settings: b.Settings})
+	_, err = Restore(ctx, v, rd, "file.age", RestoreOptions{Settings: rd.Head().Settings != nil})
 	return err
 }
 
@@ -425,6 +435,10 @@ func TestBadBackups(t *testing.T) {
 			err := restore(dir, c.file, c.keys)
 			if !errors.Is(err, c.want) {
 				t.Fatalf("error %v, want %v", err, c.want)
+			}
+			// The TUI decodes the whole file first: the same verdict.
+			if _, derr := Decrypt(bytes.NewReader(c.file), c.keys); !errors.Is(derr, c.want) {
+				t.Errorf("decrypt: %v, want %v", derr, c.want)
 			}
 			if msg := err.Error(); strings.Contains(msg, "\n") || msg != vault.Sanitize(msg) {
 				t.Errorf("error is not one clean line: %q", msg)
@@ -586,7 +600,7 @@ func TestAgeCLIEncrypts(t *testing.T) {
 			t.Fatal(err)
 		}
 		v := newVault(t, vault.DefaultSettings())
-		rep, err := v.Import(context.Background(), b.Secrets, vault.ImportOptions{})
+		rep, err := v.Import(context.Background(), vault.SecretsOf(b.Secrets), vault.ImportOptions{})
 		if err != nil || rep.Count(vault.ActionNew) != 2 {
 			t.Fatalf("%+v %v", rep, err)
 		}

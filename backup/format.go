@@ -117,14 +117,18 @@ func collect(r io.Reader) (*Backup, error) {
 // Backup it returns holds everything but the secrets. It only succeeds
 // once all of r is read: a caller acts on what each saw only then.
 func Stream(r io.Reader, each func(vault.SecretData) error) (*Backup, error) {
-	d := &decoder{in: &budget{r: r}}
+	d := newDecoder(r)
+	if err := d.begin(); err != nil {
+		return nil, err
+	}
+	return d.body(each, false)
+}
+
+func newDecoder(r io.Reader) *decoder {
+	d := &decoder{in: &budget{r: r}, seen: map[string]bool{}}
 	d.dec = json.NewDecoder(d.in)
 	d.dec.DisallowUnknownFields()
-	b, err := d.document(each)
-	if err != nil {
-		return nil, d.classify(err)
-	}
-	return b, nil
+	return d
 }
 
 // errElement is returned when one element of the document exceeds
@@ -152,6 +156,16 @@ func (b *budget) Read(p []byte) (int, error) {
 type decoder struct {
 	in  *budget
 	dec *json.Decoder
+
+	// What the top-level fields read so far said.
+	b        Backup
+	settings map[string]string
+	// unknown is a field this version does not know, read before the
+	// format (which then says whether the file is newer).
+	unknown string
+	// seen and count are the secrets read so far.
+	seen  map[string]bool
+	count int
 }
 
 // value decodes the next JSON value into v within a fresh maxElement.
@@ -198,7 +212,7 @@ func (d *decoder) key() (string, error) {
 // (damaged, too large) pass through, anything else is invalid content.
 func (d *decoder) classify(err error) error {
 	switch {
-	case errors.Is(err, ErrDamaged), errors.Is(err, ErrTooLarge), errors.Is(err, ErrNewerFormat), errors.Is(err, ErrFormat):
+	case errors.Is(err, ErrDamaged), errors.Is(err, ErrTooLarge), errors.Is(err, ErrNewerFormat), errors.Is(err, ErrFormat), errors.Is(err, errStopped):
 		return err
 	}
 	if errors.Is(err, io.EOF) {
@@ -216,59 +230,88 @@ func bad(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", ErrFormat, vault.Sanitize(fmt.Sprintf(format, a...)))
 }
 
-// document walks the top-level object. locket writes "format" first; a
-// document that puts its secrets first is read as format 1 and its
-// format checked at the end.
-func (d *decoder) document(each func(vault.SecretData) error) (*Backup, error) {
+// The top-level object is read in steps, so that a stream can stop where
+// the secrets begin (see Reader): begin reads its opening brace, fields
+// the fields up to the secrets or the end, secrets the list, finish
+// checks the whole once it is read. locket writes "format" first; a
+// document that puts its secrets first is read as format 1 and its format
+// checked at the end.
+
+// begin reads the opening brace of the document.
+func (d *decoder) begin() error {
 	if err := d.delim('{'); err != nil {
 		if errors.Is(err, ErrDamaged) || errors.Is(err, ErrTooLarge) {
+			return err
+		}
+		return fmt.Errorf("%w: not valid JSON: not an object", ErrFormat)
+	}
+	return nil
+}
+
+// body reads the rest of the document, calling each with every secret,
+// and checks it; atSecrets says that fields stopped at "secrets".
+func (d *decoder) body(each func(vault.SecretData) error, atSecrets bool) (*Backup, error) {
+	for {
+		if atSecrets {
+			if err := d.secrets(each); err != nil {
+				return nil, d.classify(err)
+			}
+		}
+		var err error
+		if atSecrets, err = d.fields(); err != nil {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%w: not valid JSON: not an object", ErrFormat)
+		if !atSecrets {
+			return d.finish()
+		}
 	}
-	b := &Backup{}
-	var settings map[string]string
-	seen := map[string]bool{}
-	count := 0
-	// A field this version does not know means a newer format, which
-	// the format field says when it comes later.
-	unknown := ""
+}
+
+// fields reads top-level fields until the next is "secrets" (true, with
+// its key read) or the object ends (false).
+func (d *decoder) fields() (bool, error) {
+	b := &d.b
 	for d.more() {
 		k, err := d.key()
 		if err != nil {
-			return nil, err
+			return false, d.classify(err)
 		}
 		switch strings.ToLower(k) { // as encoding/json, which matched names without case
 		case "format":
 			if err := d.value(&b.Format); err != nil {
-				return nil, fmt.Errorf("%w: format is not a whole number", ErrFormat)
+				return false, fmt.Errorf("%w: format is not a whole number", ErrFormat)
 			}
 			if err := checkFormat(b.Format); err != nil {
-				return nil, err
+				return false, err
 			}
 		case "created":
 			err = d.value(&b.Created)
 		case "source_vault":
 			err = d.value(&b.SourceVault)
 		case "settings":
-			err = d.value(&settings)
+			err = d.value(&d.settings)
 		case "secrets":
-			err = d.secrets(seen, &count, each)
+			return true, nil
 		default:
 			if b.Format != 0 {
 				err = fmt.Errorf("json: unknown field %q", k)
 				break
 			}
-			unknown = k
+			d.unknown = k
 			var skip json.RawMessage
 			err = d.value(&skip)
 		}
 		if err != nil {
-			return nil, err
+			return false, d.classify(err)
 		}
 	}
+	return false, nil
+}
+
+// finish reads the end of the document and checks what it said.
+func (d *decoder) finish() (*Backup, error) {
 	if err := d.delim('}'); err != nil {
-		return nil, err
+		return nil, d.classify(err)
 	}
 	// Reading to the end makes age authenticate the last chunk.
 	if _, err := d.dec.Token(); !errors.Is(err, io.EOF) {
@@ -277,29 +320,39 @@ func (d *decoder) document(each func(vault.SecretData) error) (*Backup, error) {
 		}
 		return nil, fmt.Errorf("%w: data after the document", ErrFormat)
 	}
+	b := &d.b
 	if b.Format == 0 {
 		return nil, fmt.Errorf("%w: no format version", ErrFormat)
 	}
-	if unknown != "" {
-		return nil, fmt.Errorf("%w: json: unknown field %q", ErrFormat, unknown)
+	if d.unknown != "" {
+		return nil, fmt.Errorf("%w: json: unknown field %q", ErrFormat, d.unknown)
 	}
+	if err := d.head(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// head checks the fields other than the secrets read so far.
+func (d *decoder) head() error {
+	b := &d.b
 	if len(b.SourceVault) > maxSourceID || vault.Sanitize(b.SourceVault) != b.SourceVault {
-		return nil, bad("source_vault is not a vault id")
+		return bad("source_vault is not a vault id")
 	}
-	if settings != nil {
+	if d.settings != nil {
 		set := vault.DefaultSettings()
-		for k, val := range settings {
+		for k, val := range d.settings {
 			if !vault.IsSettingKey(k) {
-				return nil, bad("unknown setting %q", k)
+				return bad("unknown setting %q", k)
 			}
 			var err error
 			if set, err = set.With(k, val); err != nil {
-				return nil, bad("setting %s: %v", k, err)
+				return bad("setting %s: %v", k, err)
 			}
 		}
 		b.Settings = &set
 	}
-	return b, nil
+	return nil
 }
 
 func checkFormat(f int) error {
@@ -314,7 +367,7 @@ func checkFormat(f int) error {
 }
 
 // secrets reads the secrets array one secret at a time.
-func (d *decoder) secrets(seen map[string]bool, count *int, each func(vault.SecretData) error) error {
+func (d *decoder) secrets(each func(vault.SecretData) error) error {
 	d.in.limit = d.in.n + maxElement
 	t, err := d.dec.Token()
 	if err != nil {
@@ -327,21 +380,21 @@ func (d *decoder) secrets(seen map[string]bool, count *int, each func(vault.Secr
 		return errors.New("secrets is not a list")
 	}
 	for d.more() {
-		if *count++; *count > maxSecrets {
+		if d.count++; d.count > maxSecrets {
 			return fmt.Errorf("%w: more than %d secrets", ErrTooLarge, maxSecrets)
 		}
 		s, err := d.secret()
 		if err != nil {
 			return err
 		}
-		sd, err := checkSecret(s, *count)
+		sd, err := checkSecret(s, d.count)
 		if err != nil {
 			return err
 		}
-		if seen[s.Name] {
+		if d.seen[s.Name] {
 			return bad("secret %q appears twice", s.Name)
 		}
-		seen[s.Name] = true
+		d.seen[s.Name] = true
 		if err := each(sd); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package backup
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -200,5 +201,153 @@ func TestStreamFieldOrder(t *testing.T) {
 		if !errors.Is(err, want) || want == nil && (err != nil || len(b.Secrets) != 1) {
 			t.Errorf("%s: %v, want %v", doc, err, want)
 		}
+	}
+}
+
+// TestRestoreStream: a backup streamed from its file into a vault
+// restores what decoding it whole and importing it does, with progress
+// that ends at its total though the number of secrets is not known in
+// advance.
+func TestRestoreStream(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	src := sourceVault(t)
+	b, err := Snapshot(ctx, src, vault.SnapshotOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := age.GenerateX25519Identity()
+	file := encryptTo(t, b, false, x.Recipient())
+	rd, err := OpenReader(bytes.NewReader(file), with(x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := rd.Head(); h.Settings == nil || h.SourceVault != mustInfo(t, src).ID || h.Format != FormatVersion {
+		t.Fatalf("head %+v", h)
+	}
+	dst := newVault(t, vault.DefaultSettings())
+	progress := make(chan vault.ImportProgress)
+	var got []vault.ImportProgress
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		for p := range progress {
+			got = append(got, p)
+		}
+	}()
+	rep, err := Restore(ctx, dst, rd, "team.age", RestoreOptions{Settings: true, Progress: progress})
+	close(progress)
+	<-read
+	if err != nil || !rep.Applied || !rep.Settings || rep.Count(vault.ActionNew) != len(b.Secrets) {
+		t.Fatalf("restore %+v: %v", rep, err)
+	}
+	if len(got) == 0 || got[len(got)-1].Done != 2*len(b.Secrets) || got[len(got)-1].Total != 2*len(b.Secrets) {
+		t.Errorf("progress %+v", got)
+	}
+	restored, _, err := dst.Snapshot(ctx, vault.SnapshotOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if comparable(t, restored) != comparable(t, b.Secrets) {
+		t.Errorf("streamed restore:\n%s\nwant:\n%s", comparable(t, restored), comparable(t, b.Secrets))
+	}
+	if got := mustSettings(t, dst).Retention; got != 30*vault.Day {
+		t.Errorf("restored retention %v", got)
+	}
+	// A stream is read once.
+	if _, err := Restore(ctx, dst, rd, "team.age", RestoreOptions{}); err == nil {
+		t.Error("a used stream imported again")
+	}
+}
+
+// TestRestoreSettingsPlace: restoring the settings needs them before the
+// secrets; a backup that holds them after, or holds none, is refused
+// whole, with its own error, and the vault is left as it was.
+func TestRestoreSettingsPlace(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	x, _ := age.GenerateX25519Identity()
+	secrets := `"secrets":[{"name":"a","versions":[{"version":1,"value":"eA=="}]}]`
+	settings := `"settings":{"retention":"30d"}`
+	v := newVault(t, vault.DefaultSettings())
+	dir := mustInfo(t, v).Dir
+	v.Close()
+	before := vaultDigest(t, dir)
+	for doc, want := range map[string]error{
+		`{"format":1,` + secrets + `,` + settings + `}`: ErrSettingsLate,
+		`{"format":1,` + secrets + `}`:                  ErrNoSettings,
+		`{"format":1,"secrets":[]}`:                     ErrNoSettings,
+		`{` + secrets + `,"format":1,` + settings + `}`: ErrSettingsLate,
+	} {
+		rd, err := OpenReader(bytes.NewReader(encryptDoc(t, doc, x.Recipient())), with(x))
+		if err != nil {
+			t.Fatalf("%s: %v", doc, err)
+		}
+		_, err = rd.RestoreSettings()
+		if !errors.Is(err, want) {
+			t.Errorf("%s: %v, want %v", doc, err, want)
+			continue
+		}
+		if msg := err.Error(); strings.Contains(msg, "\n") {
+			t.Errorf("error is not one line: %q", msg)
+		}
+		v, err := vault.Open(ctx, dir, testPass, vault.Options{Now: clock()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Restore(ctx, v, rd, "f.age", RestoreOptions{Settings: true})
+		v.Close()
+		if !errors.Is(err, want) {
+			t.Errorf("%s: restore %v", doc, err)
+		}
+	}
+	if vaultDigest(t, dir) != before {
+		t.Error("a refused restore changed the vault")
+	}
+	// Without --restore-settings the settings may come anywhere.
+	rd, err := OpenReader(bytes.NewReader(encryptDoc(t, `{"format":1,`+secrets+`,`+settings+`}`, x.Recipient())), with(x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err = vault.Open(ctx, dir, testPass, vault.Options{Now: clock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if rep, err := Restore(ctx, v, rd, "f.age", RestoreOptions{}); err != nil || rep.Count(vault.ActionNew) != 1 {
+		t.Fatalf("restore without settings: %+v %v", rep, err)
+	}
+	if rd.Head().Settings == nil {
+		t.Error("the settings after the secrets are not in the head once read")
+	}
+}
+
+// TestRestoreStreamDamagedEnd: a large backup cut short or changed near
+// its end fails where the stream reaches the damage, after thousands of
+// secrets were planned and staged, and the vault keeps none of them.
+func TestRestoreStreamDamagedEnd(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	x, _ := age.GenerateX25519Identity()
+	file := encryptTo(t, &Backup{Format: FormatVersion, Secrets: benchSecrets(6000)}, false, x.Recipient())
+	v := newVault(t, vault.DefaultSettings())
+	if _, err := v.Put(ctx, "kept", []byte("k"), vault.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dir := mustInfo(t, v).Dir
+	v.Close()
+	before := vaultDigest(t, dir)
+	flipped := bytes.Clone(file)
+	flipped[len(flipped)-100] ^= 1
+	for name, f := range map[string][]byte{"truncated": file[:len(file)-20], "flipped": flipped} {
+		if err := restore(dir, f, with(x)); !errors.Is(err, ErrDamaged) {
+			t.Errorf("%s: %v, want ErrDamaged", name, err)
+		}
+	}
+	if vaultDigest(t, dir) != before {
+		t.Error("a damaged backup changed the vault")
+	}
+	if err := restore(dir, file, with(x)); err != nil {
+		t.Fatalf("the whole file: %v", err)
 	}
 }

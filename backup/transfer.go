@@ -95,16 +95,18 @@ type RestoreOptions struct {
 	Progress chan<- vault.ImportProgress
 }
 
-// Restore imports the backup b, read from the file path, into v all or
-// nothing, and returns the plan (applied unless DryRun). Its audit event
-// names the file and the vault the backup came from.
-func Restore(ctx context.Context, v vault.Service, b *Backup, path string, o RestoreOptions) (vault.ImportReport, error) {
-	opts := vault.ImportOptions{OnConflict: o.OnConflict, DryRun: o.DryRun, Note: b.ImportNote(path), Progress: o.Progress}
+// Restore imports the backup rd, read from the file path, into v all or
+// nothing, a secret at a time, and returns the plan (applied unless
+// DryRun). Its audit event names the file and the vault the backup came
+// from.
+func Restore(ctx context.Context, v vault.Service, rd *Reader, path string, o RestoreOptions) (vault.ImportReport, error) {
+	opts := vault.ImportOptions{OnConflict: o.OnConflict, DryRun: o.DryRun, Note: rd.Head().ImportNote(path), Expect: rd.count(), Progress: o.Progress}
 	if o.Settings {
-		if b.Settings == nil {
-			return vault.ImportReport{}, ErrNoSettings
+		set, err := rd.RestoreSettings()
+		if err != nil {
+			return vault.ImportReport{}, err
 		}
-		opts.Settings = b.Settings
+		opts.Settings = set
 	}
-	return v.Import(ctx, b.Secrets, opts)
+	return v.Import(ctx, rd.Secrets(), opts)
 }

@@ -44,7 +44,7 @@ func TestExportRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	dst := newVault(t, vault.DefaultSettings())
-	plan, err := Restore(ctx, dst, b, "team.age", RestoreOptions{DryRun: true})
+	plan, err := Restore(ctx, dst, ReaderOf(b), "team.age", RestoreOptions{DryRun: true})
 	if err != nil || plan.Applied || plan.Count(vault.ActionNew) != res.Secrets {
 		t.Fatalf("plan: %+v, %v", plan, err)
 	}
@@ -57,7 +57,7 @@ func TestExportRestore(t *testing.T) {
 			last = p
 		}
 	}()
-	rep, err := Restore(ctx, dst, b, "team.age", RestoreOptions{Settings: true, Progress: progress})
+	rep, err := Restore(ctx, dst, ReaderOf(b), "team.age", RestoreOptions{Settings: true, Progress: progress})
 	close(progress)
 	<-read
 	if err != nil || !rep.Applied || !rep.Settings {
@@ -77,7 +77,7 @@ func TestExportRestore(t *testing.T) {
 		t.Fatalf("audit event %+v", e)
 	}
 	b.Settings = nil
-	if _, err := Restore(ctx, dst, b, "team.age", RestoreOptions{Settings: true}); !errors.Is(err, ErrNoSettings) {
+	if _, err := Restore(ctx, dst, ReaderOf(b), "team.age", RestoreOptions{Settings: true}); !errors.Is(err, ErrNoSettings) {
 		t.Fatalf("restoring missing settings: %v, want ErrNoSettings", err)
 	}
 }

@@ -250,7 +250,7 @@ func (a *app) runAgent(ctx context.Context) error {
 		Dir:    dir,
 		Socket: sock,
 		Open: func(ctx context.Context, pass []byte) (vault.Service, error) {
-			return vault.Open(ctx, dir, pass, vault.Options{Now: a.now, Cache: true})
+			return vault.Open(ctx, dir, pass, vault.Options{Now: a.now, Cache: true, ImportHeapLimit: vault.DefaultImportHeapLimit})
 		},
 		Now: a.now,
 		Log: logger,

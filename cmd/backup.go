@@ -328,16 +328,6 @@ func (o *openFlags) keys() backup.Keys {
 	}
 }
 
-// readBackup opens, decrypts and checks a backup file ("-" is stdin).
-func (a *app) readBackup(path string, o openFlags) (*backup.Backup, error) {
-	var b *backup.Backup
-	err := a.withBackup(path, func(r io.Reader) (err error) {
-		b, err = backup.Decrypt(r, o.keys())
-		return err
-	})
-	return b, err
-}
-
 // withBackup calls fn with the backup file path ("-" is stdin) open,
 // giving a wrong key its exit code.
 func (a *app) withBackup(path string, fn func(io.Reader) error) error {
@@ -385,15 +375,21 @@ settings with the backup's (purge protection stays on if it is on).`,
 		Example: "  locket backup import locket.age --dry-run\n  locket backup import team.age --identity ~/.ssh/id_ed25519 --on-conflict skip",
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := a.readBackup(args[0], open)
-			if err != nil {
-				return err
-			}
-			if restoreSet && b.Settings == nil {
-				return backup.ErrNoSettings
-			}
-			return a.runImport(cmd, flags, nil, func(ctx context.Context, v vault.Service, policy vault.OnConflict, dryRun bool) (vault.ImportReport, error) {
-				return backup.Restore(ctx, v, b, args[0], backup.RestoreOptions{OnConflict: policy, DryRun: dryRun, Settings: restoreSet})
+			// The backup streams from the file into the import, a secret
+			// at a time; a wrong key fails before the vault is opened.
+			return a.withBackup(args[0], func(r io.Reader) error {
+				rd, err := backup.OpenReader(r, open.keys())
+				if err != nil {
+					return err
+				}
+				if restoreSet {
+					if _, err := rd.RestoreSettings(); err != nil {
+						return err
+					}
+				}
+				return a.runImport(cmd, flags, nil, func(ctx context.Context, v vault.Service, policy vault.OnConflict, dryRun bool) (vault.ImportReport, error) {
+					return backup.Restore(ctx, v, rd, args[0], backup.RestoreOptions{OnConflict: policy, DryRun: dryRun, Settings: restoreSet})
+				})
 			})
 		},
 	}

@@ -43,7 +43,7 @@ func (a *app) importCmd(c *cobra.Command, prefixUsage string, read func(ctx cont
 			return err
 		}
 		return a.runImport(cmd, flags, found.Skipped, func(ctx context.Context, v vault.Service, policy vault.OnConflict, dryRun bool) (vault.ImportReport, error) {
-			return v.Import(ctx, found.Secrets, vault.ImportOptions{OnConflict: policy, DryRun: dryRun, Note: source})
+			return v.Import(ctx, vault.SecretsOf(found.Secrets), vault.ImportOptions{OnConflict: policy, DryRun: dryRun, Note: source})
 		})
 	}
 	c.Flags().StringVar(&prefix, "prefix", "", prefixUsage)

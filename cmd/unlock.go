@@ -199,7 +199,8 @@ func (a *app) open(ctx context.Context, mode access) (vault.Service, error) {
 	defer clear(pass)
 	// Accepting a rollback is audited, which takes a writable open.
 	ro := mode != readWrite && !a.acceptRollback
-	return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: ro, Inspect: ro && mode == inspect, Now: a.now, AcceptRollback: a.acceptRollback, Log: debugOutput(a.stderr)})
+	return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: ro, Inspect: ro && mode == inspect, Now: a.now, AcceptRollback: a.acceptRollback, Log: debugOutput(a.stderr),
+		ImportHeapLimit: vault.DefaultImportHeapLimit})
 }
 
 // debugOutput is where a command sends the store's diagnostics: stderr

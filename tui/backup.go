@@ -436,7 +436,7 @@ func (b *backupModel) startPlan() (tea.Cmd, error) {
 		if err != nil {
 			return plannedMsg{err: err}
 		}
-		plan, err := backup.Restore(ctx, v, bk, path, backup.RestoreOptions{OnConflict: policy, DryRun: true})
+		plan, err := backup.Restore(ctx, v, backup.ReaderOf(bk), path, backup.RestoreOptions{OnConflict: policy, DryRun: true})
 		return plannedMsg{file: path, data: bk, plan: plan, err: err}
 	}), nil
 }
@@ -455,7 +455,7 @@ func (b *backupModel) apply() tea.Cmd {
 				report(int64(p.Done), int64(p.Total))
 			}
 		}()
-		plan, err := backup.Restore(ctx, v, bk, path, backup.RestoreOptions{OnConflict: policy, Progress: progress})
+		plan, err := backup.Restore(ctx, v, backup.ReaderOf(bk), path, backup.RestoreOptions{OnConflict: policy, Progress: progress})
 		close(progress)
 		<-forwarded
 		return importedMsg{plan: plan, err: err}

@@ -333,7 +333,7 @@ func BenchmarkBulkInsert100k(b *testing.B) {
 		b.StopTimer()
 		v := newVault(b, DefaultSettings(), nil)
 		b.StartTimer()
-		r, err := v.Import(ctx, secrets, ImportOptions{})
+		r, err := v.Import(ctx, SecretsOf(secrets), ImportOptions{})
 		if err != nil || r.Count(ActionNew) != n {
 			b.Fatal(r.Count(ActionNew), err)
 		}

@@ -10,11 +10,15 @@ package vault
 //  1. stage: every write of the import (sealed values, metadata, index
 //     entries, trash markers, deletions of pruned versions) is encoded as a
 //     list of operations, and the lists are stored in sealed chunks under
-//     kindJournal. No reader looks at that kind, so nothing is visible yet.
-//  2. commit: one small transaction writes the journal head and the
-//     import's audit event. This is the moment the import happens.
-//  3. apply: the chunks' operations are written to their real keys in
-//     batches; then the head is deleted and the chunks dropped from disk.
+//     kindJournal, batch by batch as the secrets are read and planned. No
+//     reader looks at that kind, so nothing is visible yet; an import that
+//     fails before its commit drops the chunks.
+//  2. commit: once the source has ended, one small transaction writes the
+//     journal head and the import's audit event. This is the moment the
+//     import happens.
+//  3. apply: the chunks are read back, checked, and their operations
+//     written to their real keys in batches; then the head is deleted and
+//     the chunks dropped from disk.
 //
 // recoverImport, run before any other write when the vault is opened for
 // writing, finishes step 3 when it finds a head (the operations are
@@ -32,8 +36,11 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"iter"
 	"maps"
+	"math"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -43,7 +50,15 @@ import (
 
 // Record kinds of the import journal (see store.go for the others).
 const (
-	kindJournal     = 'j' // "j" ‖ seq: a sealed chunk of staged operations
+	// kindJournal: "~" ‖ seq: a sealed chunk of staged operations. It sorts
+	// after every other kind, so that the compactions of the records an
+	// import applies never take in the chunks: at "j", between the index
+	// and the metadata, every compaction of the records rewrote them too
+	// (decisions/0078).
+	kindJournal = '~'
+	// kindJournalV1 is where lockets before that kept the chunks: an
+	// import they committed is finished from there (journalHead.Kind).
+	kindJournalV1   = 'j'
 	kindJournalHead = 'J' // "J": a committed import whose chunks are still to apply
 )
 
@@ -173,9 +188,16 @@ type ImportOptions struct {
 	Settings *Settings
 	// Note goes into the import's audit event (where the secrets came from).
 	Note string
-	// Progress, when set, receives how far the import is written, ending
-	// with Done == Total. The caller must read it until Import returns (a
-	// send waits for the reader or for ctx); Import does not close it.
+	// Expect is how many secrets the source holds, when the caller knows:
+	// progress then has a total from the start.
+	Expect int `json:",omitempty"`
+	// Progress, when set, receives how far the import is, in steps: one
+	// per secret read and planned, then one per secret's share of the
+	// writes. Total is 2×Expect while the source is read (0 when Expect is
+	// 0), then twice the secrets read; Done only grows, and the last
+	// report has Done == Total. A dry run reports nothing. The caller must
+	// read it until Import returns (a send waits for the reader or for
+	// ctx); Import does not close it.
 	Progress chan<- ImportProgress `json:"-"`
 	// Sync, when set, makes the import a pull from a sync target (see
 	// syncstate.go).
@@ -260,20 +282,27 @@ func (r ImportReport) Changes() int {
 	return n
 }
 
-// Import adds secrets to the vault all-or-nothing, as one audited event.
-// Imported values always become new versions with new numbers; no
-// existing version is changed. Versions keep their creation time and
-// actor, so that rotation status survives a restore. With ConflictFail
-// and a conflict, it returns the plan and an error wrapping ErrConflict.
-func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOptions) (_ ImportReport, err error) {
+// Import adds the secrets src yields to the vault all-or-nothing, as one
+// audited event. Imported values always become new versions with new
+// numbers; no existing version is changed. Versions keep their creation
+// time and actor, so that rotation status survives a restore. With
+// ConflictFail and a conflict, it returns the plan and an error wrapping
+// ErrConflict.
+//
+// Import reads src once, one secret at a time, so that a large import is
+// never held in memory whole: each secret is checked and planned as it
+// arrives, and once the plan outgrows one transaction its writes are
+// sealed and staged in the journal as they come (see the top of this
+// file). An error that src yields, a cancelled ctx or an invalid secret
+// ends the import before its commit: the vault is left as it was. Import
+// may keep each yielded SecretData, values included, until it returns: a
+// source must not change or reuse them before.
+func (v *Vault) Import(ctx context.Context, src iter.Seq2[SecretData, error], o ImportOptions) (_ ImportReport, err error) {
 	ctx, done, err := v.enter(ctx)
 	if err != nil {
 		return ImportReport{}, err
 	}
 	defer done(&err)
-	if err := validateImport(secrets, o.Sync != nil); err != nil {
-		return ImportReport{}, err
-	}
 	if o.OnConflict == "" {
 		o.OnConflict = ConflictNewVersion
 	}
@@ -313,45 +342,44 @@ func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOption
 		p.set, _ = set.guard(*o.Settings)
 		p.report.Settings = true
 	}
-	// At most a value per version and a metadata, index and trash record
-	// per secret: sized once rather than grown through 400k appends.
-	capacity := 3*len(secrets) + 2
-	for i := range secrets {
-		capacity += len(secrets[i].Versions)
-	}
-	p.ops = make([]importOp, 0, capacity)
-	err = v.view(func(tx *txn) error {
-		for i := range secrets {
-			if err := p.plan(tx, &secrets[i]); err != nil {
-				return err
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+	run := &importRun{v: v, ctx: ctx, p: p, o: o, progress: progressFunc(ctx, o.Progress)}
+	defer func() {
+		if run.unlimit != nil {
+			run.unlimit()
 		}
-		return nil
-	})
+	}()
+	if o.DryRun {
+		run.progress = nil // a plan writes nothing to report on
+	}
+	err = run.read(src)
+	if run.journal != nil {
+		run.journal.cancel()
+	}
+	staged := run.journal != nil && run.journal.chunks > 0
 	if err != nil {
+		if staged {
+			err = errors.Join(err, v.dropJournal())
+		}
 		return ImportReport{}, err
 	}
 	slices.SortFunc(p.report.Items, func(a, b ImportItem) int { return strings.Compare(a.Name, b.Name) })
 	if p.conflicts > 0 && o.OnConflict == ConflictFail {
-		return p.report, fmt.Errorf("%w: %d secrets differ between the vault and the import (first: %s); nothing was imported",
+		err := fmt.Errorf("%w: %d secrets differ between the vault and the import (first: %s); nothing was imported",
 			ErrConflict, p.conflicts, Sanitize(p.firstConflict))
+		if staged {
+			err = errors.Join(err, v.dropJournal())
+		}
+		return p.report, err
 	}
 	if o.DryRun {
 		return p.report, nil
 	}
-	if p.report.Settings {
-		b, err := json.Marshal(p.set)
-		if err != nil {
-			return ImportReport{}, err
-		}
-		p.seal(kindSettings, []byte{kindSettings}, 0, b)
-	}
-	v.sealAll(p.ops)
 	event := Event{Op: OpImport, Note: importNote(o.Note, p.report), Outcome: "ok"}
-	err = v.applyImport(ctx, p.ops, p.size, event, progressFunc(ctx, o.Progress))
+	if run.journal != nil {
+		err = run.commit(event)
+	} else {
+		err = run.writeOnce(event)
+	}
 	if v.cache != nil {
 		// An import writes records as raw operations, which the cache does
 		// not follow one by one: it loads again on its next use, and the
@@ -369,6 +397,198 @@ func (v *Vault) Import(ctx context.Context, secrets []SecretData, o ImportOption
 	return p.report, nil
 }
 
+// SecretsOf adapts a slice to Import's source.
+func SecretsOf(secrets []SecretData) iter.Seq2[SecretData, error] {
+	return func(yield func(SecretData, error) bool) {
+		for _, sd := range secrets {
+			if !yield(sd, nil) {
+				return
+			}
+		}
+	}
+}
+
+// importRun is one Import under way: the secrets read so far, and the
+// journal once the plan has outgrown one transaction.
+type importRun struct {
+	v        *Vault
+	ctx      context.Context
+	p        *importPlan
+	o        ImportOptions
+	progress func(done, total int)
+
+	// n counts the secrets read; seen holds their names.
+	n       int
+	seen    map[string]bool
+	journal *journalWriter
+	// unlimit undoes limitHeap, once the journal is in use.
+	unlimit func()
+}
+
+// progressEvery is how many secrets are read between two progress
+// reports: a report per secret would cost more than a small secret's plan.
+const progressEvery = 256
+
+// report sends a progress report, when one is wanted. A step is one
+// secret read or one secret's share of the writes applied: the total is
+// twice the secrets, as many as o.Expect says until the source ends, and
+// unknown (0) before that when o.Expect is 0.
+func (r *importRun) report(done int, final bool) {
+	if r.progress == nil {
+		return
+	}
+	total := 2 * r.n
+	if !final {
+		total = 0
+		if r.o.Expect > 0 {
+			total = 2 * max(r.o.Expect, r.n)
+		}
+	}
+	r.progress(done, total)
+}
+
+// read checks and plans every secret of src in one snapshot of the
+// vault, staging the writes in the journal once they outgrow one
+// transaction.
+func (r *importRun) read(src iter.Seq2[SecretData, error]) error {
+	v, p := r.v, r.p
+	r.seen = map[string]bool{}
+	return v.view(func(tx *txn) error {
+		for sd, err := range src {
+			if err != nil {
+				return err
+			}
+			if err := checkImported(&sd, r.o.Sync != nil, r.seen); err != nil {
+				return err
+			}
+			if err := p.plan(tx, &sd); err != nil {
+				return err
+			}
+			if err := r.ctx.Err(); err != nil {
+				return err
+			}
+			r.n++
+			if err := r.spill(tx, false); err != nil {
+				return err
+			}
+			if r.n%progressEvery == 0 {
+				r.report(r.n, false)
+			}
+		}
+		if p.report.Settings && !r.o.DryRun {
+			b, err := json.Marshal(p.set)
+			if err != nil {
+				return err
+			}
+			p.seal(kindSettings, []byte{kindSettings}, 0, b)
+		}
+		if err := r.spill(tx, true); err != nil {
+			return err
+		}
+		r.report(r.n, true)
+		if r.journal == nil {
+			return nil
+		}
+		return r.journal.close()
+	})
+}
+
+// spill decides what becomes of the writes planned so far: a dry run,
+// or an import that a conflict already refuses, drops them (they would
+// never be written); else they stay in memory while they fit one
+// transaction, and are staged in the journal once they do not. last
+// stages what is left once the journal is in use.
+func (r *importRun) spill(tx *txn, last bool) error {
+	p, v := r.p, r.v
+	if r.o.DryRun || p.conflicts > 0 && r.o.OnConflict == ConflictFail {
+		p.drop()
+		return nil
+	}
+	over := p.size > v.limits.singleTxn || len(p.ops) > singleTxnOps
+	if !over && (r.journal == nil || !last) {
+		return nil
+	}
+	if len(p.ops) == 0 {
+		return nil
+	}
+	if r.journal == nil {
+		j, err := v.newJournalWriter(r.ctx)
+		if err != nil {
+			return err
+		}
+		r.journal = j
+		if v.limits.heap > 0 {
+			r.unlimit = limitHeap(v.limits.heap)
+		}
+	}
+	err := r.journal.stage(tx, p.ops, p.size)
+	p.drop()
+	return err
+}
+
+// writeOnce writes an import that fits one transaction, with its audit
+// event, like any other change.
+func (r *importRun) writeOnce(event Event) error {
+	v, ops := r.v, r.p.ops
+	v.sealAll(ops)
+	err := v.updateLocked(func(tx *txn) error {
+		for _, op := range ops {
+			tx.op(op)
+		}
+		if err := tx.audit(event); err != nil {
+			return err
+		}
+		return r.ctx.Err()
+	})
+	if err == nil {
+		r.report(2*r.n, true)
+	}
+	return err
+}
+
+// commit commits a staged import and applies it (steps 2 and 3 at the top
+// of this file). The caller holds v.mu.
+func (r *importRun) commit(event Event) error {
+	v, j := r.v, r.journal
+	if v.limits.crash != nil && v.limits.crash("staged") {
+		return errSimulatedCrash
+	}
+	// The head and the audit event in one transaction, with the state
+	// commitment of the vault as it is once the ops are applied; the
+	// commitment names the journal head, and the head the chunks, so that
+	// nothing of an older import can be put in their place.
+	h := journalHead{Chunks: j.chunks, Digest: j.sum.sum(), Kind: j.kind}
+	if j.kind == kindJournalV1 {
+		h.Kind = 0 // as an older locket wrote it (tests only)
+	}
+	head, _ := json.Marshal(h)
+	err := v.updateLocked(func(tx *txn) error {
+		k := []byte{kindJournalHead}
+		sealed := tx.seal(kindJournalHead, k, head)
+		tx.set(k, sealed)
+		tx.delta = j.delta.delta
+		tx.setJournal, tx.journal = true, digest(sealed)
+		if err := tx.audit(event); err != nil {
+			return err
+		}
+		return r.ctx.Err()
+	})
+	if err != nil {
+		return errors.Join(err, v.dropJournal())
+	}
+	if v.limits.crash != nil && v.limits.crash("committed") {
+		return errSimulatedCrash
+	}
+	// From here on the import has happened: a failure leaves the head for
+	// recoverImport to finish.
+	ops, n := j.ops, r.n
+	return v.finishImport(func(applied int) {
+		if ops > 0 {
+			r.report(n+n*applied/ops, true)
+		}
+	})
+}
+
 func importNote(note string, r ImportReport) string {
 	s := fmt.Sprintf("%d new, %d updated, %d unchanged", r.Count(ActionNew), r.Changes()-r.Count(ActionNew), len(r.Items)-r.Changes())
 	if r.Settings {
@@ -380,42 +600,39 @@ func importNote(note string, r ImportReport) string {
 	return s
 }
 
-// validateImport checks everything the caller hands in as if it came from
-// a user: names, values, attributes, tags and duplicates.
-func validateImport(secrets []SecretData, sync bool) error {
-	seen := make(map[string]bool, len(secrets))
-	for i := range secrets {
-		sd := &secrets[i]
-		if err := ValidateName(sd.Name); err != nil {
-			return err
+// checkImported checks one secret the caller hands in as if it came from
+// a user: name, values, attributes and tags, and that its name is not in
+// seen, the names of the secrets before it, to which it adds its own.
+func checkImported(sd *SecretData, sync bool, seen map[string]bool) error {
+	if err := ValidateName(sd.Name); err != nil {
+		return err
+	}
+	if seen[sd.Name] {
+		return fmt.Errorf("%w: %q appears twice in the import", ErrInvalid, sd.Name)
+	}
+	seen[sd.Name] = true
+	// A pull may bring only tags or trash state: no version.
+	if len(sd.Versions) == 0 && !sync || len(sd.Versions) != len(sd.Values) {
+		return fmt.Errorf("%w: %q: every imported secret needs at least one version with a value", ErrInvalid, sd.Name)
+	}
+	if err := ValidateTags(sd.Tags); err != nil {
+		return fmt.Errorf("%q: %w", sd.Name, err)
+	}
+	if err := ValidateTimes(NamedTime{"created", sd.Created}, NamedTime{"updated", sd.Updated}, NamedTime{"deleted", sd.Deleted}); err != nil {
+		return fmt.Errorf("%q: %w", sd.Name, err)
+	}
+	for j, ver := range sd.Versions {
+		if err := ValidateTimes(NamedTime{"created", ver.Created}, NamedTime{"expires", ver.Expires}, NamedTime{"not-before", ver.NotBefore}); err != nil {
+			return fmt.Errorf("%q version %d: %w", sd.Name, j+1, err)
 		}
-		if seen[sd.Name] {
-			return fmt.Errorf("%w: %q appears twice in the import", ErrInvalid, sd.Name)
-		}
-		seen[sd.Name] = true
-		// A pull may bring only tags or trash state: no version.
-		if len(sd.Versions) == 0 && !sync || len(sd.Versions) != len(sd.Values) {
-			return fmt.Errorf("%w: %q: every imported secret needs at least one version with a value", ErrInvalid, sd.Name)
-		}
-		if err := ValidateTags(sd.Tags); err != nil {
+		if err := ValidateValue(sd.Values[j]); err != nil {
 			return fmt.Errorf("%q: %w", sd.Name, err)
 		}
-		if err := ValidateTimes(NamedTime{"created", sd.Created}, NamedTime{"updated", sd.Updated}, NamedTime{"deleted", sd.Deleted}); err != nil {
+		if err := ValidateContentType(ver.ContentType); err != nil {
 			return fmt.Errorf("%q: %w", sd.Name, err)
 		}
-		for j, ver := range sd.Versions {
-			if err := ValidateTimes(NamedTime{"created", ver.Created}, NamedTime{"expires", ver.Expires}, NamedTime{"not-before", ver.NotBefore}); err != nil {
-				return fmt.Errorf("%q version %d: %w", sd.Name, j+1, err)
-			}
-			if err := ValidateValue(sd.Values[j]); err != nil {
-				return fmt.Errorf("%q: %w", sd.Name, err)
-			}
-			if err := ValidateContentType(ver.ContentType); err != nil {
-				return fmt.Errorf("%q: %w", sd.Name, err)
-			}
-			if !ValidActor(ver.Actor) {
-				return fmt.Errorf("%w: %q: actor is too long or holds control characters", ErrInvalid, sd.Name)
-			}
+		if !ValidActor(ver.Actor) {
+			return fmt.Errorf("%w: %q: actor is too long or holds control characters", ErrInvalid, sd.Name)
 		}
 	}
 	return nil
@@ -476,6 +693,12 @@ func (p *importPlan) seal(kind byte, k []byte, ver uint64, plain []byte) {
 func (p *importPlan) del(k []byte) {
 	p.ops = append(p.ops, importOp{del: true, key: k})
 	p.size += len(k) + 16
+}
+
+// drop forgets the writes planned so far: staged, or never to be written.
+func (p *importPlan) drop() {
+	clear(p.ops) // the values they hold
+	p.ops, p.size = p.ops[:0], 0
 }
 
 func (p *importPlan) item(it ImportItem) { p.report.Items = append(p.report.Items, it) }
@@ -639,7 +862,8 @@ func (p *importPlan) version(id []byte, s *Secret, sd *SecretData, i int) {
 // Options.limits, per vault, so that they can run in parallel.
 type importLimits struct {
 	// singleTxn is the largest import, in bytes of records, written in
-	// one transaction; larger ones go through the journal.
+	// one transaction; larger ones go through the journal, staged in
+	// batches of about this size, so that no more is held at a time.
 	singleTxn int
 	// chunk bounds a journal chunk, well below the value threshold in
 	// store.go so that chunks stay in the LSM tree and compaction removes
@@ -648,6 +872,11 @@ type importLimits struct {
 	// crash, when a test sets it, is asked after each journal step
 	// ("staged", "committed") whether to stop there as if the process died.
 	crash func(step string) bool
+	// heap is Options.ImportHeapLimit.
+	heap int64
+	// journalV1 stages chunks where lockets before decisions/0078 did, for
+	// the tests of finishing what they left.
+	journalV1 bool
 }
 
 var defaultImportLimits = importLimits{singleTxn: 512 << 10, chunk: 96 << 10}
@@ -656,96 +885,133 @@ var defaultImportLimits = importLimits{singleTxn: 512 << 10, chunk: 96 << 10}
 // Badger also limits a transaction's entry count.
 const singleTxnOps = 4000
 
-// applyImport writes ops, with the audit event, all-or-nothing. The caller
-// holds v.mu.
-func (v *Vault) applyImport(ctx context.Context, ops []importOp, size int, event Event, progress func(done, total int)) error {
-	if progress == nil {
-		progress = func(int, int) {}
-	}
-	if size <= v.limits.singleTxn && len(ops) <= singleTxnOps {
-		err := v.updateLocked(func(tx *txn) error {
-			for _, op := range ops {
-				tx.op(op)
-			}
-			if err := tx.audit(event); err != nil {
-				return err
-			}
-			return ctx.Err()
-		})
-		if err == nil {
-			progress(len(ops), len(ops))
-		}
-		return err
-	}
-	// The journal and the records it applies, with room to spare.
-	if err := checkSpace(v.dir, 3*uint64(size)); err != nil {
-		return err
-	}
-	// 1. Stage. A failure here leaves chunks without a head: rolled back.
-	// Each chunk is sealed and written as soon as it is full, so that the
-	// journal is never held in memory next to the operations.
-	total := len(ops) * 2
-	chunks, sum := 0, newChunksDigest()
-	err := v.batch(func(put func(k, val []byte) error) error {
-		buf := make([]byte, 0, v.limits.chunk)
-		flush := func(done int) error {
-			if len(buf) == 0 {
-				return nil
-			}
-			k := journalKey(uint64(chunks))
-			if err := put(k, v.kr.Seal(kindJournal, k, 0, buf)); err != nil {
-				return err
-			}
-			sum.add(buf)
-			chunks++
-			buf = buf[:0] // Seal wrote a new slice
-			progress(done, total)
-			return ctx.Err()
-		}
-		for i, op := range ops {
-			if len(buf) > 0 && len(buf)+len(op.key)+len(op.val)+16 > v.limits.chunk {
-				if err := flush(i); err != nil {
-					return err
-				}
-			}
-			buf = appendOp(buf, op)
-		}
-		return flush(len(ops))
-	})
-	if err != nil {
-		return errors.Join(err, v.dropJournal())
-	}
-	if v.limits.crash != nil && v.limits.crash("staged") {
-		return errSimulatedCrash
-	}
-	// 2. Commit: the head and the audit event in one transaction, with the
-	// state commitment of the vault as it is once the ops are applied; the
-	// commitment names the journal head, and the head the chunks, so that
-	// nothing of an older import can be put in their place.
-	delta, err := v.opsDelta(ops)
-	if err != nil {
-		return errors.Join(err, v.dropJournal())
-	}
-	head, _ := json.Marshal(journalHead{Chunks: chunks, Digest: sum.sum()})
-	err = v.updateLocked(func(tx *txn) error {
-		k := []byte{kindJournalHead}
-		sealed := tx.seal(kindJournalHead, k, head)
-		tx.set(k, sealed)
-		tx.delta = delta
-		tx.setJournal, tx.journal = true, digest(sealed)
-		return tx.audit(event)
-	})
-	if err != nil {
-		return errors.Join(err, v.dropJournal())
-	}
-	if v.limits.crash != nil && v.limits.crash("committed") {
-		return errSimulatedCrash
-	}
-	// 3. Apply the operations still in memory; the journal is only read
-	// back when a crash lost them. From here on the import has happened: a
-	// failure leaves the head for recoverImport to finish.
-	return v.finishImport(ops, func(done int) { progress(len(ops)+done, total) })
+// DefaultImportHeapLimit is the soft memory limit that the CLI and the
+// agent set while an import too large for one transaction runs
+// (Options.ImportHeapLimit). Most of such an import's heap is not its own
+// but Badger's: the memtables and the buffers of the tables that its
+// flushes and compactions build, up to about 150 MiB at 100k secrets,
+// which the collector by default lets grow to twice that before it runs.
+// The limit makes it run sooner. It is soft: a heap that needs more gets
+// more, at the cost of collecting more often (decisions/0078). It is a
+// setting of the whole process, so a process that runs many vaults at
+// once, such as this package's tests, leaves it unset.
+const DefaultImportHeapLimit = 160 << 20
+
+// heapLimit is the limit's state, shared by the imports of a process.
+var heapLimit struct {
+	sync.Mutex
+	users int
+	prev  int64
 }
+
+// limitHeap applies limit unless the process has a limit of its own
+// (GOMEMLIMIT), and returns what undoes it.
+func limitHeap(limit int64) (undo func()) {
+	heapLimit.Lock()
+	defer heapLimit.Unlock()
+	if heapLimit.users == 0 {
+		heapLimit.prev = debug.SetMemoryLimit(-1)
+		if heapLimit.prev == math.MaxInt64 {
+			debug.SetMemoryLimit(limit)
+		}
+	}
+	heapLimit.users++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			heapLimit.Lock()
+			defer heapLimit.Unlock()
+			if heapLimit.users--; heapLimit.users == 0 {
+				debug.SetMemoryLimit(heapLimit.prev)
+			}
+		})
+	}
+}
+
+// journalWriter stages an import's writes (step 1 at the top of this
+// file) as they are planned: each batch is sealed, its change to the
+// state commitment added up, and its operations appended to sealed chunks
+// that are written as soon as they are full, so that neither the
+// operations nor the journal are ever held whole.
+type journalWriter struct {
+	v     *Vault
+	ctx   context.Context
+	batch *writeBatch
+	kind  byte
+	buf   []byte
+	// chunks, sum and ops are what is written so far; bytes is the size
+	// of the records staged, which the disk must hold twice more.
+	chunks, ops, bytes int
+	sum                chunksDigest
+	// delta accumulates the commitment's delta (see opsDelta).
+	delta *txn
+}
+
+func (v *Vault) newJournalWriter(ctx context.Context) (*journalWriter, error) {
+	b, err := v.newBatch()
+	if err != nil {
+		return nil, err
+	}
+	kind := byte(kindJournal)
+	if v.limits.journalV1 {
+		kind = kindJournalV1
+	}
+	return &journalWriter{v: v, ctx: ctx, batch: b, kind: kind, buf: make([]byte, 0, v.limits.chunk), sum: newChunksDigest(), delta: &txn{v: v}}, nil
+}
+
+// stage seals ops, whose records take size bytes, and appends them to the
+// journal. tx is the snapshot the import was planned in: the commitment's
+// delta is taken against it.
+func (j *journalWriter) stage(tx *txn, ops []importOp, size int) error {
+	v := j.v
+	j.bytes += size
+	// The journal, the records it applies, and as much to spare; what is
+	// staged is already on the disk.
+	if err := checkSpace(v.dir, 2*uint64(j.bytes)); err != nil {
+		return err
+	}
+	v.sealAll(ops)
+	if err := j.delta.opsDelta(tx, ops); err != nil {
+		return err
+	}
+	for _, op := range ops {
+		if len(j.buf) > 0 && len(j.buf)+len(op.key)+len(op.val)+16 > v.limits.chunk {
+			if err := j.flush(); err != nil {
+				return err
+			}
+		}
+		j.buf = appendOp(j.buf, op)
+		j.ops++
+	}
+	return j.ctx.Err()
+}
+
+// flush writes the chunk being filled.
+func (j *journalWriter) flush() error {
+	if len(j.buf) == 0 {
+		return nil
+	}
+	k := journalKey(j.kind, uint64(j.chunks))
+	if err := j.batch.put(k, j.v.kr.Seal(j.kind, k, 0, j.buf)); err != nil {
+		return err
+	}
+	j.sum.add(j.buf)
+	j.chunks++
+	j.buf = j.buf[:0] // Seal wrote a new slice
+	return nil
+}
+
+// close writes the last chunk and waits until every chunk is on disk.
+func (j *journalWriter) close() error {
+	if err := j.flush(); err != nil {
+		return err
+	}
+	return j.batch.flush()
+}
+
+// cancel gives up what close has not written; after close it does
+// nothing. The chunks written stay until dropJournal.
+func (j *journalWriter) cancel() { j.batch.cancel() }
 
 var errSimulatedCrash = errors.New("simulated crash")
 
@@ -753,6 +1019,17 @@ var errSimulatedCrash = errors.New("simulated crash")
 type journalHead struct {
 	Chunks int    `json:"chunks"`
 	Digest []byte `json:"digest"`
+	// Kind is the chunks' record kind: kindJournal, or nothing for
+	// kindJournalV1 in a head an older locket wrote.
+	Kind byte `json:"kind,omitempty"`
+}
+
+// kind is the record kind of the chunks head names.
+func (h journalHead) kind() byte {
+	if h.Kind == 0 {
+		return kindJournalV1
+	}
+	return h.Kind
 }
 
 // chunksDigest is the SHA-256 of the journal's chunks, in order, each
@@ -768,8 +1045,8 @@ func (d chunksDigest) add(c []byte) {
 
 func (d chunksDigest) sum() []byte { return d.h.Sum(nil) }
 
-func journalKey(seq uint64) []byte {
-	return key(kindJournal, binary.BigEndian.AppendUint64(nil, seq))
+func journalKey(kind byte, seq uint64) []byte {
+	return key(kind, binary.BigEndian.AppendUint64(nil, seq))
 }
 
 func (t *txn) op(op importOp) {
@@ -792,120 +1069,128 @@ func appendOp(b []byte, op importOp) []byte {
 	return append(b, op.val...)
 }
 
-func decodeOps(b []byte) ([]importOp, error) {
+// eachOp calls fn with every operation of a chunk, each in slices of its
+// own: a write batch keeps them until it commits.
+func eachOp(b []byte, fn func(importOp) error) error {
 	d := &decoder{b: b}
-	var ops []importOp
 	for d.err == nil && len(d.b) > 0 {
 		del := d.byte()
 		k := d.string(1024)
 		val := d.string(2 * MaxValueLen)
+		if d.err != nil {
+			break
+		}
 		if del > 1 {
 			d.err = errCodec
+			break
 		}
-		ops = append(ops, importOp{del: del == 1, key: []byte(k), val: []byte(val)})
+		if err := fn(importOp{del: del == 1, key: []byte(k), val: []byte(val)}); err != nil {
+			return err
+		}
 	}
 	if d.err != nil {
-		return nil, fmt.Errorf("%w: import journal: %v", ErrIntegrity, d.err)
+		return fmt.Errorf("%w: import journal: %v", ErrIntegrity, d.err)
 	}
-	return ops, nil
+	return nil
 }
 
-// batch runs fn with a put that streams writes through a Badger
-// WriteBatch, which spreads them over as many transactions as their size
-// needs and commits them without waiting for each. It is not atomic:
-// callers make it so with the journal. Flush waits for every commit, each
-// synced to disk like any other write.
-func (v *Vault) batch(fn func(put func(k, val []byte) error) error) error {
+// writeBatch streams writes through a Badger WriteBatch, which spreads
+// them over as many transactions as their size needs and commits them
+// without waiting for each. It is not atomic: callers make it so with a
+// journal. flush waits for every commit, synced to disk like any other
+// write.
+type writeBatch struct {
+	v  *Vault
+	wb *badger.WriteBatch
+}
+
+func (v *Vault) newBatch() (*writeBatch, error) {
 	if err := checkSpace(v.dir, 0); err != nil {
-		return err
+		return nil, err
 	}
-	wb := v.db.NewWriteBatch()
-	defer wb.Cancel()
-	put := func(k, val []byte) error {
-		var err error
-		if val == nil {
-			err = wb.Delete(k)
-		} else {
-			err = wb.Set(k, val)
-		}
-		if err != nil {
-			return fmt.Errorf("write: %w", err)
-		}
-		return nil
+	return &writeBatch{v: v, wb: v.db.NewWriteBatch()}, nil
+}
+
+// put writes val at k; a nil val deletes k.
+func (b *writeBatch) put(k, val []byte) error {
+	var err error
+	if val == nil {
+		err = b.wb.Delete(k)
+	} else {
+		err = b.wb.Set(k, val)
 	}
-	if err := fn(put); err != nil {
-		return err
-	}
-	if err := wb.Flush(); err != nil {
+	if err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
-	if err := v.db.Sync(); err != nil {
+	return nil
+}
+
+func (b *writeBatch) flush() error {
+	if err := b.wb.Flush(); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	if err := b.v.db.Sync(); err != nil {
 		return fmt.Errorf("write: sync: %w", err)
 	}
 	return nil
 }
 
-// readJournal returns the operations of a committed import from its
-// journal, checking that no chunk is missing.
-func (v *Vault) readJournal() ([]importOp, error) {
-	var head journalHead
-	var chunks [][]byte
-	err := v.view(func(tx *txn) error {
-		pt, err := tx.get(kindJournalHead, []byte{kindJournalHead}, 0)
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal(pt, &head); err != nil {
-			return fmt.Errorf("%w: import journal head", ErrIntegrity)
-		}
-		return tx.each(kindJournal, func(k, pt []byte) error {
-			if !bytes.Equal(k, journalKey(uint64(len(chunks)))) {
-				return fmt.Errorf("%w: import journal chunk missing", ErrIntegrity)
-			}
-			chunks = append(chunks, bytes.Clone(pt))
-			return nil
-		})
-	})
+func (b *writeBatch) cancel() { b.wb.Cancel() }
+
+// batch runs fn with the put of a writeBatch, and flushes it when fn
+// succeeds.
+func (v *Vault) batch(fn func(put func(k, val []byte) error) error) error {
+	b, err := v.newBatch()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if len(chunks) != head.Chunks {
-		return nil, fmt.Errorf("%w: the journal has %d of %d chunks", ErrIntegrity, len(chunks), head.Chunks)
+	defer b.cancel()
+	if err := fn(b.put); err != nil {
+		return err
 	}
-	sum := newChunksDigest()
-	for _, c := range chunks {
-		sum.add(c)
-	}
-	if !bytes.Equal(sum.sum(), head.Digest) {
-		return nil, fmt.Errorf("%w: the journal's chunks are not the ones its head names", ErrIntegrity)
-	}
-	var ops []importOp
-	for _, c := range chunks {
-		more, err := decodeOps(c)
-		if err != nil {
-			return nil, err
-		}
-		ops = append(ops, more...)
-	}
-	return ops, nil
+	return b.flush()
 }
 
 // finishImport writes the operations of a committed import to their real
-// keys, then removes the head and the chunks. The caller holds v.mu.
-func (v *Vault) finishImport(ops []importOp, progress func(done int)) error {
-	err := v.batch(func(put func(k, val []byte) error) error {
-		for i, op := range ops {
-			val := op.val
-			if op.del {
-				val = nil
-			}
-			if err := put(op.key, val); err != nil {
-				return err
-			}
-			if (i+1)%1024 == 0 || i+1 == len(ops) {
-				progress(i + 1)
-			}
+// keys (step 3 at the top of this file), reading the journal back a chunk
+// at a time, then removes the head and the chunks. progress is told how
+// many operations are written. The caller holds v.mu.
+func (v *Vault) finishImport(progress func(applied int)) error {
+	err := v.view(func(tx *txn) error {
+		// One snapshot for both passes: the chunks applied are the ones
+		// checked.
+		kind, err := checkJournal(tx)
+		if err != nil {
+			return err
 		}
+		b, err := v.newBatch()
+		if err != nil {
+			return err
+		}
+		defer b.cancel()
+		applied := 0
+		err = tx.each(kind, func(_, chunk []byte) error {
+			return eachOp(chunk, func(op importOp) error {
+				val := op.val
+				if op.del {
+					val = nil
+				}
+				if err := b.put(op.key, val); err != nil {
+					return err
+				}
+				if applied++; applied%1024 == 0 {
+					progress(applied)
+				}
+				return nil
+			})
+		})
+		if err != nil {
+			return err
+		}
+		if err := b.flush(); err != nil {
+			return err
+		}
+		progress(applied)
 		return nil
 	})
 	if err != nil {
@@ -922,10 +1207,47 @@ func (v *Vault) finishImport(ops []importOp, progress func(done int)) error {
 	return v.dropJournal()
 }
 
+// checkJournal checks, before anything of it is applied, that the journal
+// of a committed import holds every chunk its head names, in order, and
+// nothing else, and returns the chunks' record kind.
+func checkJournal(tx *txn) (byte, error) {
+	pt, err := tx.get(kindJournalHead, []byte{kindJournalHead}, 0)
+	if err != nil {
+		return 0, err
+	}
+	var head journalHead
+	if err := json.Unmarshal(pt, &head); err != nil {
+		return 0, fmt.Errorf("%w: import journal head", ErrIntegrity)
+	}
+	kind := head.kind()
+	if kind != kindJournal && kind != kindJournalV1 {
+		return 0, fmt.Errorf("%w: import journal head", ErrIntegrity)
+	}
+	n, sum := 0, newChunksDigest()
+	err = tx.each(kind, func(k, chunk []byte) error {
+		if !bytes.Equal(k, journalKey(kind, uint64(n))) {
+			return fmt.Errorf("%w: import journal chunk missing", ErrIntegrity)
+		}
+		sum.add(chunk)
+		n++
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if n != head.Chunks {
+		return 0, fmt.Errorf("%w: the journal has %d of %d chunks", ErrIntegrity, n, head.Chunks)
+	}
+	if !bytes.Equal(sum.sum(), head.Digest) {
+		return 0, fmt.Errorf("%w: the journal's chunks are not the ones its head names", ErrIntegrity)
+	}
+	return kind, nil
+}
+
 // dropJournal removes every chunk from every level of the store, so that
 // no staged copy of the imported records stays on disk.
 func (v *Vault) dropJournal() error {
-	if err := v.db.DropPrefix([]byte{kindJournal}); err != nil {
+	if err := v.db.DropPrefix([]byte{kindJournal}, []byte{kindJournalV1}); err != nil {
 		return fmt.Errorf("clear import journal: %w", err)
 	}
 	return nil
@@ -948,21 +1270,19 @@ func (v *Vault) recoverImportLocked() error {
 	err := v.view(func(tx *txn) error {
 		_, err := tx.tx.Get([]byte{kindJournalHead})
 		committed = err == nil
-		it := tx.tx.NewIterator(badger.IteratorOptions{Prefix: []byte{kindJournal}})
-		defer it.Close()
-		it.Rewind()
-		staged = it.Valid()
+		for _, kind := range []byte{kindJournal, kindJournalV1} {
+			it := tx.tx.NewIterator(badger.IteratorOptions{Prefix: []byte{kind}})
+			it.Rewind()
+			staged = staged || it.Valid()
+			it.Close()
+		}
 		return nil
 	})
 	switch {
 	case err != nil:
 		return err
 	case committed:
-		ops, err := v.readJournal()
-		if err != nil {
-			return fmt.Errorf("finish import: %w", err)
-		}
-		return v.finishImport(ops, func(int) {})
+		return v.finishImport(func(int) {})
 	case staged:
 		return v.dropJournal()
 	}

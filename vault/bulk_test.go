@@ -182,7 +182,7 @@ func TestImportRoundTrip(t *testing.T) {
 					done, total = p.Done, p.Total
 				}
 			}()
-			rep, err := dst.Import(ctx, src, ImportOptions{Note: "test", Progress: progress})
+			rep, err := dst.Import(ctx, SecretsOf(src), ImportOptions{Note: "test", Progress: progress})
 			close(progress)
 			<-read
 			if err != nil {
@@ -211,7 +211,7 @@ func TestImportRoundTrip(t *testing.T) {
 			}
 			// Importing the same again changes nothing.
 			d := dst.digest(t)
-			rep, err = dst.Import(ctx, src[:2], ImportOptions{DryRun: true})
+			rep, err = dst.Import(ctx, SecretsOf(src[:2]), ImportOptions{DryRun: true})
 			if err != nil || rep.Applied || rep.Count(ActionIdentical) != 1 || rep.Count(ActionSkipped) != 1 {
 				t.Errorf("dry run %+v %v", rep, err)
 			}
@@ -296,7 +296,7 @@ func TestImportPlan(t *testing.T) {
 	for policy, w := range want {
 		t.Run(string(policy), func(t *testing.T) {
 			v := setup(t)
-			rep, err := v.Import(ctx, in, ImportOptions{OnConflict: policy})
+			rep, err := v.Import(ctx, SecretsOf(in), ImportOptions{OnConflict: policy})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -331,7 +331,7 @@ func TestImportPlan(t *testing.T) {
 	t.Run("fail", func(t *testing.T) {
 		v := setup(t)
 		d := v.digest(t)
-		rep, err := v.Import(ctx, in, ImportOptions{OnConflict: ConflictFail})
+		rep, err := v.Import(ctx, SecretsOf(in), ImportOptions{OnConflict: ConflictFail})
 		if !errors.Is(err, ErrConflict) || rep.Count(ActionConflict) != 2 {
 			t.Fatalf("err %v, report %+v", err, rep)
 		}
@@ -357,7 +357,7 @@ func TestImportRejectsBadInput(t *testing.T) {
 		"control ct":   {{Secret: Secret{Name: "a", Versions: []Version{{ContentType: "\x1b[31m"}}}, Values: [][]byte{[]byte("v")}}},
 	}
 	for name, in := range bad {
-		if _, err := v.Import(ctx, in, ImportOptions{}); !errors.Is(err, ErrInvalid) {
+		if _, err := v.Import(ctx, SecretsOf(in), ImportOptions{}); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: err %v, want ErrInvalid", name, err)
 		}
 	}
@@ -365,10 +365,10 @@ func TestImportRejectsBadInput(t *testing.T) {
 		t.Error("a rejected import changed the vault")
 	}
 	ro := reopen(t, v, Options{ReadOnly: true})
-	if _, err := ro.Import(ctx, []SecretData{data("a", "1")}, ImportOptions{}); !errors.Is(err, ErrReadOnly) {
+	if _, err := ro.Import(ctx, SecretsOf([]SecretData{data("a", "1")}), ImportOptions{}); !errors.Is(err, ErrReadOnly) {
 		t.Errorf("read-only import: %v", err)
 	}
-	if rep, err := ro.Import(ctx, []SecretData{data("a", "1")}, ImportOptions{DryRun: true}); err != nil || rep.Count(ActionNew) != 1 {
+	if rep, err := ro.Import(ctx, SecretsOf([]SecretData{data("a", "1")}), ImportOptions{DryRun: true}); err != nil || rep.Count(ActionNew) != 1 {
 		t.Errorf("read-only dry run: %+v %v", rep, err)
 	}
 }
@@ -386,7 +386,7 @@ func TestImportSettingsAndPruning(t *testing.T) {
 	imported := DefaultSettings()
 	imported.Retention = 30 * Day
 	imported.MaxVersions = 2
-	_, err := v.Import(ctx, []SecretData{data("s", "2", "3", "4"), data("n", "a", "b", "c")}, ImportOptions{Settings: &imported})
+	_, err := v.Import(ctx, SecretsOf([]SecretData{data("s", "2", "3", "4"), data("n", "a", "b", "c")}), ImportOptions{Settings: &imported})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,7 +413,7 @@ func TestImportSettingsAndPruning(t *testing.T) {
 	// would purge the trash early.
 	unprotected := DefaultSettings()
 	unprotected.Retention = 7 * Day
-	if _, err := v.Import(ctx, nil, ImportOptions{Settings: &unprotected}); err != nil {
+	if _, err := v.Import(ctx, SecretsOf(nil), ImportOptions{Settings: &unprotected}); err != nil {
 		t.Fatal(err)
 	}
 	if got := v.currentSettings(); got.Retention != 30*Day || !got.PurgeProtection {
@@ -437,7 +437,7 @@ func TestImportCrash(t *testing.T) {
 			before := snapshot(t, v)
 			crash = true
 			in := []SecretData{data("existing", "a", "b"), data("new/one", "1"), data("new/two", "2", "3")}
-			_, err := v.Import(ctx, in, ImportOptions{})
+			_, err := v.Import(ctx, SecretsOf(in), ImportOptions{})
 			crash = false
 			if !errors.Is(err, errSimulatedCrash) {
 				t.Fatalf("err %v", err)
@@ -485,11 +485,12 @@ func TestJournalOpsRoundTrip(t *testing.T) {
 	for _, op := range ops {
 		b = appendOp(b, op)
 	}
-	got, err := decodeOps(b)
+	var got []importOp
+	err := eachOp(b, func(op importOp) error { got = append(got, op); return nil })
 	if err != nil || len(got) != 2 || !got[1].del || string(got[0].val) != "v1" {
 		t.Fatalf("%+v %v", got, err)
 	}
-	if _, err := decodeOps(b[:len(b)-1]); !errors.Is(err, ErrIntegrity) {
+	if err := eachOp(b[:len(b)-1], func(importOp) error { return nil }); !errors.Is(err, ErrIntegrity) {
 		t.Errorf("truncated chunk: %v", err)
 	}
 }

@@ -41,7 +41,7 @@ func TestCacheFollowsChanges(t *testing.T) {
 			return v.Update(ctx, "app2/key6", Attributes{Enabled: &f})
 		},
 		func() error {
-			_, err := v.Import(ctx, []SecretData{{Secret: Secret{Name: "imported/one", Enabled: true, Versions: []Version{{Number: 1, Created: c.Now(), Actor: "a@b"}}}, Values: [][]byte{[]byte("x")}}}, ImportOptions{})
+			_, err := v.Import(ctx, SecretsOf([]SecretData{{Secret: Secret{Name: "imported/one", Enabled: true, Versions: []Version{{Number: 1, Created: c.Now(), Actor: "a@b"}}}, Values: [][]byte{[]byte("x")}}}), ImportOptions{})
 			return err
 		},
 	}

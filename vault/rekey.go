@@ -43,7 +43,7 @@ const (
 
 // liveKinds are the kinds a rekey drops and restages: all but its own.
 var liveKinds = []byte{kindSettings, kindIndex, kindMeta, kindValue, kindTrash, kindScrub, kindSync,
-	kindAudit, kindAuditHead, kindState, kindJournal, kindJournalHead}
+	kindAudit, kindAuditHead, kindState, kindJournal, kindJournalV1, kindJournalHead}
 
 type rekeyHead struct {
 	Records int `json:"records"`

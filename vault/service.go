@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"iter"
 	"time"
 )
 
@@ -11,7 +12,9 @@ import (
 // them apart. That shapes every method: a context first and an error last,
 // arguments and results that are plain data (no callbacks, no storage or
 // key types), and errors that wrap the sentinels of errors.go so that Code
-// and ErrorFromCode carry them across a wire.
+// and ErrorFromCode carry them across a wire. Import's source is the one
+// exception: a sequence of plain data, which an agent client sends as a
+// stream.
 //
 // Close is the one call without a context: like io.Closer it ends the
 // session. Calls that are running when Close starts are cancelled and fail
@@ -73,8 +76,10 @@ type Service interface {
 
 	// Snapshot returns secrets with every version's value, for backups.
 	Snapshot(ctx context.Context, o SnapshotOptions) ([]SecretData, Settings, error)
-	// Import adds secrets all-or-nothing.
-	Import(ctx context.Context, secrets []SecretData, o ImportOptions) (ImportReport, error)
+	// Import adds the secrets src yields, all-or-nothing: an error src
+	// yields ends it with nothing imported. It reads src once, a secret at
+	// a time (SecretsOf adapts a slice).
+	Import(ctx context.Context, src iter.Seq2[SecretData, error], o ImportOptions) (ImportReport, error)
 
 	// Changes reports every committed change of the vault (not reads)
 	// until ctx ends or the session does; the channel is then closed. A

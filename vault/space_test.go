@@ -79,7 +79,7 @@ func TestDiskFull(t *testing.T) {
 	}
 	_, err = v.Put(ctx, "a", []byte("lost"), PutOptions{})
 	full("put", err)
-	_, err = v.Import(ctx, []SecretData{data("imported", "x")}, ImportOptions{})
+	_, err = v.Import(ctx, SecretsOf([]SecretData{data("imported", "x")}), ImportOptions{})
 	full("import", err)
 	full("passwd", v.ChangePassphrase(ctx, []byte("other"), MinKDF))
 	full("rekey", v.Rekey(ctx, []byte("other"), MinKDF))

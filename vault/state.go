@@ -731,42 +731,44 @@ func digest(b []byte) []byte {
 	return h[:]
 }
 
-// opsDelta is the change to the commitment that applying ops makes to the
-// vault as it is now. A journaled import commits it before it applies
-// the ops.
-func (v *Vault) opsDelta(ops []importOp) (map[int]*leaf, error) {
+// opsDelta adds to d's delta the change to the commitment that applying
+// ops makes to the vault as tx sees it. A journaled import stages its ops
+// in batches, adding up their deltas, and commits the sum before it
+// applies them. A key may come more than once within a batch (a version
+// an import adds and then prunes past max-versions), so the batch follows
+// its own writes; never in two batches, since a batch holds whole secrets
+// and every key belongs to one secret (its id, or its name for the index
+// and sync records: names are unique in an import) or is the settings,
+// staged once. That keeps what is held per batch, not per import.
+func (d *txn) opsDelta(tx *txn, ops []importOp) error {
 	after := make(map[string][]byte, len(ops))
-	t := &txn{v: v}
-	err := v.view(func(tx *txn) error {
-		for _, op := range ops {
-			if !committed(op.key[0]) {
-				continue
-			}
-			old, seen := after[string(op.key)]
-			if !seen {
-				item, err := tx.tx.Get(op.key)
-				switch {
-				case err == nil:
-					if old, err = item.ValueCopy(nil); err != nil {
-						return err
-					}
-				case !errors.Is(err, badger.ErrKeyNotFound):
+	for _, op := range ops {
+		if !committed(op.key[0]) {
+			continue
+		}
+		old, seen := after[string(op.key)]
+		if !seen {
+			item, err := tx.tx.Get(op.key)
+			switch {
+			case err == nil:
+				if old, err = item.ValueCopy(nil); err != nil {
 					return err
 				}
+			case !errors.Is(err, badger.ErrKeyNotFound):
+				return err
 			}
-			if old != nil && inCommitment(op.key, old) {
-				t.xor(bucketOf(op.key), t.leaves().leaf(op.key, old))
-			}
-			var val []byte
-			if !op.del {
-				val = op.val
-				if inCommitment(op.key, val) {
-					t.xor(bucketOf(op.key), t.leaves().leaf(op.key, val))
-				}
-			}
-			after[string(op.key)] = val
 		}
-		return nil
-	})
-	return t.delta, err
+		if old != nil && inCommitment(op.key, old) {
+			d.xor(bucketOf(op.key), d.leaves().leaf(op.key, old))
+		}
+		var val []byte
+		if !op.del {
+			val = op.val
+			if inCommitment(op.key, val) {
+				d.xor(bucketOf(op.key), d.leaves().leaf(op.key, val))
+			}
+		}
+		after[string(op.key)] = val
+	}
+	return nil
 }

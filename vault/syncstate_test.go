@@ -73,7 +73,7 @@ func TestImportSync(t *testing.T) {
 	v := newVault(t, DefaultSettings(), nil)
 	sd := []SecretData{{Secret: Secret{Name: "p/q", Enabled: true, Tags: map[string]string{"k": "v"}, Versions: []Version{{}, {}}}, Values: [][]byte{[]byte("1"), []byte("2")}}}
 	o := ImportOptions{DryRun: true, Sync: &SyncPull{Target: "srv", Remote: map[string]SyncRemote{"p/q": {ServerVersion: 2}}}}
-	rep, err := v.Import(ctx, sd, o)
+	rep, err := v.Import(ctx, SecretsOf(sd), o)
 	if err != nil || len(rep.Items) != 1 || rep.Items[0].Action != ActionNew {
 		t.Fatalf("dry run: %+v %v", rep, err)
 	}
@@ -82,7 +82,7 @@ func TestImportSync(t *testing.T) {
 	}
 	events, _ := v.Audit(ctx, "")
 	o.DryRun = false
-	if _, err := v.Import(ctx, sd, o); err != nil {
+	if _, err := v.Import(ctx, SecretsOf(sd), o); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := v.SyncStates(ctx, "srv")
@@ -96,7 +96,7 @@ func TestImportSync(t *testing.T) {
 	// The server moves on: only its new version is added, on top.
 	sd[0].Versions, sd[0].Values = []Version{{}}, [][]byte{[]byte("3")}
 	o.Sync.Remote["p/q"] = SyncRemote{ServerVersion: 3}
-	if _, err := v.Import(ctx, sd, o); err != nil {
+	if _, err := v.Import(ctx, SecretsOf(sd), o); err != nil {
 		t.Fatal(err)
 	}
 	s, _ := v.Secret(ctx, "p/q")

@@ -380,7 +380,7 @@ func TestStateCounter(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustPut(t, v, "a", "reused", PutOptions{})
-	if _, err := v.Import(ctx, []SecretData{data("imp", "x", "y")}, ImportOptions{}); err != nil {
+	if _, err := v.Import(ctx, SecretsOf([]SecretData{data("imp", "x", "y")}), ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if v.counter <= start {

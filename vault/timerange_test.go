@@ -34,7 +34,7 @@ func TestTimesOutOfRange(t *testing.T) {
 	}
 	sd := data("imported", "x")
 	sd.Versions[0].Created = time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := v.Import(ctx, []SecretData{sd}, ImportOptions{}); !errors.Is(err, ErrInvalid) {
+	if _, err := v.Import(ctx, SecretsOf([]SecretData{sd}), ImportOptions{}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("import of a 2999 version: %v", err)
 	}
 	s, err := v.Secret(ctx, "a")

@@ -81,6 +81,7 @@ func newSession(dir string, db *badger.DB, kr *keyring.Keyring, hdr *keyring.Hea
 	if opts.limits != nil {
 		v.limits = *opts.limits
 	}
+	v.limits.heap = opts.ImportHeapLimit
 	v.closing, v.stop = context.WithCancel(context.Background())
 	return v
 }
@@ -138,6 +139,12 @@ type Options struct {
 	// Log receives the store's diagnostics (Badger's warnings, repairs);
 	// nil discards them. It must not be a terminal the TUI draws on.
 	Log io.Writer
+	// ImportHeapLimit, when positive, is the process's soft memory limit
+	// (runtime/debug.SetMemoryLimit) while an import too large for one
+	// transaction runs, unless the process has a limit of its own
+	// (GOMEMLIMIT). For a process that is there for the vault, the CLI or
+	// the agent: DefaultImportHeapLimit (decisions/0078).
+	ImportHeapLimit int64
 
 	// limits replace the import limits in this package's tests.
 	limits *importLimits

@@ -29,7 +29,7 @@ type VerifyReport struct {
 var kindNames = map[byte]string{
 	kindSettings: "settings", kindIndex: "index", kindMeta: "metadata", kindValue: "value",
 	kindTrash: "trash", kindScrub: "scrub marker", kindAudit: "audit event", kindAuditHead: "audit head",
-	kindJournal: "import journal chunk", kindJournalHead: "import journal head", kindState: "state commitment",
+	kindJournal: "import journal chunk", kindJournalV1: "import journal chunk", kindJournalHead: "import journal head", kindState: "state commitment",
 	kindSync: "sync state",
 }
 

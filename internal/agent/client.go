@@ -178,27 +178,34 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	return nil
 }
 
-// send makes a request and returns a successful response; a failed one
-// becomes the error whose code it carries.
+// send makes a request with body as JSON and returns a successful
+// response; a failed one becomes the error whose code it carries.
 func (c *Client) send(ctx context.Context, method, path string, body any) (*http.Response, error) {
+	if body == nil {
+		return c.sendBody(ctx, method, path, "", nil)
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("agent: encode request: %w", err)
+	}
+	return c.sendBody(ctx, method, path, "application/json", bytes.NewReader(b))
+}
+
+// sendBody is send with a body of type contentType read from r. The
+// response comes back as soon as the agent answers, also while r is still
+// being sent (net/http's Transport reads the response beside writing the
+// request, see persistConn.roundTrip).
+func (c *Client) sendBody(ctx context.Context, method, path, contentType string, r io.Reader) (*http.Response, error) {
 	if c.closed.Load() {
 		return nil, vault.ErrClosed
-	}
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, fmt.Errorf("agent: encode request: %w", err)
-		}
-		r = bytes.NewReader(b)
 	}
 	// The host is not used: the transport always dials the socket.
 	req, err := http.NewRequestWithContext(ctx, method, "http://locket"+apiPrefix+path, r)
 	if err != nil {
 		return nil, err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -218,7 +225,7 @@ func (c *Client) send(ctx context.Context, method, path string, body any) (*http
 	if err := json.NewDecoder(resp.Body).Decode(&eb); err != nil || eb.Error.Code == "" {
 		return nil, fmt.Errorf("agent: %s", resp.Status)
 	}
-	return nil, errorFrom(eb.Error.Code, eb.Error.Message, eb.Error.Name)
+	return nil, eb.Error.err()
 }
 
 // unwrapURL drops net/http's "Post "http://locket/v1/...":" prefix, which

@@ -19,6 +19,8 @@ import (
 //	POST /v1/call/{Method}    JSON array of the arguments after ctx →
 //	                          the results before the error (resultsType;
 //	                          List, Check: packedMethods)
+//	POST /v1/import           gob stream of the options and the secrets →
+//	                          NDJSON progress, then the report (import.go)
 //	GET  /v1/events           NDJSON stream of vault.Change, one a line
 //
 // A failed request answers with a non-2xx status and an errorBody whose
@@ -70,14 +72,29 @@ type UnlockRequest struct {
 
 // errorBody is a failed request's answer.
 type errorBody struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		// Name is the missing secret of a not_found, so that the CLI
-		// can suggest the names closest to it, as it does directly.
-		Name string `json:"name,omitempty"`
-	} `json:"error"`
+	Error wireError `json:"error"`
 }
+
+// wireError is an error on the wire.
+type wireError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// Name is the missing secret of a not_found, so that the CLI
+	// can suggest the names closest to it, as it does directly.
+	Name string `json:"name,omitempty"`
+}
+
+// wireErrorOf is err as it is sent.
+func wireErrorOf(err error) wireError {
+	we := wireError{Code: errorCode(err), Message: err.Error()}
+	if nf := (*vault.NotFoundError)(nil); errors.As(err, &nf) {
+		we.Name = nf.Name
+	}
+	return we
+}
+
+// err rebuilds the error that was sent.
+func (we wireError) err() error { return errorFrom(we.Code, we.Message, we.Name) }
 
 // resultsType is the media type of a call's results: a gob stream of the
 // results before the error, in order. JSON for a check of 100k secrets

@@ -98,6 +98,7 @@ func NewServer(cfg Config) (*Server, error) {
 	mux.HandleFunc("POST /v1/lock", s.handleLock)
 	mux.HandleFunc("POST /v1/stop", s.handleStop)
 	mux.HandleFunc("POST /v1/call/{method}", s.handleCall)
+	mux.HandleFunc("POST /v1/import", s.handleImport)
 	mux.HandleFunc("GET /v1/events", s.handleEvents)
 	s.http = &http.Server{
 		Handler: mux,
@@ -416,8 +417,8 @@ func (s *Server) handleStop(w http.ResponseWriter, r *http.Request) {
 var serviceType = reflect.TypeFor[vault.Service]()
 
 // notServed are the Service methods that are not plain calls: Close is
-// the client's own, Changes is GET /v1/events.
-var notServed = map[string]bool{"Close": true, "Changes": true}
+// the client's own, Changes is GET /v1/events, Import POST /v1/import.
+var notServed = map[string]bool{"Close": true, "Changes": true, "Import": true}
 
 func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("method")
@@ -427,8 +428,9 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var args []json.RawMessage
-	// A backup import carries every version of every secret it holds.
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<30)).Decode(&args); err != nil {
+	// The largest argument is a value (64 KiB); Import, which carries many,
+	// streams apart (import.go).
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&args); err != nil {
 		writeError(w, fmt.Errorf("%w: arguments of %s: %v", vault.ErrInvalid, name, err))
 		return
 	}
@@ -545,12 +547,7 @@ func httpStatus(code string) int {
 }
 
 func writeError(w http.ResponseWriter, err error) {
-	var body errorBody
-	body.Error.Code = errorCode(err)
-	body.Error.Message = err.Error()
-	if nf := (*vault.NotFoundError)(nil); errors.As(err, &nf) {
-		body.Error.Name = nf.Name
-	}
+	body := errorBody{Error: wireErrorOf(err)}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(httpStatus(body.Error.Code))
 	json.NewEncoder(w).Encode(body)

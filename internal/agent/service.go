@@ -128,20 +128,7 @@ func (c *Client) Snapshot(ctx context.Context, o vault.SnapshotOptions) (d []vau
 	return d, s, err
 }
 
-// Import cannot stream its progress over the call: the agent reports it
-// once, complete, when the import is written.
-func (c *Client) Import(ctx context.Context, secrets []vault.SecretData, o vault.ImportOptions) (r vault.ImportReport, err error) {
-	progress := o.Progress
-	o.Progress = nil
-	err = c.call(ctx, "Import", []any{secrets, o}, &r)
-	if err == nil && progress != nil && !o.DryRun {
-		select {
-		case progress <- vault.ImportProgress{Done: 1, Total: 1}:
-		case <-ctx.Done():
-		}
-	}
-	return r, err
-}
+// Import streams: see import.go.
 
 func (c *Client) SyncStates(ctx context.Context, target string) (m map[string]vault.SyncState, err error) {
 	err = c.call(ctx, "SyncStates", []any{target}, &m)

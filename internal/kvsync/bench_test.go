@@ -23,7 +23,7 @@ func benchVault(b *testing.B, n, versions int) *vault.Vault {
 		}
 		secrets[i] = sd
 	}
-	if _, err := v.Import(ctx, secrets, vault.ImportOptions{}); err != nil {
+	if _, err := v.Import(ctx, vault.SecretsOf(secrets), vault.ImportOptions{}); err != nil {
 		b.Fatal(err)
 	}
 	return v

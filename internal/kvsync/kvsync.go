@@ -13,6 +13,7 @@ package kvsync
 import (
 	"context"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 	"sync"
@@ -26,7 +27,7 @@ import (
 type Vault interface {
 	List(ctx context.Context, o vault.ListOptions) ([]vault.Secret, error)
 	Snapshot(ctx context.Context, o vault.SnapshotOptions) ([]vault.SecretData, vault.Settings, error)
-	Import(ctx context.Context, secrets []vault.SecretData, o vault.ImportOptions) (vault.ImportReport, error)
+	Import(ctx context.Context, src iter.Seq2[vault.SecretData, error], o vault.ImportOptions) (vault.ImportReport, error)
 	Settings(ctx context.Context) (vault.Settings, error)
 	SyncStates(ctx context.Context, target string) (map[string]vault.SyncState, error)
 	SetSyncState(ctx context.Context, target string, st vault.SyncState) error

@@ -72,7 +72,7 @@ func (s *Syncer) Pull(ctx context.Context, prefix string, dryRun bool) (Report, 
 		return Report{}, err
 	}
 	if len(secrets) > 0 {
-		ir, err := s.v.Import(ctx, secrets, vault.ImportOptions{
+		ir, err := s.v.Import(ctx, vault.SecretsOf(secrets), vault.ImportOptions{
 			DryRun: dryRun,
 			Note:   "sync pull from " + s.Where(),
 			Sync:   &vault.SyncPull{Target: s.target, Remote: remote},
