@@ -41,6 +41,7 @@ import (
 	"math"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
@@ -885,9 +886,11 @@ var defaultImportLimits = importLimits{singleTxn: 512 << 10, chunk: 96 << 10}
 // Badger also limits a transaction's entry count.
 const singleTxnOps = 4000
 
-// DefaultImportHeapLimit is the soft memory limit that the CLI and the
-// agent set while an import too large for one transaction runs
-// (Options.ImportHeapLimit). Most of such an import's heap is not its own
+// DefaultImportHeapLimit is the headroom of the soft memory limit that
+// the CLI and the agent set while an import too large for one transaction
+// runs (Options.ImportHeapLimit): the limit is the heap live when the
+// import starts (an agent's metadata cache, say) plus this. Most of such
+// an import's heap is not its own
 // but Badger's: the memtables and the buffers of the tables that its
 // flushes and compactions build, up to about 150 MiB at 100k secrets,
 // which the collector by default lets grow to twice that before it runs.
@@ -904,15 +907,18 @@ var heapLimit struct {
 	prev  int64
 }
 
-// limitHeap applies limit unless the process has a limit of its own
-// (GOMEMLIMIT), and returns what undoes it.
-func limitHeap(limit int64) (undo func()) {
+// limitHeap sets the soft memory limit to the heap live now plus
+// headroom, unless the process has a limit of its own (GOMEMLIMIT), and
+// returns what undoes it. Relative, because a limit below what the
+// process keeps anyway (an agent's cache of 100k secrets is larger than
+// an import's headroom) would have the collector run without pause.
+func limitHeap(headroom int64) (undo func()) {
 	heapLimit.Lock()
 	defer heapLimit.Unlock()
 	if heapLimit.users == 0 {
 		heapLimit.prev = debug.SetMemoryLimit(-1)
 		if heapLimit.prev == math.MaxInt64 {
-			debug.SetMemoryLimit(limit)
+			debug.SetMemoryLimit(liveHeap() + headroom)
 		}
 	}
 	heapLimit.users++
@@ -926,6 +932,16 @@ func limitHeap(limit int64) (undo func()) {
 			}
 		})
 	}
+}
+
+// liveHeap is the heap that the last collection found live.
+func liveHeap() int64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(s[0].Value.Uint64())
 }
 
 // journalWriter stages an import's writes (step 1 at the top of this

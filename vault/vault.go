@@ -139,8 +139,9 @@ type Options struct {
 	// Log receives the store's diagnostics (Badger's warnings, repairs);
 	// nil discards them. It must not be a terminal the TUI draws on.
 	Log io.Writer
-	// ImportHeapLimit, when positive, is the process's soft memory limit
-	// (runtime/debug.SetMemoryLimit) while an import too large for one
+	// ImportHeapLimit, when positive, is how far above the heap live at
+	// its start the process's soft memory limit (runtime/debug.
+	// SetMemoryLimit) is set while an import too large for one
 	// transaction runs, unless the process has a limit of its own
 	// (GOMEMLIMIT). For a process that is there for the vault, the CLI or
 	// the agent: DefaultImportHeapLimit (decisions/0078).
