@@ -249,21 +249,6 @@ func (c *metaCache) byNameOrder() []cached {
 	return c.sorted
 }
 
-// eachSecret is tx.eachSecret, from the cache when the vault keeps one.
-func (v *Vault) eachSecret(ctx context.Context, tx *txn, fn func(id []byte, s *Secret) error) error {
-	if v.cache == nil {
-		return tx.eachSecret(fn)
-	}
-	if err := v.cache.ensure(ctx, v); err != nil {
-		return err
-	}
-	for _, e := range v.cache.byNameOrder() {
-		if err := fn([]byte(e.id), e.s); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // valueFacts are what Check learns from a secret's current value: its
 // keyed hash (to find values used twice) and its own health issues. They
