@@ -22,18 +22,9 @@ func TestTmuxAgent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	tmp := t.TempDir()
-	bin := e2e.Build(t)
-	dir := filepath.Join(tmp, "vault")
+	dir := filepath.Join(t.TempDir(), "vault")
 	seededVaultAt(t, dir, time.Now())
-	runtime, err := os.MkdirTemp("", "lkrt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(runtime) })
-	// This test's agents are the ones started with its runtime directory.
-	e2e.KillAtEnd(t, bin, "XDG_RUNTIME_DIR="+runtime, "agent", "run")
-	env := e2e.Env("LOCKET_VAULT="+dir, "XDG_RUNTIME_DIR="+runtime, "LOCKET_AGENT=on", "TERM=xterm-256color")
+	bin, env := agentEnv(t, dir)
 	locket := func(stdin string, args ...string) (string, int) {
 		t.Helper()
 		c := exec.Command(bin, args...)
@@ -100,15 +91,7 @@ func TestTmuxAgentFirstRun(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	t.Parallel()
-	bin := e2e.Build(t)
-	dir := filepath.Join(t.TempDir(), "vault")
-	runtime, err := os.MkdirTemp("", "lkrt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(runtime) })
-	e2e.KillAtEnd(t, bin, "XDG_RUNTIME_DIR="+runtime, "agent", "run")
-	env := e2e.Env("LOCKET_VAULT="+dir, "XDG_RUNTIME_DIR="+runtime, "LOCKET_AGENT=on", "TERM=xterm-256color")
+	bin, env := agentEnv(t, filepath.Join(t.TempDir(), "vault"))
 
 	tmux := e2e.NewTmux(t, env)
 	p := tmux.Start("first", fmt.Sprintf("%s; echo EXITED $?; sleep 30", bin))
@@ -132,4 +115,21 @@ func TestTmuxAgentFirstRun(t *testing.T) {
 	stop := exec.Command(bin, "agent", "stop")
 	stop.Env = env
 	stop.Run()
+}
+
+// agentEnv returns the built binary and an environment for the vault at
+// dir with the agent on, in a runtime directory of the test's own: its
+// agents are the ones started with it, killed when the test ends. The
+// directory is short, under the system's temporary directory, since a
+// socket's path is limited to about 100 bytes.
+func agentEnv(t *testing.T, dir string) (bin string, env []string) {
+	t.Helper()
+	bin = e2e.Build(t)
+	runtime, err := os.MkdirTemp("", "lkrt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(runtime) })
+	e2e.KillAtEnd(t, bin, "XDG_RUNTIME_DIR="+runtime, "agent", "run")
+	return bin, e2e.Env("LOCKET_VAULT="+dir, "XDG_RUNTIME_DIR="+runtime, "LOCKET_AGENT=on", "TERM=xterm-256color")
 }

@@ -249,7 +249,6 @@ func (c *metaCache) byNameOrder() []cached {
 	return c.sorted
 }
 
-
 // valueFacts are what Check learns from a secret's current value: its
 // keyed hash (to find values used twice) and its own health issues. They
 // depend only on the value and the name, and a version's value never
