@@ -918,6 +918,9 @@ func limitHeap(headroom int64) (undo func()) {
 	if heapLimit.users == 0 {
 		heapLimit.prev = debug.SetMemoryLimit(-1)
 		if heapLimit.prev == math.MaxInt64 {
+			// What the last collection found live may be long dead: in the
+			// CLI, the key derivation's 64 MiB or more.
+			runtime.GC()
 			debug.SetMemoryLimit(liveHeap() + headroom)
 		}
 	}
