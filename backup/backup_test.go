@@ -71,6 +71,16 @@ func mustInfo(t testing.TB, v vault.Service) vault.Info {
 
 // sourceVault holds versions, tags, a disabled secret, trash and settings
 // that differ from the defaults.
+// snapshotAll is a backup of every secret of v.
+func snapshotAll(t testing.TB, v vault.Service) *Backup {
+	t.Helper()
+	b, err := Snapshot(context.Background(), v, vault.SnapshotOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func sourceVault(t testing.TB) *vault.Vault {
 	ctx := context.Background()
 	set := vault.DefaultSettings()
@@ -161,10 +171,7 @@ func TestRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	src := sourceVault(t)
-	b, err := Snapshot(ctx, src, vault.SnapshotOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := snapshotAll(t, src)
 	want := comparable(t, b.Secrets)
 	info, err := src.Info(context.Background())
 	if err != nil {
@@ -370,10 +377,7 @@ func restore(dir string, file []byte, keys Keys) error {
 func TestBadBackups(t *testing.T) {
 	t.Parallel()
 	src := sourceVault(t)
-	b, err := Snapshot(context.Background(), src, vault.SnapshotOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := snapshotAll(t, src)
 	dir := mustInfo(t, src).Dir
 	src.Close()
 
@@ -525,10 +529,7 @@ func TestAgeCLIDecrypts(t *testing.T) {
 	t.Parallel()
 	agePath := ageCLI(t)
 	src := sourceVault(t)
-	b, err := Snapshot(context.Background(), src, vault.SnapshotOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := snapshotAll(t, src)
 	x, _ := age.GenerateX25519Identity()
 	dir := t.TempDir()
 	key := filepath.Join(dir, "key.txt")

@@ -212,10 +212,7 @@ func TestRestoreStream(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	src := sourceVault(t)
-	b, err := Snapshot(ctx, src, vault.SnapshotOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := snapshotAll(t, src)
 	x, _ := age.GenerateX25519Identity()
 	file := encryptTo(t, b, false, x.Recipient())
 	rd, err := OpenReader(bytes.NewReader(file), with(x))
