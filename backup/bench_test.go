@@ -60,14 +60,21 @@ func BenchmarkExport(b *testing.B) {
 	}
 }
 
+// benchFile is a backup of n generated secrets, encrypted to id.
+func benchFile(b *testing.B, n int, id *age.X25519Identity) *bytes.Buffer {
+	b.Helper()
+	var file bytes.Buffer
+	if err := Encrypt(&file, &Backup{Secrets: benchSecrets(n)}, []age.Recipient{id.Recipient()}, false); err != nil {
+		b.Fatal(err)
+	}
+	return &file
+}
+
 func BenchmarkImport(b *testing.B) {
 	id, _ := age.GenerateX25519Identity()
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			var file bytes.Buffer
-			if err := Encrypt(&file, &Backup{Secrets: benchSecrets(n)}, []age.Recipient{id.Recipient()}, false); err != nil {
-				b.Fatal(err)
-			}
+			file := benchFile(b, n, id)
 			b.ResetTimer()
 			for range b.N {
 				b.StopTimer()
@@ -101,10 +108,7 @@ func BenchmarkVerify(b *testing.B) {
 	id, _ := age.GenerateX25519Identity()
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			var file bytes.Buffer
-			if err := Encrypt(&file, &Backup{Secrets: benchSecrets(n)}, []age.Recipient{id.Recipient()}, false); err != nil {
-				b.Fatal(err)
-			}
+			file := benchFile(b, n, id)
 			b.ResetTimer()
 			for range b.N {
 				var sum Summary
