@@ -221,7 +221,7 @@ func ImportDotenv(r io.Reader, prefix string) (*Found, error) {
 		case e.Value == "":
 			f.skip(src, "empty value")
 		default:
-			f.add(src, nameFrom(prefix, e.Key), []byte(e.Value), "", timeZero, timeZero, nil)
+			f.addAt(src, prefix, []string{e.Key}, []byte(e.Value), "", timeZero, timeZero, nil)
 		}
 	}
 	return f, nil

@@ -126,7 +126,7 @@ func FuzzKeePassXC(f *testing.F) {
 func FuzzNameFrom(f *testing.F) {
 	f.Add("Web Sites/../Ünïcode Bank/.")
 	f.Fuzz(func(t *testing.T, path string) {
-		name := nameFrom("pass", strings.Split(path, "/")...)
+		name, _ := nameFrom("pass", strings.Split(path, "/")...)
 		if len(name) <= vault.MaxNameLen && vault.ValidateName(name) != nil {
 			t.Fatalf("%q became invalid name %q", path, name)
 		}

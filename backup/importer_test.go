@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +39,9 @@ func describe(f *Found) string {
 	}
 	for _, s := range f.Skipped {
 		fmt.Fprintf(&b, "skip %s: %s\n", s.Source, s.Reason)
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.Renamed)) {
+		fmt.Fprintf(&b, "renamed %s from %q\n", name, f.Renamed[name])
 	}
 	return b.String()
 }
@@ -130,14 +135,23 @@ func TestImportKeePassXC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `kp/GitHub = "gh-pass-1" modified=2025-11-02 created=2024-01-05 tags=map[notes:two-factor on url:https://github.com username:octo]
+	long := strings.Repeat("x", 700)
+	want := `kp/GitHub = "gh-pass-1" modified=2025-11-02 created=2024-01-05 tags=map[url:https://github.com username:octo]
+kp/GitHub/notes = "two-factor on" ct=text/plain modified=2025-11-02 created=2024-01-05
 kp/GitHub/totp = "otpauth://totp/GitHub:octo?secret=JBSWY3DPEHPK3PXP&period=30&digits=6&issuer=GitHub" ct=otpauth modified=2025-11-02 created=2024-01-05
 kp/Email/Work-Mail = "mail pass" modified=2026-01-15 created=2023-06-01 tags=map[url:https://mail.example.com username:ana@example.com]
 kp/Email/Work-Mail-2 = "second" modified=2026-01-16 created=2023-06-01 tags=map[username:ana2@example.com]
-kp/Servers/Prod/db-primary-ro = "p@ss, with \"quotes\"" modified=2026-02-01 created=2026-02-01 tags=map[notes:multi
-line notes username:dbadmin]
-kp/Caf/__ = "dots" tags=map[username:x]
+kp/Servers/Prod/db-primary-ro = "p@ss, with \"quotes\"" modified=2026-02-01 created=2026-02-01 tags=map[username:dbadmin]
+kp/Servers/Prod/db-primary-ro/notes = "root acct\nsecond line" ct=text/plain modified=2026-02-01 created=2026-02-01
+kp/Unicode/__ = "dots" tags=map[username:x]
+kp/Long-notes = "long-pw" modified=2026-02-01 created=2026-02-01
+kp/Long-notes/notes = "` + long + `" ct=text/plain modified=2026-02-01 created=2026-02-01
 skip line 7 (kp/No-Password): no password
+renamed kp/Email/Work-Mail from "Email/Work Mail"
+renamed kp/Email/Work-Mail-2 from "Email/Work Mail"
+renamed kp/Long-notes from "Long notes"
+renamed kp/Servers/Prod/db-primary-ro from "Servers/Prod/db: primary (ro)"
+renamed kp/Unicode/__ from "Ünïcödé/.."
 `
 	if got := describe(found); got != want {
 		t.Errorf("found:\n%s\nwant:\n%s", got, want)
@@ -170,6 +184,7 @@ func TestImportPassWalk(t *testing.T) {
 	want := `pass/email = "pass1" modified=D created=D
 pass/web/My-Site = "pw2\nlogin: ana\nurl: https://example.com\n" modified=D created=D
 skip broken: gpg: decryption failed: No secret key
+renamed pass/web/My-Site from "web/My Site"
 `
 	if got != want {
 		t.Errorf("found:\n%s\nwant:\n%s", got, want)
@@ -265,13 +280,14 @@ func firstFingerprint(t *testing.T) string {
 func TestNameFrom(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"Web Sites/Ünïcode Bank": "p/Web-Sites/n-code-Bank",
+		"Web Sites/Ünïcode Bank": "p/Web-Sites/Unicode-Bank",
+		"Ünïcödé/Café":           "p/Unicode/Cafe",
 		"../..":                  "p/__/__",
 		"a//b/":                  "p/a/b",
 		"  spaced  ":             "p/spaced",
 		"\x1b[31mred":            "p/31mred",
 	} {
-		if got := nameFrom("p/", strings.Split(in, "/")...); got != want {
+		if got, _ := nameFrom("p/", strings.Split(in, "/")...); got != want {
 			t.Errorf("%q -> %q, want %q", in, got, want)
 		}
 	}

@@ -16,13 +16,14 @@ import (
 // "Notes","TOTP","Icon","Last Modified","Created". Columns are found by
 // their header, so older exports without TOTP or times also work.
 //
-// Each entry becomes PREFIX/GROUP/TITLE (the root group "Root" dropped,
-// other characters a name cannot hold turned into "-") holding the
-// password, with tags username, url and notes (notes up to 512 bytes). The
-// last-modified time becomes the version's creation time, so rotation
-// status starts from when the password was really set. A TOTP seed becomes
-// its own secret NAME/totp, since a tag would show it. Entries without a
-// password are skipped.
+// Each entry becomes PREFIX/GROUP/TITLE (the root group dropped whatever
+// its name, accents removed, other characters a name cannot hold turned
+// into "-", each such rename recorded) holding the password, with tags
+// username and url. Notes become their own secret NAME/notes, and so do a
+// username or URL too long for a tag. The last-modified time becomes the
+// version's creation time, so rotation status starts from when the
+// password was really set. A TOTP seed becomes its own secret NAME/totp,
+// since a tag would show it. Entries without a password are skipped.
 func ImportKeePassXC(r io.Reader, prefix string) (*Found, error) {
 	cr := csv.NewReader(io.LimitReader(r, 256<<20))
 	cr.FieldsPerRecord = -1
@@ -61,36 +62,50 @@ func ImportKeePassXC(r io.Reader, prefix string) (*Found, error) {
 			}
 			return ""
 		}
-		groups := strings.Split(field("Group"), "/")
-		if groups[0] == "Root" {
-			groups = groups[1:]
-		}
+		// KeePassXC writes the whole group path, root included, and the
+		// root is named "Root" or whatever db-create or the user called it
+		// ("Passwords"): it is the database, not a folder.
+		groups := strings.Split(field("Group"), "/")[1:]
 		title := field("Title")
 		if cleanSegment(title) == "" {
 			title = "untitled"
 		}
-		name := nameFrom(prefix, append(groups, title)...)
+		segments := append(groups, title)
+		name, _ := nameFrom(prefix, segments...)
 		src := fmt.Sprintf("line %d (%s)", line, name)
 		password := field("Password")
 		if password == "" {
 			f.skip(src, "no password")
 			continue
 		}
+		created := keepassTime(field("Created"))
+		modified := keepassTime(field("Last Modified"))
+		// Username and URL are tags when they fit one; notes, which are
+		// free text of any length and lines, and anything too long for a
+		// tag become secrets of their own beside the password, as the TOTP
+		// seed does, so that nothing is dropped or mangled.
 		tags := map[string]string{}
-		for _, tc := range [][2]string{{"username", "Username"}, {"url", "URL"}, {"notes", "Notes"}} {
+		var extra [][2]string
+		for _, tc := range [][2]string{{"username", "Username"}, {"url", "URL"}} {
 			tag, column := tc[0], tc[1]
-			v := field(column)
-			switch {
+			switch v := field(column); {
 			case v == "":
-			case len(v) > vault.MaxTagValueLen:
-				f.skip(src, "%s is longer than %d bytes and was left out", column, vault.MaxTagValueLen)
+			case len(v) > vault.MaxTagValueLen || strings.ContainsAny(v, "\r\n"):
+				extra = append(extra, [2]string{tag, v})
 			default:
 				tags[tag] = v
 			}
 		}
-		created := keepassTime(field("Created"))
-		modified := keepassTime(field("Last Modified"))
-		f.add(src, name, []byte(password), "", created, modified, tags)
+		if notes := field("Notes"); notes != "" {
+			extra = append(extra, [2]string{"notes", notes})
+		}
+		name = f.addAt(src, prefix, segments, []byte(password), "", created, modified, tags)
+		if name == "" {
+			continue
+		}
+		for _, e := range extra {
+			f.add(src+" "+e[0], name+"/"+e[0], []byte(e[1]), "text/plain", created, modified, nil)
+		}
 		if totp := field("TOTP"); totp != "" {
 			f.add(src+" TOTP", name+"/totp", []byte(totp), "otpauth", created, modified, nil)
 		}

@@ -105,7 +105,7 @@ func ImportPass(ctx context.Context, dir, prefix string, decrypt Decrypter) (*Fo
 			f.skip(rel, "%v", err)
 			return nil
 		}
-		f.add(rel, nameFrom(prefix, strings.Split(rel, "/")...), passValue(val), "", info.ModTime().UTC(), info.ModTime().UTC(), nil)
+		f.addAt(rel, prefix, strings.Split(rel, "/"), passValue(val), "", info.ModTime().UTC(), info.ModTime().UTC(), nil)
 		return nil
 	})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"filippo.io/age"
 	"github.com/spf13/cobra"
@@ -212,9 +213,9 @@ func (c *conflictFlag) Set(s string) error {
 }
 
 // runImport runs an all-or-nothing import with the flags' conflict policy
-// and dry run, and prints the plan; skipped lists what the importer itself
-// left out.
-func (a *app) runImport(cmd *cobra.Command, f importFlags, skipped []backup.Skipped, apply func(ctx context.Context, v vault.Service, policy vault.OnConflict, dryRun bool) (vault.ImportReport, error)) error {
+// and dry run, and prints the plan; found, for an import from another
+// store, says what the importer itself left out or renamed.
+func (a *app) runImport(cmd *cobra.Command, f importFlags, found *backup.Found, apply func(ctx context.Context, v vault.Service, policy vault.OnConflict, dryRun bool) (vault.ImportReport, error)) error {
 	mode := readWrite
 	if f.dryRun {
 		mode = readOnly
@@ -224,7 +225,10 @@ func (a *app) runImport(cmd *cobra.Command, f importFlags, skipped []backup.Skip
 		if err != nil && !errors.Is(err, vault.ErrConflict) {
 			return err
 		}
-		if perr := a.printPlan(rep, skipped, f.asJSON, f.dryRun); perr != nil {
+		if found == nil {
+			found = &backup.Found{}
+		}
+		if perr := a.printPlan(rep, found, f.asJSON, f.dryRun); perr != nil {
 			return perr
 		}
 		return err
@@ -235,9 +239,13 @@ func (a *app) runImport(cmd *cobra.Command, f importFlags, skipped []backup.Skip
 type planJSON struct {
 	vault.ImportReport
 	NotRead []backup.Skipped `json:"not_read"`
+	// Renamed maps a secret to the path of the entry it came from, when
+	// the two differ.
+	Renamed map[string]string `json:"renamed,omitempty"`
 }
 
-func (a *app) printPlan(rep vault.ImportReport, skipped []backup.Skipped, asJSON, dryRun bool) error {
+func (a *app) printPlan(rep vault.ImportReport, found *backup.Found, asJSON, dryRun bool) error {
+	skipped := found.Skipped
 	if asJSON {
 		if rep.Items == nil {
 			rep.Items = []vault.ImportItem{}
@@ -245,7 +253,7 @@ func (a *app) printPlan(rep vault.ImportReport, skipped []backup.Skipped, asJSON
 		if skipped == nil {
 			skipped = []backup.Skipped{}
 		}
-		return writeJSON(a.stdout, planJSON{ImportReport: rep, NotRead: skipped})
+		return writeJSON(a.stdout, planJSON{ImportReport: rep, NotRead: skipped, Renamed: found.Renamed})
 	}
 	var rows [][]string
 	for _, it := range rep.Items {
@@ -256,7 +264,11 @@ func (a *app) printPlan(rep vault.ImportReport, skipped []backup.Skipped, asJSON
 		if it.Versions > 0 {
 			versions = "+" + strconv.Itoa(it.Versions)
 		}
-		rows = append(rows, []string{string(it.Action), it.Name, versions, it.Reason})
+		note := it.Reason
+		if orig, ok := found.Renamed[it.Name]; ok {
+			note = strings.TrimPrefix(note+"; renamed from "+strconv.Quote(orig), "; ")
+		}
+		rows = append(rows, []string{string(it.Action), it.Name, versions, note})
 	}
 	for _, s := range skipped {
 		rows = append(rows, []string{"not read", s.Source, "-", s.Reason})

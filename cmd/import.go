@@ -42,7 +42,7 @@ func (a *app) importCmd(c *cobra.Command, prefixUsage string, read func(ctx cont
 		if err != nil {
 			return err
 		}
-		return a.runImport(cmd, flags, found.Skipped, func(ctx context.Context, v vault.Service, policy vault.OnConflict, dryRun bool) (vault.ImportReport, error) {
+		return a.runImport(cmd, flags, found, func(ctx context.Context, v vault.Service, policy vault.OnConflict, dryRun bool) (vault.ImportReport, error) {
 			return v.Import(ctx, vault.SecretsOf(found.Secrets), vault.ImportOptions{OnConflict: policy, DryRun: dryRun, Note: source})
 		})
 	}
@@ -97,9 +97,11 @@ func newImportKeePassXCCmd(a *app) *cobra.Command {
 		Use:   "keepassxc FILE.csv",
 		Short: "import a KeePassXC CSV export",
 		Long: `Import KeePassXC's CSV export (Database > Export > CSV File). Each entry
-becomes [PREFIX/]GROUP/TITLE holding the password, with the username, URL
-and notes as tags; a TOTP seed becomes its own secret NAME/totp. Entries
-without a password are listed and left out. Delete the CSV afterwards: it
+becomes [PREFIX/]GROUP/TITLE holding the password (the root group left
+out, accents dropped, other characters a name cannot hold turned into "-";
+the plan lists every renamed entry), with the username and URL as tags.
+Notes become their own secret NAME/notes and a TOTP seed NAME/totp.
+Entries without a password are listed and left out. Delete the CSV afterwards: it
 holds every password in plain text.`,
 		Example: "  locket import keepassxc export.csv --prefix kp/",
 		Args:    exactArgs(1),
