@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -21,7 +22,8 @@ func init() { register(newGitCredentialCmd) }
 const maxCredentialInput = 64 << 10
 
 func newGitCredentialCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var onErase string
+	cmd := &cobra.Command{
 		Use:   "git-credential get|store|erase",
 		Short: "a git credential helper backed by the vault",
 		Long: `A git credential helper. The secret git/HOST holds the token or password
@@ -30,12 +32,18 @@ git/HOST/PATH is tried first. A port is written after "+" (git/host+8443).
 
   get    prints username= and password= for the request, or nothing when
          no secret matches, so that git asks elsewhere
-  store  adds a version when the value differs (never rewrites one)
-  erase  moves the secret to the trash (locket recover brings it back)
+  store  adds a version when the value differs (never rewrites one) and
+         clears a git-rejected mark
+  erase  marks the secret with the tag git-rejected=TIME and keeps it:
+         git erases on any refusal, a server hiccup included; with
+         --on-erase=trash it moves the secret to the trash instead
+         (locket recover brings it back)
 
 Set it up with:
   git config --global credential.helper '!locket git-credential'
-  git config --global credential.useHttpPath true   # optional: per repository`,
+  git config --global credential.useHttpPath true   # optional: per repository
+  # or, to let git's erase delete refused credentials:
+  git config --global credential.helper '!locket git-credential --on-erase=trash'`,
 		Example: "  printf 'protocol=https\\nhost=github.com\\n\\n' | locket git-credential get",
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -49,13 +57,21 @@ Set it up with:
 			case "store":
 				return a.credentialStore(cmd.Context(), req)
 			case "erase":
-				return a.credentialErase(cmd.Context(), req)
+				return a.credentialErase(cmd.Context(), req, onErase == "trash")
 			}
 			// The protocol asks helpers to ignore actions they do not
 			// know, so that git can add new ones.
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&onErase, "on-erase", "mark", "what git's erase does: mark (tag git-rejected, keep the secret) or trash")
+	cmd.PreRunE = func(*cobra.Command, []string) error {
+		if onErase != "mark" && onErase != "trash" {
+			return usageError("--on-erase must be mark or trash")
+		}
+		return nil
+	}
+	return cmd
 }
 
 // credential is one request of the git credential protocol.
@@ -195,19 +211,37 @@ func (a *app) credentialStore(ctx context.Context, c credential) error {
 			same := bytes.Equal(tok, pw)
 			clear(cur)
 			if same {
-				// Nothing new to keep; a changed user name is a tag.
+				// Nothing new to keep; a changed user name is a tag, and
+				// git stores only what a server accepted, so a mark of an
+				// earlier refusal goes.
+				change := vault.TagChange{Note: "git-credential " + c["host"], IgnoreMissing: true}
 				if c["username"] != "" && s.Tags["username"] != c["username"] {
-					return v.Tag(ctx, name, vault.TagChange{Set: tags, Note: "git-credential " + c["host"]})
+					change.Set = tags
 				}
-				return nil
+				if _, marked := s.Tags[vault.TagGitRejected]; marked {
+					change.Remove = []string{vault.TagGitRejected}
+				}
+				if change.Set == nil && change.Remove == nil {
+					return nil
+				}
+				return v.Tag(ctx, name, change)
 			}
 		}
-		_, err = v.Put(ctx, name, pw, vault.PutOptions{Tags: tags, Note: "git-credential " + c["host"]})
-		return err
+		if _, err := v.Put(ctx, name, pw, vault.PutOptions{Tags: tags, Note: "git-credential " + c["host"]}); err != nil {
+			return err
+		}
+		if _, marked := s.Tags[vault.TagGitRejected]; ok && marked {
+			return v.Tag(ctx, name, vault.TagChange{Remove: []string{vault.TagGitRejected}, IgnoreMissing: true, Note: "git-credential " + c["host"]})
+		}
+		return nil
 	})
 }
 
-func (a *app) credentialErase(ctx context.Context, c credential) error {
+// credentialErase answers git's erase, which git sends after any refusal
+// of the credential, a server's passing failure included. Deleting on that
+// loses a good token to a hiccup, so the secret is only marked
+// git-rejected (the TUI shows it) unless trash asks for the old deletion.
+func (a *app) credentialErase(ctx context.Context, c credential, trash bool) error {
 	names := c.secretNames()
 	if len(names) == 0 {
 		return nil
@@ -227,6 +261,12 @@ func (a *app) credentialErase(ctx context.Context, c credential) error {
 				return nil
 			}
 		}
-		return v.Delete(ctx, s.Name)
+		if trash {
+			return v.Delete(ctx, s.Name)
+		}
+		return v.Tag(ctx, s.Name, vault.TagChange{
+			Set:  map[string]string{vault.TagGitRejected: a.now().UTC().Format(time.RFC3339)},
+			Note: "git-credential erase " + c["host"],
+		})
 	})
 }

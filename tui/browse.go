@@ -475,6 +475,15 @@ func (m *Model) detailLines(w int) []string {
 	var b []string
 	b = append(b, st.Title.Render(fit(s.Name, w)))
 	b = append(b, row("status", st.StatusWord(e.status)+st.Dim.Render(statusReason(s, e.status, now, m.settings))))
+	if at, ok := s.Tags[vault.TagGitRejected]; ok {
+		// git refused this credential: say so where the eye lands, since
+		// the helper keeps it rather than throwing it away.
+		refused := "refused by a git server"
+		if t, err := time.Parse(time.RFC3339, at); err == nil {
+			refused += " " + when(now, t)
+		}
+		b = append(b, row("git", st.Error.Render(fit(refused, w-12))))
+	}
 	// The value comes first, so that it shows on the smallest screen.
 	switch {
 	case !s.Enabled:

@@ -80,6 +80,9 @@ var Statuses = []Status{StatusExpired, StatusStale, StatusDue, StatusNotYetValid
 const (
 	TagRotateEvery = "rotate-every"
 	TagSnoozeUntil = "snooze-until"
+	// TagGitRejected marks a git credential that a server refused (git
+	// called the helper's erase), with the RFC 3339 time of the refusal.
+	TagGitRejected = "git-rejected"
 )
 
 // RotateEvery is the rotation interval in force for s: its rotate-every tag
