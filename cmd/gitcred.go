@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"time"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
