@@ -33,10 +33,22 @@ func (a *app) absDir() (string, error) {
 
 // noVault turns ReadHeader's error into the message every command gives.
 func (a *app) noVault(dir string, err error) error {
+	if ferr := notADir(dir); ferr != nil {
+		return ferr
+	}
 	if errors.Is(err, vault.ErrNoVault) {
 		return fmt.Errorf("no vault at %s; create one with 'locket init'", dir)
 	}
 	return err
+}
+
+// notADir says that dir is a file when it is one: "no vault there; create
+// one" would lead to an init that fails with mkdir's "not a directory".
+func notADir(dir string) error {
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return fmt.Errorf("%s is a file, not a vault directory", vault.Sanitize(dir))
+	}
+	return nil
 }
 
 // agentClient is a client of this vault's agent socket; it does not

@@ -113,6 +113,9 @@ LOCKET_PASSPHRASE) or is asked twice on the terminal.`,
 				return err
 			}
 			dir := a.dir()
+			if err := notADir(dir); err != nil {
+				return err
+			}
 			if vault.Exists(dir) {
 				return fmt.Errorf("%w: a vault is already at %s", vault.ErrExists, dir)
 			}

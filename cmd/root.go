@@ -192,6 +192,14 @@ With no command and a terminal, locket opens the terminal UI.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return withCode(ExitUsage, flagValueError(err))
 	})
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		// An empty --vault (a variable that was not set, "--vault $DIR")
+		// would silently mean the default vault: the wrong one.
+		if f := cmd.Flags().Lookup("vault"); f != nil && f.Changed && a.vaultDir == "" {
+			return usageError("--vault needs a directory; leave the flag out for the default vault")
+		}
+		return nil
+	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.vaultDir, "vault", "", "vault directory (default $LOCKET_VAULT or $XDG_DATA_HOME/locket/vault)")
 	pf.StringVar(&a.passphraseFile, "passphrase-file", "", "read the vault passphrase from this file")

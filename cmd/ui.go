@@ -43,6 +43,9 @@ func (a *app) runUI(ctx context.Context, cfg tui.Config, opts ...tea.ProgramOpti
 	if !isTerminal(a.stdin) || !isTerminal(a.stdout) {
 		return usageError("the terminal UI needs a terminal; use the commands (locket --help) in scripts")
 	}
+	if err := notADir(cfg.Dir); err != nil {
+		return err
+	}
 	if cfg.ReadOnly && !vault.Exists(cfg.Dir) {
 		return fmt.Errorf("no vault at %s; create one with 'locket init'", cfg.Dir)
 	}
