@@ -277,6 +277,12 @@ func (m *Model) formKey(k tea.KeyMsg) tea.Cmd {
 	case k.Type == tea.KeyShiftTab, k.Type == tea.KeyUp && !m.inArea():
 		m.focus((f.focus + len(f.inputs) - 1) % len(f.inputs))
 		return nil
+	case key.Matches(k, m.keys.Submit) && !m.inArea() && m.missingAfter():
+		// Enter on a form that still misses a field moves on to the next
+		// one rather than refusing: a snooze's date is not yet a whole
+		// answer, its note comes next.
+		m.focus(f.focus + 1)
+		return nil
 	case key.Matches(k, m.keys.Save), key.Matches(k, m.keys.Submit) && (!m.inArea() || f.generated != nil && f.inputs[0].Value() == ""):
 		cmd, err := m.submit()
 		if err != nil {
@@ -294,6 +300,22 @@ func (m *Model) formKey(k tea.KeyMsg) tea.Cmd {
 		f.generated = nil
 	}
 	return cmd
+}
+
+// missingAfter reports whether a field the form needs, after the focused
+// one, is still empty: then enter moves on instead of refusing.
+func (m *Model) missingAfter() bool {
+	f := m.form
+	// Only a snooze has a required field after its first: its note.
+	if f.op != vault.OpSnooze {
+		return false
+	}
+	for i := f.focus + 1; i < len(f.inputs); i++ {
+		if strings.TrimSpace(f.inputs[i].Value()) == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // inArea reports whether the focus is in the multi-line value, where
@@ -533,8 +555,10 @@ func (m *Model) viewForm(b *strings.Builder) {
 		view = strings.ReplaceAll(view, "\n", "\n"+strings.Repeat(" ", 16))
 		fmt.Fprintf(b, "%s%s %s\n", cursor, m.st.Label.Render(fmt.Sprintf("%-13s", f.labels[i])), view)
 	}
+	// Enter saves (or moves on while a field is missing) on a one-line
+	// field; in the multi-line value it is a new line, and ctrl+s saves.
 	hint := "enter save · tab next field · esc cancel"
-	if f.op == vault.OpRotate {
+	if f.op == vault.OpRotate && m.inArea() {
 		hint = "ctrl+g generate · ctrl+s save · tab next field · esc cancel"
 	}
 	if f.busy {

@@ -104,11 +104,14 @@ func TestReviewFlow(t *testing.T) {
 
 	waitFor(t, tm, "2 of 4")
 	tm.Send(runes("s"))
-	waitFor(t, tm, "Snooze")
-	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "Snooze", "enter save · tab next field")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlS})
 	waitFor(t, tm, "a snooze needs a date and a note")
 	tm.Type("30d")
-	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+	// Enter on the date moves to the note (issue 25, bug 5) instead of
+	// refusing; enter on the note saves.
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "> note")
 	tm.Type("waiting for the vendor")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 
