@@ -366,6 +366,8 @@ func (m *Model) mainView() string {
 	}
 	head := m.header(count + " · sort: " + m.sortBy.String())
 	lw, lh, dw, dh := m.layout()
+	// A status that wraps onto a second line takes one from the body.
+	m.list.SetSize(lw, lh)
 	detail := m.detailView(dw, dh)
 	var body string
 	switch {
@@ -584,7 +586,7 @@ func (m *Model) helpView() string {
 		m.help.ShortHelpView(keys.Bindings{m.km.Back, keyHelp("↑/↓", "scroll")})
 }
 
-func (m *Model) helpHeight() int { return m.height - 3 }
+func (m *Model) helpHeight() int { return m.height - 2 - m.statusHeight() }
 
 // scrollHelp moves the help screen by n lines, within its content.
 func (m *Model) scrollHelp(n int) {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 	"time"
 
@@ -171,15 +172,36 @@ func (m *Model) timelineLines(s *vault.Secret, w int) []string {
 		out = append(out, "  "+st.Error.Render(fit(m.life.tlErr, w-2)))
 	}
 	const most = 8
+	// The "what" column is as wide as its widest entry shown, so that
+	// "v12 rollback" is never cut to "v12 rollba…".
+	whatW := 10
+	for i, e := range tl {
+		if i < most {
+			whatW = max(whatW, ansi.StringWidth(vault.Sanitize(timelineWhat(e))))
+		}
+	}
 	for i, e := range tl {
 		if i == most {
 			out = append(out, st.Dim.Render(fmt.Sprintf("  … %d older (h for history)", len(tl)-most)))
 			break
 		}
 		current := e.Kind == "version" && e.Version == s.Current().Number
-		out = append(out, "  "+timelineEntry(st.Dim.Render, e, current, w-2))
+		out = append(out, "  "+timelineEntry(st.Dim.Render, e, current, w-2, whatW))
 	}
 	return out
+}
+
+// timelineWhat is an entry's kind: "v3 rotate" for a version, else the
+// event's kind.
+func timelineWhat(e vault.TimelineEntry) string {
+	if e.Kind != "version" {
+		return e.Kind
+	}
+	what := fmt.Sprintf("v%d", e.Version)
+	if e.Op != "" {
+		what += " " + string(e.Op)
+	}
+	return what
 }
 
 // versionsTimeline is a timeline made of the versions alone.
@@ -197,14 +219,10 @@ func versionsTimeline(s *vault.Secret, now time.Time) []vault.TimelineEntry {
 }
 
 // timelineEntry draws one entry: "2026-01-02  v3 rotate  current 58d · note".
-func timelineEntry(dim func(...string) string, e vault.TimelineEntry, current bool, w int) string {
-	what := e.Kind
+func timelineEntry(dim func(...string) string, e vault.TimelineEntry, current bool, w, whatW int) string {
+	what := timelineWhat(e)
 	var detail []string
 	if e.Kind == "version" {
-		what = fmt.Sprintf("v%d", e.Version)
-		if e.Op != "" {
-			what += " " + string(e.Op)
-		}
 		if current {
 			detail = append(detail, "current "+vault.FormatShort(e.Lived))
 		} else {
@@ -214,8 +232,8 @@ func timelineEntry(dim func(...string) string, e vault.TimelineEntry, current bo
 	if e.Note != "" {
 		detail = append(detail, e.Note)
 	}
-	line := e.Time.Local().Format("2006-01-02") + "  " + pad(vault.Sanitize(what), 10)
-	rest := w - 12 - 10 - 1
+	line := e.Time.Local().Format("2006-01-02") + "  " + pad(vault.Sanitize(what), whatW)
+	rest := w - 12 - whatW - 1
 	if len(detail) == 0 || rest < 4 {
 		return pad(line, w)
 	}

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"io"
 	"log"
 	"strings"
@@ -718,10 +719,11 @@ func (m *Model) layout() (lw, lh, dw, dh int) {
 }
 
 func (m *Model) footerHeight() int {
+	h := 1 + m.statusHeight()
 	if m.filtering || m.filter.Value() != "" {
-		return 3
+		h++
 	}
-	return 2
+	return h
 }
 
 // The smallest terminal locket draws its screens in.
@@ -773,13 +775,45 @@ func (m *Model) header(title string) string {
 // frame wraps a screen in the header, status and help lines.
 func (m *Model) frame(body string, h keys.Bindings, title string) string {
 	return m.header(title) + "\n" +
-		lines(body, m.width, m.height-3) + "\n" +
+		lines(body, m.width, m.height-2-m.statusHeight()) + "\n" +
 		m.statusLine() + "\n" +
 		m.help.ShortHelpView(h)
 }
 
 // statusLine shows the last outcome and the clipboard countdown.
 func (m *Model) statusLine() string {
+	text := m.statusText()
+	if m.statusHeight() == 1 {
+		return pad(text, m.width)
+	}
+	// Too long for one line (a clipboard hint with its command): two
+	// lines, so that the part the user must type is not the part cut off.
+	// Break at spaces only: ansi.Wrap would also break a command such
+	// as "clipboard-osc52" at its hyphen.
+	words := strings.Split(text, " ")
+	first, n := words[0], ansi.StringWidth(words[0])
+	i := 1
+	for ; i < len(words); i++ {
+		ww := ansi.StringWidth(words[i])
+		if n+1+ww > m.width {
+			break
+		}
+		first, n = first+" "+words[i], n+1+ww
+	}
+	return pad(first, m.width) + "\n" + pad(strings.Join(words[i:], " "), m.width)
+}
+
+// statusHeight is the status line's height: two lines for an outcome
+// wider than the screen, else one.
+func (m *Model) statusHeight() int {
+	if ansi.StringWidth(m.statusText()) > m.width {
+		return 2
+	}
+	return 1
+}
+
+// statusText is the status line's content, styled, not padded.
+func (m *Model) statusText() string {
 	var parts []string
 	if m.busy {
 		parts = append(parts, m.st.Dim.Render("working…"))
@@ -798,5 +832,5 @@ func (m *Model) statusLine() string {
 		secs := int((left + time.Second - 1) / time.Second)
 		parts = append(parts, m.st.Warning.Render(fmt.Sprintf("clipboard: %s, clears in %ds", vault.Sanitize(m.clipName), max(secs, 0))))
 	}
-	return pad(strings.Join(parts, m.st.Dim.Render(" · ")), m.width)
+	return strings.Join(parts, m.st.Dim.Render(" · "))
 }

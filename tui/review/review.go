@@ -13,6 +13,7 @@ package review
 import (
 	"context"
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 	"time"
 
@@ -573,10 +574,23 @@ func (m *Model) viewSummary(b *strings.Builder) {
 		b.WriteString("Nothing needs attention.\n")
 	} else {
 		fmt.Fprintf(b, "%d of %d secrets reviewed: %s\n\n", len(m.decisions), len(m.queue), m.counts())
+		// Three columns: the outcome, the name padded to the longest
+		// (at most half the screen), the note in what is left, so that
+		// the notes line up and nothing runs past the edge.
+		w := max(20, m.width)
+		nameW := 0
 		for _, d := range m.decisions {
-			line := fmt.Sprintf("  %-8s %s", word(d.Op), vault.Sanitize(d.Name))
+			nameW = max(nameW, ansi.StringWidth(vault.Sanitize(d.Name)))
+		}
+		nameW = min(nameW, max(10, w/2))
+		for _, d := range m.decisions {
+			name := ansi.Truncate(vault.Sanitize(d.Name), nameW, "…")
+			line := fmt.Sprintf("  %-8s %s", word(d.Op), name)
 			if d.Note != "" && d.Op != "skip" {
-				line += m.st.Dim.Render("  " + vault.Sanitize(d.Note))
+				line += strings.Repeat(" ", nameW-ansi.StringWidth(name))
+				if rest := w - 2 - 8 - 1 - nameW - 2; rest >= 4 {
+					line += m.st.Dim.Render("  " + ansi.Truncate(vault.Sanitize(d.Note), rest, "…"))
+				}
 			}
 			b.WriteString(line + "\n")
 		}

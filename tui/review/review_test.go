@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -402,6 +403,34 @@ func TestGolden(t *testing.T) {
 			m.Update(runes("q"))
 			screens = append(screens, m.View())
 			golden.RequireEqual(t, strings.Join(screens, "\n---\n"))
+		})
+	}
+}
+
+// TestGoldenSummary pins the summary at 80×24, 100×30 and 120×40: names
+// of different lengths keep their notes in one column, and a long note is
+// cut at the screen's edge, not past it (issue 25, bug 6).
+func TestGoldenSummary(t *testing.T) {
+	t.Parallel()
+	for _, size := range [][2]int{{80, 24}, {100, 30}, {120, 40}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			v, clock := testVault(t)
+			m := New(context.Background(), v, clock, false, styles.Default(), keys.DefaultKeyMap())
+			m.SetSize(size[0], size[1])
+			m.Update(m.Init()())
+			m.decisions = []Decision{
+				{"app/four", vault.OpRotate, "generated"},
+				{"app/one", vault.OpSnooze, "waiting for the vendor to move us to the new billing account, which they say takes a month or two"},
+				{"app/three/with/a/longer/name", vault.OpPolicy, "quarterly is enough"},
+			}
+			m.Update(runes("q"))
+			out := m.View()
+			for i, l := range strings.Split(out, "\n") {
+				if w := ansi.StringWidth(l); w > size[0] {
+					t.Errorf("line %d is %d wide: %q", i, w, l)
+				}
+			}
+			golden.RequireEqual(t, out)
 		})
 	}
 }
