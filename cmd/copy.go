@@ -34,6 +34,9 @@ does for the password on an entry's first line.`,
 		Example: "  locket copy prod/db/password\n  locket copy github/token --clear-after 45s\n  locket copy web/example.com --line 1",
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := refArg(cmd, &args[0], nil); err != nil {
+				return err
+			}
 			if err := checkNames(args[0]); err != nil {
 				return err
 			}

@@ -1,10 +1,15 @@
 package cmd
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"locket/internal/ref"
 	"locket/vault"
 )
 
@@ -13,17 +18,24 @@ func init() { register(newGetCmd) }
 func newGetCmd(a *app) *cobra.Command {
 	var version, line int
 	cmd := &cobra.Command{
-		Use:   "get NAME",
-		Short: "print a secret's value",
+		Use:     "get NAME",
+		Aliases: []string{"read"},
+		Short:   "print a secret's value",
 		Long: `Print the value's bytes on stdout exactly as stored when stdout is a pipe or
 a file. On a terminal a newline is added after a value that lacks one, and
 control characters other than newline and tab are shown as escapes such as
-\x1b, so that a value cannot drive the terminal. --line N prints only line N
+\x1b, so that a value cannot drive the terminal. NAME may be a reference,
+locket://NAME or locket://NAME?version=N. When NAME is no secret but a
+folder (prod/db holding prod/db/password), the names in it are listed, as
+pass does; exit 3 only when nothing matches. --line N prints only line N
 (from 1), as pass does for the password on an entry's first line.
 A disabled secret's value is refused (exit 6). Every get is audited.`,
 		Example: "  locket get prod/db/password\n  locket get prod/db/password --version 2 > old.txt\n  locket get web/example.com --line 1",
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := refArg(cmd, &args[0], &version); err != nil {
+				return err
+			}
 			if err := checkNames(args[0]); err != nil {
 				return err
 			}
@@ -37,6 +49,14 @@ A disabled secret's value is refused (exit 6). Every get is audited.`,
 			}
 			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
 				val, _, err := v.Get(cmd.Context(), args[0], version, "get")
+				var nf *vault.NotFoundError
+				if errors.As(err, &nf) && version == 0 && line == 0 {
+					// As pass does for a directory: NAME is a folder of
+					// secrets, so list them rather than say "no secret".
+					if found, lerr := a.listFolder(cmd.Context(), v, args[0]); lerr != nil || found {
+						return lerr
+					}
+				}
 				if err != nil {
 					return err
 				}
@@ -82,4 +102,46 @@ func checkLine(cmd *cobra.Command, line int) error {
 		return usageError("--line must be 1 or more")
 	}
 	return nil
+}
+
+// refArg lets a command that takes NAME also take a reference
+// (locket://NAME or locket://NAME?version=N, as op read takes op://…), so
+// that a reference copied from a template or the TUI works as it is. It
+// rewrites *arg to the name; a version in the reference goes to *version
+// when the command has one (version != nil) and --version did not say
+// another, and is a usage error otherwise.
+func refArg(cmd *cobra.Command, arg *string, version *int) error {
+	if !ref.Is(*arg) {
+		return nil
+	}
+	r, err := ref.Parse(*arg)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	*arg = r.Name
+	if r.Version == 0 {
+		return nil
+	}
+	switch {
+	case version == nil:
+		return usageError(cmd.Name() + " takes the secret, not a version: use locket://" + r.Name)
+	case cmd.Flags().Changed("version") && *version != r.Version:
+		return usageError("the reference says version " + strconv.Itoa(r.Version) + " and --version another")
+	}
+	*version = r.Version
+	return nil
+}
+
+// listFolder prints the names of the live secrets under folder/, one a
+// line, and reports whether there were any.
+func (a *app) listFolder(ctx context.Context, v vault.Service, folder string) (bool, error) {
+	secrets, err := v.List(ctx, vault.ListOptions{Prefix: strings.TrimSuffix(folder, "/") + "/"})
+	if err != nil || len(secrets) == 0 {
+		return false, err
+	}
+	fmt.Fprintf(a.stderr, "%s is a folder of %s:\n", vault.Sanitize(folder), vault.Plural(len(secrets), "secret"))
+	for _, s := range secrets {
+		fmt.Fprintln(a.stdout, vault.Sanitize(s.Name))
+	}
+	return true, nil
 }

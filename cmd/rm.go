@@ -22,8 +22,9 @@ func newRmCmd(a *app) *cobra.Command {
 		c         confirmation
 	)
 	cmd := &cobra.Command{
-		Use:   "rm NAME",
-		Short: "move a secret, or with -r every secret under a prefix, to the trash",
+		Use:     "rm NAME",
+		Aliases: []string{"delete", "remove"},
+		Short:   "move a secret, or with -r every secret under a prefix, to the trash",
 		Long: `Move a secret, all its versions and tags to the trash. It can be recovered
 until the retention period ends (locket config retention), then it is purged.
 With -r, NAME is a prefix and every secret under it goes to the trash, after
@@ -108,6 +109,7 @@ func (a *app) underPrefix(ctx context.Context, prefix string, c confirmation, qu
 func newRecoverCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:     "recover NAME",
+		Aliases: []string{"undelete"},
 		Short:   "bring a secret back from the trash unchanged",
 		Example: "  locket recover old/token",
 		Args:    exactArgs(1),

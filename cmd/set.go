@@ -20,8 +20,9 @@ func newSetCmd(a *app) *cobra.Command {
 		clearAfter  string
 	)
 	cmd := &cobra.Command{
-		Use:   "set NAME",
-		Short: "store a new version of a secret",
+		Use:     "set NAME",
+		Aliases: []string{"insert"},
+		Short:   "store a new version of a secret",
 		Long: `Store a new version of a secret, creating it if needed. The value comes from
 --generate, --value-file F, stdin when it is not a terminal (bytes kept
 exactly, nothing trimmed), or is asked twice with echo off. The new version

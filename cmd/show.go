@@ -22,6 +22,9 @@ func newShowCmd(a *app) *cobra.Command {
 		Example: "  locket show prod/db/password\n  locket show prod/db/password --json --at 30d",
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := refArg(cmd, &args[0], nil); err != nil {
+				return err
+			}
 			if err := checkNames(args[0]); err != nil {
 				return err
 			}

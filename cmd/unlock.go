@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/adrg/xdg"
@@ -247,7 +248,15 @@ func withSuggestions(ctx context.Context, v vault.Service, err error) error {
 	for i := range live {
 		names[i] = live[i].Name
 	}
-	if s := vault.Suggest(nf.Name, names); len(s) > 0 {
+	s := vault.Suggest(nf.Name, names)
+	// A name typed without its leading folders (db/password for
+	// prod/db/password) is as likely as a typo.
+	for _, n := range names {
+		if len(s) < 5 && strings.HasSuffix(n, "/"+nf.Name) && !slices.Contains(s, n) {
+			s = append(s, n)
+		}
+	}
+	if len(s) > 0 {
 		return fmt.Errorf("%w; did you mean %s?", err, strings.Join(s, ", "))
 	}
 	return err
