@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -124,9 +123,9 @@ func refArg(cmd *cobra.Command, arg *string, version *int) error {
 	}
 	switch {
 	case version == nil:
-		return usageError(cmd.Name() + " takes the secret, not a version: use locket://" + r.Name)
+		return usageError("%s takes the secret, not a version: use locket://%s", cmd.Name(), r.Name)
 	case cmd.Flags().Changed("version") && *version != r.Version:
-		return usageError("the reference says version " + strconv.Itoa(r.Version) + " and --version another")
+		return usageError("the reference says version %d and --version another", r.Version)
 	}
 	*version = r.Version
 	return nil
