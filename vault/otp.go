@@ -2,7 +2,10 @@ package vault
 
 import (
 	"bytes"
+	"encoding/base32"
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,4 +56,32 @@ func TOTP(uri []byte, t time.Time) (OTPCode, error) {
 	p := time.Duration(period) * time.Second
 	elapsed := time.Duration(t.Unix()%int64(period)) * time.Second
 	return OTPCode{Code: code, Period: p, Remaining: p - elapsed}, nil
+}
+
+// OTPFromSeed builds the otpauth://totp URI for a bare base32 seed, as
+// sites show it beside their QR code ("JBSW Y3DP EHPK 3PXP"): spaces and
+// dashes are dropped, case and padding do not matter. digits is 6 or 8
+// and period 1–3600 seconds; the URI is checked by computing a code.
+func OTPFromSeed(seed, label string, digits, period int) ([]byte, error) {
+	s := strings.ToUpper(strings.NewReplacer(" ", "", "-", "", "\t", "", "\n", "", "\r", "").Replace(seed))
+	s = strings.TrimRight(s, "=")
+	if s == "" {
+		return nil, fmt.Errorf("%w: the TOTP seed is empty", ErrInvalid)
+	}
+	if _, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(s); err != nil {
+		return nil, fmt.Errorf("%w: the TOTP seed is not base32 (letters A-Z and digits 2-7)", ErrInvalid)
+	}
+	if digits != 6 && digits != 8 {
+		return nil, fmt.Errorf("%w: --digits must be 6 or 8", ErrInvalid)
+	}
+	if period < 1 || period > 3600 {
+		return nil, fmt.Errorf("%w: --period must be 1 to 3600 seconds", ErrInvalid)
+	}
+	q := url.Values{"secret": {s}, "digits": {strconv.Itoa(digits)}, "period": {strconv.Itoa(period)}, "algorithm": {"SHA1"}}
+	u := url.URL{Scheme: "otpauth", Host: "totp", Path: "/" + label, RawQuery: q.Encode()}
+	uri := []byte(u.String())
+	if _, err := TOTP(uri, time.Unix(0, 0)); err != nil {
+		return nil, err
+	}
+	return uri, nil
 }

@@ -48,3 +48,26 @@ func TestOTPSeedDoesNotGoStale(t *testing.T) {
 		t.Error("LooksLikeOTP")
 	}
 }
+
+// TestOTPFromSeed: a bare base32 seed, spaced and in lower case, gives
+// the RFC 6238 test vector's code (issue 25, item 12); bad input is
+// refused.
+func TestOTPFromSeed(t *testing.T) {
+	t.Parallel()
+	uri, err := OTPFromSeed("gezd gnbv gy3t qojq gezd gnbv gy3t qojq", "web/example", 8, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := TOTP(uri, time.Unix(59, 0))
+	if err != nil || code.Code != "94287082" {
+		t.Fatalf("%s at 59: %+v %v, want 94287082", uri, code, err)
+	}
+	for _, bad := range []struct {
+		seed           string
+		digits, period int
+	}{{"", 6, 30}, {"not base32!", 6, 30}, {"JBSWY3DPEHPK3PXP", 7, 30}, {"JBSWY3DPEHPK3PXP", 6, 0}} {
+		if _, err := OTPFromSeed(bad.seed, "x", bad.digits, bad.period); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+}
