@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -86,12 +87,13 @@ func (a *app) unlockAgent(ctx context.Context, ttl time.Duration) (agent.Status,
 	if err != nil {
 		return agent.Status{}, err
 	}
-	pass, err := a.passphrase("Passphrase for " + vault.Sanitize(dir) + ": ")
-	if err != nil {
-		return agent.Status{}, err
-	}
-	defer clear(pass)
-	return a.startAndUnlock(ctx, c, dir, pass, ttl)
+	var st agent.Status
+	err = a.withPassphrase(dir, func(pass []byte) error {
+		var err error
+		st, err = a.startAndUnlock(ctx, c, dir, pass, ttl)
+		return err
+	})
+	return st, err
 }
 
 // startAndUnlock unlocks the agent behind c with pass, starting it first
@@ -148,19 +150,20 @@ func (a *app) openAgent(ctx context.Context) (svc vault.Service, pass []byte, er
 	if _, err := vault.ReadHeader(dir); err != nil {
 		return nil, nil, a.noVault(dir, err)
 	}
-	pass, err = a.passphrase("Passphrase for " + vault.Sanitize(dir) + ": ")
-	if err != nil {
-		return nil, nil, err
-	}
-	_, err = a.startAndUnlock(ctx, c, dir, pass, 0)
+	err = a.withPassphrase(dir, func(p []byte) error {
+		_, err := a.startAndUnlock(ctx, c, dir, p, 0)
+		if errors.Is(err, agent.ErrAgentOff) {
+			pass = bytes.Clone(p)
+			return nil
+		}
+		return err
+	})
 	switch {
-	case errors.Is(err, agent.ErrAgentOff):
-		return nil, pass, nil
 	case err != nil:
-		clear(pass)
 		return nil, nil, err
+	case pass != nil:
+		return nil, pass, nil
 	}
-	clear(pass)
 	return c, nil, nil
 }
 

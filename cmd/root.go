@@ -71,6 +71,9 @@ type app struct {
 	// passEnv holds the LOCKET_PASSPHRASE* variables, out of the
 	// environment (passenv.go).
 	passEnv map[string]string
+	// askPassphrase asks on the terminal; nil is promptSecret. Tests set
+	// it to answer without a terminal.
+	askPassphrase func(prompt string) ([]byte, error)
 	// backupWorkFactor, when set, is the scrypt work factor of passphrase
 	// backups instead of age's default: the test binary's locket lowers
 	// it, as the backup package's tests do.

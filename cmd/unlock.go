@@ -56,7 +56,36 @@ func (a *app) passphrase(prompt string) ([]byte, error) {
 	case a.passEnv["LOCKET_PASSPHRASE"] != "":
 		return []byte(a.passEnv["LOCKET_PASSPHRASE"]), nil
 	}
+	if a.askPassphrase != nil {
+		return a.askPassphrase(prompt)
+	}
 	return promptSecret(prompt)
+}
+
+// unlockAttempts is how often a passphrase typed on the terminal is asked
+// again after a wrong one, as gpg, sudo and pass do.
+const unlockAttempts = 3
+
+// withPassphrase gets the vault passphrase and runs try with it, clearing
+// it afterwards. A passphrase typed on the terminal that try finds wrong
+// is asked again, up to unlockAttempts in all; one from a file, a command
+// or the environment is not (it would be wrong again), and no terminal
+// fails at once. This is the one place that asks for the passphrase of a
+// vault being unlocked.
+func (a *app) withPassphrase(dir string, try func(pass []byte) error) error {
+	typed := !a.passphraseSource()
+	for attempt := 1; ; attempt++ {
+		pass, err := a.passphrase("Passphrase for " + vault.Sanitize(dir) + ": ")
+		if err != nil {
+			return err
+		}
+		err = try(pass)
+		clear(pass)
+		if !typed || attempt == unlockAttempts || !errors.Is(err, vault.ErrWrongPassphrase) {
+			return err
+		}
+		fmt.Fprintf(a.stderr, "locket: wrong passphrase; try again (%d left)\n", unlockAttempts-attempt)
+	}
 }
 
 // readPassphraseFile reads a passphrase (what names it) from a file,
@@ -191,17 +220,26 @@ func (a *app) open(ctx context.Context, mode access) (vault.Service, error) {
 	if _, err := vault.ReadHeader(dir); err != nil {
 		return nil, a.noVault(dir, err)
 	}
-	if pass == nil {
-		var err error
-		if pass, err = a.passphrase("Passphrase for " + vault.Sanitize(dir) + ": "); err != nil {
-			return nil, err
-		}
-	}
-	defer clear(pass)
 	// Accepting a rollback is audited, which takes a writable open.
 	ro := mode != readWrite && !a.acceptRollback
-	return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: ro, Inspect: ro && mode == inspect, Now: a.now, AcceptRollback: a.acceptRollback, Log: debugOutput(a.stderr),
-		ImportHeapLimit: vault.DefaultImportHeapLimit})
+	openWith := func(pass []byte) (*vault.Vault, error) {
+		return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: ro, Inspect: ro && mode == inspect, Now: a.now, AcceptRollback: a.acceptRollback, Log: debugOutput(a.stderr),
+			ImportHeapLimit: vault.DefaultImportHeapLimit})
+	}
+	if pass != nil {
+		defer clear(pass)
+		return openWith(pass)
+	}
+	var v *vault.Vault
+	err := a.withPassphrase(dir, func(pass []byte) error {
+		var err error
+		v, err = openWith(pass)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // debugOutput is where a command sends the store's diagnostics: stderr
