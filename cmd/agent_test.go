@@ -206,8 +206,10 @@ func TestAgentUnlockOnce(t *testing.T) {
 	if st := a.status(); !st.Running || !st.Locked {
 		t.Fatalf("status after lock: %+v", st)
 	}
-	if _, _, code := a.run(a.env, "", "get", "prod/db/password"); code != ExitUnlock {
-		t.Errorf("get from a locked agent without a passphrase: exit %d, want 4", code)
+	// It says that the agent is locked, not that there is no terminal
+	// (issue 25, item 8).
+	if _, stderr, code := a.run(a.env, "", "get", "prod/db/password"); code != ExitUnlock || !strings.Contains(stderr, "the agent is locked") {
+		t.Errorf("get from a locked agent without a passphrase: exit %d (%q), want 4 and 'the agent is locked'", code, stderr)
 	}
 	// With a passphrase source the locked agent is unlocked and used.
 	if got := a.must(a.withPass, "", "get", "prod/db/password"); got != canary {

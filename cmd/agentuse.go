@@ -70,8 +70,11 @@ func (a *app) agentClient() (*agent.Client, error) {
 // than a prompt: a script's. Such a command opens the vault directly when
 // no agent runs, rather than leave a process behind.
 func (a *app) passphraseSource() bool {
-	return a.passphraseFile != "" || os.Getenv("LOCKET_PASSPHRASE_FILE") != "" ||
-		os.Getenv("LOCKET_PASSPHRASE_COMMAND") != "" || os.Getenv("LOCKET_PASSPHRASE") != ""
+	// The variables are in passEnv: run takes them out of the
+	// environment so that no child inherits them.
+	env := func(k string) bool { return a.passEnv[k] != "" || os.Getenv(k) != "" }
+	return a.passphraseFile != "" || env("LOCKET_PASSPHRASE_FILE") ||
+		env("LOCKET_PASSPHRASE_COMMAND") || env("LOCKET_PASSPHRASE")
 }
 
 // unlockAgent starts this vault's agent if none answers and unlocks it.
@@ -142,6 +145,10 @@ func (a *app) openAgent(ctx context.Context) (svc vault.Service, pass []byte, er
 		return nil, nil, err
 	case !st.Locked:
 		return c, nil, nil
+	case !a.passphraseSource() && !canPrompt():
+		// An agent that answers but is locked is the thing to fix, not
+		// the missing terminal.
+		return nil, nil, agent.ErrLocked
 	}
 	dir, err := a.absDir()
 	if err != nil {
@@ -150,8 +157,10 @@ func (a *app) openAgent(ctx context.Context) (svc vault.Service, pass []byte, er
 	if _, err := vault.ReadHeader(dir); err != nil {
 		return nil, nil, a.noVault(dir, err)
 	}
+	var unlocked agent.Status
 	err = a.withPassphrase(dir, func(p []byte) error {
-		_, err := a.startAndUnlock(ctx, c, dir, p, 0)
+		var err error
+		unlocked, err = a.startAndUnlock(ctx, c, dir, p, 0)
 		if errors.Is(err, agent.ErrAgentOff) {
 			pass = bytes.Clone(p)
 			return nil
@@ -164,6 +173,9 @@ func (a *app) openAgent(ctx context.Context) (svc vault.Service, pass []byte, er
 	case pass != nil:
 		return nil, pass, nil
 	}
+	// Said once, when this command started the session: later commands
+	// find the agent unlocked and say nothing.
+	fmt.Fprintf(a.stderr, "unlocked; the agent keeps this vault open for %s idle (locket lock to close it)\n", vault.FormatShort(unlocked.Idle))
 	return c, nil, nil
 }
 
