@@ -19,7 +19,9 @@ import (
 // agentAllowed reports whether this command may use an agent: not with
 // --no-agent or LOCKET_AGENT=off.
 func (a *app) agentAllowed() bool {
-	return !a.noAgent && os.Getenv("LOCKET_AGENT") != "off"
+	// No agent for a read-only directory: it would only serve reads, and
+	// a process left running for a mounted backup is one nobody wants.
+	return !a.noAgent && os.Getenv("LOCKET_AGENT") != "off" && !a.readOnlyDir()
 }
 
 // absDir is the vault directory as an absolute path: the agent's socket
@@ -193,7 +195,7 @@ func canPrompt() bool {
 // uiConfig is the TUI's configuration for this vault: through its agent
 // unless the agent is turned off.
 func (a *app) uiConfig(readOnly bool) tui.Config {
-	cfg := tui.Config{Dir: a.dir(), ReadOnly: readOnly}
+	cfg := tui.Config{Dir: a.dir(), ReadOnly: readOnly || a.readOnlyDir()}
 	if !a.agentAllowed() {
 		return cfg
 	}

@@ -56,3 +56,46 @@ func TestThreePassphraseAttempts(t *testing.T) {
 		}
 	}
 }
+
+// TestReadOnlyVaultDir: on a directory that cannot be written (a mounted
+// backup), get reads through the read-only open instead of failing on
+// Badger's pid file, a write fails with a clear error, and no agent is
+// used or started for it (issue 25, bug 3). Root may write anywhere, so
+// the directory's writability is injected.
+func TestReadOnlyVaultDir(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "vault")
+	const pass = "read-only test passphrase"
+	v, err := vault.Create(ctx, dir, []byte(pass), vault.MinKDF, vault.DefaultSettings(), vault.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Put(ctx, "prod/db/password", []byte("s3cret"), vault.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	run := func(args ...string) (string, string, int) {
+		stdout, stderr := &bytes.Buffer{}, &bytes.Buffer{}
+		a := &app{stdin: bytes.NewReader(nil), stdout: stdout, stderr: stderr, now: time.Now,
+			passEnv:  map[string]string{"LOCKET_PASSPHRASE": pass},
+			writable: func(string) bool { return false }}
+		if a.agentAllowed() {
+			t.Error("an agent is allowed for a read-only directory")
+		}
+		if cfg := a.uiConfig(false); !cfg.ReadOnly || cfg.Agent != nil {
+			t.Errorf("ui on a read-only directory: read-only %v, agent %v", cfg.ReadOnly, cfg.Agent)
+		}
+		code := a.run(ctx, append(args, "--vault", dir))
+		return stdout.String(), stderr.String(), code
+	}
+	if out, stderr, code := run("get", "prod/db/password"); code != 0 || out != "s3cret" {
+		t.Fatalf("get: exit %d, %q, %s", code, out, stderr)
+	}
+	if _, stderr, code := run("rm", "prod/db/password"); code == 0 || !strings.Contains(stderr, "read-only") {
+		t.Errorf("rm on a read-only directory: exit %d, %s", code, stderr)
+	}
+	if out, _, code := run("list"); code != 0 || !strings.Contains(out, "prod/db/password") {
+		t.Errorf("list after the refused rm: exit %d, %s", code, out)
+	}
+}

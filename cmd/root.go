@@ -74,6 +74,9 @@ type app struct {
 	// askPassphrase asks on the terminal; nil is promptSecret. Tests set
 	// it to answer without a terminal.
 	askPassphrase func(prompt string) ([]byte, error)
+	// writable reports whether a vault directory can be written; nil is
+	// an access(2) check. Tests set it, since root may write anywhere.
+	writable func(dir string) bool
 	// backupWorkFactor, when set, is the scrypt work factor of passphrase
 	// backups instead of age's default: the test binary's locket lowers
 	// it, as the backup package's tests do.

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/adrg/xdg"
+	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
 	"locket/vault"
@@ -209,6 +210,12 @@ const (
 // (docs/agent.md says when which).
 func (a *app) open(ctx context.Context, mode access) (vault.Service, error) {
 	var pass []byte
+	if a.readOnlyDir() && mode == readWrite {
+		// A mounted backup or a read-only bind: every read works through
+		// Badger's read-only open (no pid file, reads not audited, as
+		// with ui --read-only), and a write fails with "read-only".
+		mode = readOnly
+	}
 	if a.agentAllowed() {
 		svc, p, err := a.openAgent(ctx)
 		if svc != nil || err != nil {
@@ -240,6 +247,17 @@ func (a *app) open(ctx context.Context, mode access) (vault.Service, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// readOnlyDir reports whether the vault directory cannot be written: a
+// read-only file system or a directory without write permission.
+func (a *app) readOnlyDir() bool {
+	dir := a.dir()
+	if a.writable != nil {
+		return !a.writable(dir)
+	}
+	err := unix.Access(dir, unix.W_OK)
+	return errors.Is(err, unix.EROFS) || errors.Is(err, unix.EACCES)
 }
 
 // debugOutput is where a command sends the store's diagnostics: stderr
