@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"filippo.io/age"
+	"github.com/adrg/xdg"
 	"github.com/spf13/cobra"
 
 	"locket/backup"
@@ -307,7 +309,7 @@ func (o *openFlags) add(cmd *cobra.Command) {
 
 // keys builds what opens a backup: the backup passphrase for a
 // passphrase-encrypted file, else the --identity files.
-func (o *openFlags) keys() backup.Keys {
+func (o *openFlags) keys(stderr io.Writer) backup.Keys {
 	passFile, identities := o.passFile, o.identities
 	return func(isPass bool) ([]age.Identity, error) {
 		if isPass {
@@ -320,6 +322,9 @@ func (o *openFlags) keys() backup.Keys {
 			return []age.Identity{id}, err
 		}
 		if len(identities) == 0 {
+			if ids := defaultIdentities(stderr); len(ids) > 0 {
+				return ids, nil
+			}
 			return nil, usageError("this backup is encrypted to recipients; pass --identity FILE (an age identity file or an SSH private key)")
 		}
 		var ids []age.Identity
@@ -390,7 +395,7 @@ settings with the backup's (purge protection stays on if it is on).`,
 			// The backup streams from the file into the import, a secret
 			// at a time; a wrong key fails before the vault is opened.
 			return a.withBackup(args[0], func(r io.Reader) error {
-				rd, err := backup.OpenReader(r, open.keys())
+				rd, err := backup.OpenReader(r, open.keys(a.stderr))
 				if err != nil {
 					return err
 				}
@@ -423,7 +428,7 @@ print a summary. The vault is not opened.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var sum backup.Summary
 			err := a.withBackup(args[0], func(r io.Reader) (err error) {
-				sum, err = backup.Verify(r, open.keys())
+				sum, err = backup.Verify(r, open.keys(a.stderr))
 				return err
 			})
 			if err != nil {
@@ -446,4 +451,57 @@ print a summary. The vault is not opened.`,
 	}
 	open.add(cmd)
 	return cmd
+}
+
+// defaultIdentityFiles are tried, in this order, when a backup encrypted
+// to recipients comes without --identity: age's conventional key file and
+// the usual SSH keys, as age -d users and ssh users keep them.
+func defaultIdentityFiles() []string {
+	var files []string
+	xdg.Reload()
+	files = append(files, filepath.Join(xdg.ConfigHome, "age", "key.txt"))
+	if home, err := os.UserHomeDir(); err == nil {
+		files = append(files, filepath.Join(home, ".ssh", "id_ed25519"), filepath.Join(home, ".ssh", "id_rsa"))
+	}
+	return files
+}
+
+// defaultIdentities reads the default identity files that exist and can
+// be read without a passphrase; each says on stderr when it opened the
+// backup, so that the user knows which key was used.
+func defaultIdentities(stderr io.Writer) []age.Identity {
+	var ids []age.Identity
+	for _, name := range defaultIdentityFiles() {
+		if _, err := os.Stat(name); err != nil {
+			continue
+		}
+		got, err := backup.ReadIdentityFile(name, func() ([]byte, error) {
+			return nil, errors.New("encrypted")
+		})
+		if err != nil {
+			// An encrypted or foreign key is not what the user meant;
+			// --identity names it when it is.
+			continue
+		}
+		for _, id := range got {
+			ids = append(ids, namedIdentity{Identity: id, file: name, stderr: stderr})
+		}
+	}
+	return ids
+}
+
+// namedIdentity is an identity that says which file it came from when it
+// unwraps a backup's file key.
+type namedIdentity struct {
+	age.Identity
+	file   string
+	stderr io.Writer
+}
+
+func (n namedIdentity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
+	key, err := n.Identity.Unwrap(stanzas)
+	if err == nil {
+		fmt.Fprintf(n.stderr, "locket: using the identity %s\n", vault.Sanitize(n.file))
+	}
+	return key, err
 }
