@@ -115,11 +115,14 @@ func nameFrom(prefix string, segments ...string) (name string, changed bool) {
 }
 
 // stripMarks decomposes letters and drops their combining marks, so that
-// "é" becomes "e" rather than a "-" that loses the word.
-var stripMarks = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// "é" becomes "e" rather than a "-" that loses the word. A chain keeps
+// state, so each call gets its own: importers run concurrently.
+func stripMarks() transform.Transformer {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}
 
 func cleanSegment(s string) string {
-	if plain, _, err := transform.String(stripMarks, s); err == nil {
+	if plain, _, err := transform.String(stripMarks(), s); err == nil {
 		s = plain
 	}
 	var b strings.Builder
