@@ -75,6 +75,11 @@ type app struct {
 	// backups instead of age's default: the test binary's locket lowers
 	// it, as the backup package's tests do.
 	backupWorkFactor int
+	// clipClearer says this process's executable is locket and may be
+	// started as the clipboard clearer (clip.Copy). Only Execute, locket's
+	// main, sets it: a test binary started as a clearer would run its
+	// tests instead.
+	clipClearer bool
 }
 
 // commands lists the constructors of every subcommand. Each command's file
@@ -85,16 +90,20 @@ var commands []func(*app) *cobra.Command
 func register(f func(*app) *cobra.Command) { commands = append(commands, f) }
 
 // Execute runs locket with os.Args and returns the process exit code.
-func Execute() int { return execute(&app{}) }
+func Execute() int { return execute(&app{clipClearer: true}) }
 
-// execute is Execute for a, which holds the test binary's settings, if any.
+// execute is Execute for a, which holds the test binary's settings, if any
+// (a fixed clock, a cheaper backup KDF).
 func execute(a *app) int {
 	// Before anything reads a passphrase: no core file, no ptrace.
 	if err := harden.Process(); err != nil {
 		fmt.Fprintf(os.Stderr, "locket: %v\n", err)
 		return ExitError
 	}
-	a.stdin, a.stdout, a.stderr, a.now = os.Stdin, os.Stdout, os.Stderr, time.Now
+	a.stdin, a.stdout, a.stderr = os.Stdin, os.Stdout, os.Stderr
+	if a.now == nil {
+		a.now = time.Now
+	}
 	return a.run(context.Background(), os.Args[1:])
 }
 
