@@ -14,6 +14,7 @@ import (
 
 	"locket/internal/agent"
 	"locket/internal/harden"
+	"locket/internal/heaplimit"
 	"locket/vault"
 )
 
@@ -250,7 +251,7 @@ func (a *app) runAgent(ctx context.Context) error {
 		Dir:    dir,
 		Socket: sock,
 		Open: func(ctx context.Context, pass []byte) (vault.Service, error) {
-			return vault.Open(ctx, dir, pass, vault.Options{Now: a.now, Cache: true, ImportHeapLimit: vault.DefaultImportHeapLimit})
+			return vault.Open(ctx, dir, pass, vault.Options{Now: a.now, Cache: true, LimitHeap: heaplimit.ForImports})
 		},
 		Now: a.now,
 		Log: logger,

@@ -38,10 +38,7 @@ import (
 	"hash"
 	"iter"
 	"maps"
-	"math"
 	"runtime"
-	"runtime/debug"
-	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
@@ -422,7 +419,7 @@ type importRun struct {
 	n       int
 	seen    map[string]bool
 	journal *journalWriter
-	// unlimit undoes limitHeap, once the journal is in use.
+	// unlimit undoes Options.LimitHeap, once the journal is in use.
 	unlimit func()
 }
 
@@ -518,8 +515,8 @@ func (r *importRun) spill(tx *txn, last bool) error {
 			return err
 		}
 		r.journal = j
-		if v.limits.heap > 0 {
-			r.unlimit = limitHeap(v.limits.heap)
+		if v.limits.limitHeap != nil {
+			r.unlimit = v.limits.limitHeap()
 		}
 	}
 	err := r.journal.stage(tx, p.ops, p.size)
@@ -873,8 +870,8 @@ type importLimits struct {
 	// crash, when a test sets it, is asked after each journal step
 	// ("staged", "committed") whether to stop there as if the process died.
 	crash func(step string) bool
-	// heap is Options.ImportHeapLimit.
-	heap int64
+	// limitHeap is Options.LimitHeap.
+	limitHeap func() (undo func())
 	// journalV1 stages chunks where lockets before decisions/0078 did, for
 	// the tests of finishing what they left.
 	journalV1 bool
@@ -885,67 +882,6 @@ var defaultImportLimits = importLimits{singleTxn: 512 << 10, chunk: 96 << 10}
 // singleTxnOps bounds the number of records in that one transaction:
 // Badger also limits a transaction's entry count.
 const singleTxnOps = 4000
-
-// DefaultImportHeapLimit is the headroom of the soft memory limit that
-// the CLI and the agent set while an import too large for one transaction
-// runs (Options.ImportHeapLimit): the limit is the heap live when the
-// import starts (an agent's metadata cache, say) plus this. Most of such
-// an import's heap is not its own
-// but Badger's: the memtables and the buffers of the tables that its
-// flushes and compactions build, up to about 150 MiB at 100k secrets,
-// which the collector by default lets grow to twice that before it runs.
-// The limit makes it run sooner. It is soft: a heap that needs more gets
-// more, at the cost of collecting more often (decisions/0078). It is a
-// setting of the whole process, so a process that runs many vaults at
-// once, such as this package's tests, leaves it unset.
-const DefaultImportHeapLimit = 160 << 20
-
-// heapLimit is the limit's state, shared by the imports of a process.
-var heapLimit struct {
-	sync.Mutex
-	users int
-	prev  int64
-}
-
-// limitHeap sets the soft memory limit to the heap live now plus
-// headroom, unless the process has a limit of its own (GOMEMLIMIT), and
-// returns what undoes it. Relative, because a limit below what the
-// process keeps anyway (an agent's cache of 100k secrets is larger than
-// an import's headroom) would have the collector run without pause.
-func limitHeap(headroom int64) (undo func()) {
-	heapLimit.Lock()
-	defer heapLimit.Unlock()
-	if heapLimit.users == 0 {
-		heapLimit.prev = debug.SetMemoryLimit(-1)
-		if heapLimit.prev == math.MaxInt64 {
-			// What the last collection found live may be long dead: in the
-			// CLI, the key derivation's 64 MiB or more.
-			runtime.GC()
-			debug.SetMemoryLimit(liveHeap() + headroom)
-		}
-	}
-	heapLimit.users++
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			heapLimit.Lock()
-			defer heapLimit.Unlock()
-			if heapLimit.users--; heapLimit.users == 0 {
-				debug.SetMemoryLimit(heapLimit.prev)
-			}
-		})
-	}
-}
-
-// liveHeap is the heap that the last collection found live.
-func liveHeap() int64 {
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
-		return 0
-	}
-	return int64(s[0].Value.Uint64())
-}
 
 // journalWriter stages an import's writes (step 1 at the top of this
 // file) as they are planned: each batch is sealed, its change to the

@@ -81,7 +81,7 @@ func newSession(dir string, db *badger.DB, kr *keyring.Keyring, hdr *keyring.Hea
 	if opts.limits != nil {
 		v.limits = *opts.limits
 	}
-	v.limits.heap = opts.ImportHeapLimit
+	v.limits.limitHeap = opts.LimitHeap
 	v.closing, v.stop = context.WithCancel(context.Background())
 	return v
 }
@@ -139,13 +139,13 @@ type Options struct {
 	// Log receives the store's diagnostics (Badger's warnings, repairs);
 	// nil discards them. It must not be a terminal the TUI draws on.
 	Log io.Writer
-	// ImportHeapLimit, when positive, is how far above the heap live at
-	// its start the process's soft memory limit (runtime/debug.
-	// SetMemoryLimit) is set while an import too large for one
-	// transaction runs, unless the process has a limit of its own
-	// (GOMEMLIMIT). For a process that is there for the vault, the CLI or
-	// the agent: DefaultImportHeapLimit (decisions/0078).
-	ImportHeapLimit int64
+	// LimitHeap, when set, is called when an import too large for one
+	// transaction starts to stage it, and what it returns when that
+	// import ends. The soft memory limit is a setting of the whole
+	// process, so the process's main decides: the CLI and the agent pass
+	// heaplimit.ForImports (decisions/0078), and a process that runs many
+	// vaults at once, such as this package's tests, passes nothing.
+	LimitHeap func() (undo func())
 
 	// limits replace the import limits in this package's tests.
 	limits *importLimits
