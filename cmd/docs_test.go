@@ -181,6 +181,9 @@ func TestDocs(t *testing.T) {
 				notRun = append(notRun, where)
 				continue
 			}
+			for _, tool := range unmarkedTools(body, b.requires) {
+				t.Errorf("%s runs %s without <!-- requires: %s --> before it: it fails where %s is not installed", where, tool, tool, tool)
+			}
 			if missing := missingTools(b.requires); len(missing) > 0 {
 				if e2e {
 					t.Errorf("%s needs %s (LOCKET_E2E=1)", where, strings.Join(missing, ", "))
@@ -232,6 +235,24 @@ func TestDocs(t *testing.T) {
 			return os.WriteFile(pass, []byte("a backup passphrase for the docs\n"), 0o600)
 		},
 	})
+}
+
+// optionalTools are the programs an example may run that a fresh machine
+// may lack (CI installs them): a block that runs one must say so with a
+// requires marker, so that it skips instead of failing there.
+var optionalTools = []string{"age", "gpg", "jq", "tmux", "xclip", "Xvfb", "curl"}
+
+// unmarkedTools are the optional tools body runs as a command that
+// requires does not name.
+func unmarkedTools(body string, requires []string) []string {
+	var out []string
+	for _, tool := range optionalTools {
+		re := regexp.MustCompile(`(?m)(^|[\s|;&(` + "`" + `]|\$\()` + regexp.QuoteMeta(tool) + `(\s|$)`)
+		if re.MatchString(body) && !slices.Contains(requires, tool) {
+			out = append(out, tool)
+		}
+	}
+	return out
 }
 
 func missingTools(tools []string) []string {

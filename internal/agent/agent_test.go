@@ -311,7 +311,7 @@ func TestChanges(t *testing.T) {
 			if c != want {
 				t.Fatalf("change %+v, want %+v", c, want)
 			}
-		case <-time.After(time.Minute):
+		case <-time.After(e2e.Scale(time.Minute)):
 			t.Fatalf("no change event for %+v", want)
 		}
 	}
@@ -322,7 +322,7 @@ func TestChanges(t *testing.T) {
 		if ok {
 			t.Fatalf("change after lock: %+v", c)
 		}
-	case <-time.After(time.Minute):
+	case <-time.After(e2e.Scale(time.Minute)):
 		t.Fatal("the stream did not end at lock")
 	}
 	if _, err := watcher.Changes(wctx); !errors.Is(err, ErrLocked) {
