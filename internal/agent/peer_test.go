@@ -61,9 +61,14 @@ func TestOtherUserRefused(t *testing.T) {
 		c := exec.Command(exe, "-test.run=^$")
 		c.Env = append(os.Environ(), dialEnv+"="+f.sock)
 		c.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-		out, err := c.CombinedOutput()
+		// The answer is stdout alone: a binary built with -cover warns on
+		// stderr that it writes no coverage data (GOCOVERDIR), and as
+		// nobody it could not write any.
+		var stderr strings.Builder
+		c.Stderr = &stderr
+		out, err := c.Output()
 		if err != nil {
-			t.Fatalf("client: %v\n%s", err, out)
+			t.Fatalf("client: %v\n%s%s", err, out, stderr.String())
 		}
 		return strings.TrimSpace(string(out))
 	}
