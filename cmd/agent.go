@@ -18,12 +18,6 @@ import (
 	"locket/vault"
 )
 
-func init() {
-	register(newUnlockCmd)
-	register(newLockCmd)
-	register(newAgentCmd)
-}
-
 // startWait bounds how long a starter waits for a new agent's readiness
 // line: generous, since it only ends a wait that failed anyway.
 const startWait = 60 * time.Second

@@ -15,8 +15,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newBackupCmd) }
-
 func newBackupCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "backup",

@@ -9,8 +9,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newCheckCmd) }
-
 // checkJSON is one finding of `locket check --json`. The field names are
 // stable: scripts and CI jobs read them.
 type checkJSON struct {

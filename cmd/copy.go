@@ -12,8 +12,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newCopyCmd) }
-
 func newCopyCmd(a *app) *cobra.Command {
 	var (
 		clearAfter string

@@ -82,12 +82,61 @@ type app struct {
 	clipClearer bool
 }
 
-// commands lists the constructors of every subcommand. Each command's file
-// adds itself in an init function, so that no file but its own changes
-// when a command is added.
-var commands []func(*app) *cobra.Command
-
-func register(f func(*app) *cobra.Command) { commands = append(commands, f) }
+// commands is locket's command tree, in one place: the constructor of
+// every subcommand, each in its own file. A new command is one file with
+// its constructor, newXCmd(a *app) *cobra.Command, and one line here.
+// --help lists them sorted by name, whatever the order here.
+func commands() []func(*app) *cobra.Command {
+	return []func(*app) *cobra.Command{
+		// The vault and its secrets.
+		newInitCmd,
+		newSetCmd,
+		newGetCmd,
+		newShowCmd,
+		newListCmd,
+		newFindCmd,
+		newHistoryCmd,
+		newTagCmd,
+		newUntagCmd,
+		newUpdateCmd,
+		newEditCmd,
+		newMvCmd,
+		newRollbackCmd,
+		newRmCmd,
+		newRecoverCmd,
+		newPurgeCmd,
+		newCopyCmd,
+		newOTPCmd,
+		newGenerateCmd,
+		// Lifecycle and health.
+		newCheckCmd,
+		newReviewCmd,
+		newRotateCmd,
+		newSnoozeCmd,
+		newVerifyCmd,
+		newAuditCmd,
+		newConfigCmd,
+		newPasswdCmd,
+		// Backups, imports, exports and sync.
+		newBackupCmd,
+		newImportCmd,
+		newExportCmd,
+		newSyncCmd,
+		// The agent.
+		newUnlockCmd,
+		newLockCmd,
+		newAgentCmd,
+		// Secrets into processes.
+		newRunCmd,
+		newInjectCmd,
+		newGitCredentialCmd,
+		// The terminal UI.
+		newUICmd,
+		newDemoCmd,
+		// Hidden: the detached clipboard clearer.
+		newClipClearCmd,
+	}
+}
 
 // Execute runs locket with os.Args and returns the process exit code.
 func Execute() int { return execute(&app{clipClearer: true}) }
@@ -206,7 +255,7 @@ With no command and a terminal, locket opens the terminal UI.`,
 	pf.StringVar(&a.passphraseFile, "passphrase-file", "", "read the vault passphrase from this file")
 	pf.BoolVar(&a.noAgent, "no-agent", false, "open the vault directly, not through its agent (also LOCKET_AGENT=off)")
 	pf.BoolVar(&a.acceptRollback, "accept-rollback", false, "open a vault older than this machine has seen it, after restoring a file-level backup on purpose (audited)")
-	for _, f := range commands {
+	for _, f := range commands() {
 		c := f(a)
 		switch {
 		case c.HasSubCommands() && !c.Runnable():

@@ -15,8 +15,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newUICmd) }
-
 func newUICmd(a *app) *cobra.Command {
 	var readOnly bool
 	c := &cobra.Command{
