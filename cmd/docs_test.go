@@ -524,3 +524,24 @@ func headingAnchors(t *testing.T, path string) []string {
 	}
 	return out
 }
+
+// TestUnmarkedTools: an example that runs an optional tool without a
+// requires marker naming it is found, wherever the tool sits in a line.
+func TestUnmarkedTools(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		body     string
+		requires []string
+		want     []string
+	}{
+		{"locket check --json | jq -r '.[]'\n", nil, []string{"jq"}},
+		{"locket check --json | jq -r '.[]'\n", []string{"jq"}, nil},
+		{"x=$(jq .a f)\nage -d -i key backup.age > out\n", []string{"jq"}, []string{"age"}},
+		{"locket backup export f --recipient age1xyz\nage-keygen -o key\n", nil, nil},
+		{"echo fine\n", nil, nil},
+	} {
+		if got := unmarkedTools(c.body, c.requires); !slices.Equal(got, c.want) {
+			t.Errorf("unmarkedTools(%q, %q) = %q, want %q", c.body, c.requires, got, c.want)
+		}
+	}
+}
