@@ -242,9 +242,14 @@ func TestDocs(t *testing.T) {
 // requires marker, so that it skips instead of failing there.
 var optionalTools = []string{"age", "gpg", "jq", "tmux", "xclip", "Xvfb", "curl"}
 
+// shellComment is a comment in a shell example: from # at the start of a
+// line or after a space to the end of the line.
+var shellComment = regexp.MustCompile(`(?m)(^|\s)#.*$`)
+
 // unmarkedTools are the optional tools body runs as a command that
-// requires does not name.
+// requires does not name. Comments do not count ("# to age keys").
 func unmarkedTools(body string, requires []string) []string {
+	body = shellComment.ReplaceAllString(body, "")
 	var out []string
 	for _, tool := range optionalTools {
 		re := regexp.MustCompile(`(?m)(^|[\s|;&(` + "`" + `]|\$\()` + regexp.QuoteMeta(tool) + `(\s|$)`)
@@ -539,6 +544,7 @@ func TestUnmarkedTools(t *testing.T) {
 		{"x=$(jq .a f)\nage -d -i key backup.age > out\n", []string{"jq"}, []string{"age"}},
 		{"locket backup export f --recipient age1xyz\nage-keygen -o key\n", nil, nil},
 		{"echo fine\n", nil, nil},
+		{"# To age or SSH keys:\nlocket backup export f # then jq it\n", nil, nil},
 	} {
 		if got := unmarkedTools(c.body, c.requires); !slices.Equal(got, c.want) {
 			t.Errorf("unmarkedTools(%q, %q) = %q, want %q", c.body, c.requires, got, c.want)
