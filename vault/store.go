@@ -71,8 +71,13 @@ func badgerOptions(dir string, log debugLog) badger.Options {
 		WithCompression(options.None).
 		// The AEAD authenticates every value, but not Badger's own block
 		// structure: a damaged block must be an error, not a panic or a
-		// silently missing key.
+		// silently missing key. Badger's iterators stop at a block that
+		// fails its checksum without an error, so every table is checked
+		// whole before Badger opens it (verifyTables, faults.go: Badger's
+		// own OnTableRead skips a damaged table), and every block as it is
+		// read.
 		WithChecksumVerificationMode(options.OnBlockRead).
+		WithVerifyValueChecksum(true).
 		// Keep every value in the LSM tree, so that purging a secret and
 		// compacting removes its records (security invariant 7); a sealed value is
 		// at most 64 KiB plus overhead. This must stay below the batch size,
@@ -166,9 +171,21 @@ func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bo
 		}
 	}
 	opts := badgerOptions(filepath.Join(dir, dbDir), log).WithReadOnly(readOnly)
+	// Badger deletes the tables its MANIFEST does not name, even when it
+	// only reads: see to them first (faults.go).
+	if orphans, err := checkFiles(opts.Dir); err != nil {
+		return nil, err
+	} else if err := verifyTables(opts.Dir); err != nil {
+		return nil, err
+	} else if len(orphans) > 0 {
+		if readOnly {
+			return nil, fmt.Errorf("%w: the MANIFEST does not name %s", errNeedsReplay, tableNames(orphans))
+		}
+		return nil, fmt.Errorf("%w: the MANIFEST does not name %s", ErrIntegrity, tableNames(orphans))
+	}
 	deadline := time.Now().Add(wait)
 	delay := 20 * time.Millisecond
-	repaired, replayed := false, false
+	repaired := false
 	for {
 		db, err := badger.Open(opts)
 		if err == nil {
@@ -184,24 +201,14 @@ func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bo
 			removeEmptyLogs(opts.Dir, log)
 			continue
 		}
-		if readOnly && !replayed && strings.Contains(err.Error(), "Log truncate required") {
+		if readOnly && strings.Contains(err.Error(), "Log truncate required") {
 			// A writer was killed: its write-ahead log needs replaying and
-			// truncating, which Badger does only when it may write. Do
-			// that once, as a writer, then read as asked.
-			replayed = true
-			// As a writer, with the same repair and back-off as any open.
-			rw, err := openBadger(ctx, dir, time.Until(deadline), false, log)
-			log.printf("read-only open needs a replay; as a writer: %v", err)
-			if err != nil {
-				return nil, err
-			}
-			if err := rw.Close(); err != nil {
-				return nil, fmt.Errorf("open store: %w", err)
-			}
-			continue
+			// truncating, which Badger does only when it may write. The
+			// caller opens as a writer, after its proof (faults.go).
+			return nil, fmt.Errorf("%w: %v", errNeedsReplay, err)
 		}
 		if !strings.Contains(err.Error(), "Cannot acquire directory lock") {
-			return nil, fmt.Errorf("open store: %w", err)
+			return nil, storeError(err)
 		}
 		remaining := time.Until(deadline)
 		if remaining <= 0 {

@@ -59,6 +59,9 @@ type Vault struct {
 	log           debugLog
 	// inspectErr is the integrity error an Inspect open found.
 	inspectErr error
+	// proved is the commitment a writable open's preflight checked
+	// against every record before Badger opened for writing.
+	proved *commitment
 	// The gate lets Close end a session under running calls: every call
 	// enters it, and Close shuts it, cancels the calls in flight through
 	// closing and waits for them before it closes the store.
@@ -289,12 +292,38 @@ func Open(ctx context.Context, dir string, passphrase []byte, opts Options) (*Va
 
 func openUnlocked(ctx context.Context, dir string, hdr *keyring.Header, kr *keyring.Keyring, opts Options) (*Vault, error) {
 	opts.fill()
+	var proved *commitment
+	if !opts.ReadOnly {
+		// Nothing may write to a store that fails a check (faults.go).
+		var err error
+		if proved, err = preflight(ctx, dir, kr, opts); err != nil {
+			kr.Wipe()
+			return nil, err
+		}
+	}
 	db, err := openBadger(ctx, dir, opts.Wait, opts.ReadOnly, debugLog{opts.Log})
+	if errors.Is(err, errNeedsReplay) {
+		// A crash left a write-ahead log to replay: a writer does that,
+		// after its proof, and the reader then opens the replayed store.
+		w := opts
+		w.ReadOnly, w.Inspect = false, false
+		wv, err := openUnlocked(ctx, dir, hdr, kr.Clone(), w)
+		if err != nil {
+			kr.Wipe()
+			return nil, err
+		}
+		if err := wv.Close(); err != nil {
+			kr.Wipe()
+			return nil, err
+		}
+		db, err = openBadger(ctx, dir, opts.Wait, opts.ReadOnly, debugLog{opts.Log})
+	}
 	if err != nil {
 		kr.Wipe()
 		return nil, err
 	}
 	v := newSession(dir, db, kr, hdr, opts.ReadOnly, opts)
+	v.proved = proved
 	if opts.Cache {
 		v.cache = &metaCache{}
 	}
