@@ -143,12 +143,17 @@ func (e *renamedError) Unwrap() error { return e.err }
 // skips a table whose checksum fails as it opens it ("Ignoring table"),
 // and its check panics in a goroutine of its own on a damaged block. A
 // damaged table is an integrity error that names it.
-func verifyTables(dbdir string) error {
+// The tables in skip, which the MANIFEST does not name, are not checked:
+// Badger never reads them.
+func verifyTables(dbdir string, skip []uint64) error {
 	names, err := filepath.Glob(filepath.Join(dbdir, "*.sst"))
 	if err != nil {
 		return err
 	}
 	for _, name := range names {
+		if id, ok := table.ParseFileID(name); ok && slices.Contains(skip, id) {
+			continue
+		}
 		if err := verifyTable(name); err != nil {
 			return fmt.Errorf("%w: %s is damaged: %v", ErrIntegrity, name, err)
 		}
@@ -196,21 +201,39 @@ func storeError(err error) error {
 // finishing them). It changes no file of the store.
 func preflight(ctx context.Context, dir string, kr *keyring.Keyring, opts Options) (*commitment, error) {
 	dbdir := filepath.Join(dir, dbDir)
-	orphans, err := checkFiles(dbdir)
+	// No writer may change the files while they are checked and copied.
+	unlock, err := lockStore(ctx, dbdir, opts.Wait, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := verifyTables(dbdir); err != nil {
+	orphans, err := checkFiles(dbdir)
+	if err == nil {
+		err = verifyTables(dbdir, orphans)
+	}
+	scratch := ""
+	if err == nil && len(orphans) > 0 {
+		scratch, err = scratchCopy(dir, orphans)
+	}
+	unlock()
+	if err != nil {
+		if scratch != "" {
+			os.RemoveAll(scratch)
+		}
 		return nil, err
 	}
 	log := debugLog{opts.Log}
 	var db *badger.DB
-	scratch := ""
-	if len(orphans) == 0 {
-		db, err = openBadger(ctx, dir, opts.Wait, true, log)
+	if scratch == "" {
+		db, err = openChecked(ctx, dir, opts.Wait, true, log)
+		if errors.Is(err, errNeedsReplay) {
+			if unlock, err = lockStore(ctx, dbdir, opts.Wait, true); err != nil {
+				return nil, err
+			}
+			scratch, err = scratchCopy(dir, nil)
+			unlock()
+		}
 	}
-	if len(orphans) > 0 || errors.Is(err, errNeedsReplay) {
-		scratch, err = scratchCopy(dir, orphans)
+	if scratch != "" {
 		if err == nil {
 			defer os.RemoveAll(scratch)
 			db, err = badger.Open(badgerOptions(filepath.Join(scratch, dbDir), log).
@@ -239,7 +262,13 @@ func preflight(ctx context.Context, dir string, kr *keyring.Keyring, opts Option
 	if len(orphans) > 0 {
 		// The store is proved whole without them: keep them out of
 		// Badger's reach rather than let it delete them.
-		if err := keepOrphans(dir, orphans); err != nil {
+		unlock, err := lockStore(ctx, dbdir, opts.Wait, true)
+		if err != nil {
+			return nil, err
+		}
+		err = keepOrphans(dir, orphans)
+		unlock()
+		if err != nil {
 			return nil, err
 		}
 		log.printf("kept tables the MANIFEST does not name in %s: %s", filepath.Join(dir, orphanDir), tableNames(orphans))
@@ -343,7 +372,16 @@ func copyFile(from, to string) error {
 // keepOrphans moves tables the MANIFEST does not name to the vault's
 // orphans directory, where Badger does not look and locket deletes
 // nothing.
+// The caller holds the store's lock: the tables are still unnamed only if
+// no writer ran since they were found, which keepOrphans checks.
 func keepOrphans(dir string, ids []uint64) error {
+	now, err := checkFiles(filepath.Join(dir, dbDir))
+	if err != nil {
+		return err
+	}
+	if !slices.Equal(now, ids) {
+		return fmt.Errorf("%w: the store changed while it was checked", ErrBusy)
+	}
 	to := filepath.Join(dir, orphanDir)
 	if err := os.MkdirAll(to, 0o700); err != nil {
 		return fmt.Errorf("keep unnamed tables: %w", err)

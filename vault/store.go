@@ -162,8 +162,36 @@ func tightenFiles(dbdir string) {
 }
 
 // openBadger opens the store, waiting with exponential back-off while
-// another process holds the directory lock.
+// another process holds the directory lock. Badger deletes the tables its
+// MANIFEST does not name, even when it only reads, and skips a damaged
+// one: the files are checked first (faults.go).
 func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bool, log debugLog) (*badger.DB, error) {
+	dbdir := filepath.Join(dir, dbDir)
+	// A writer changes the files as it runs: check them only while none
+	// holds the store.
+	unlock, err := lockStore(ctx, dbdir, wait, false)
+	if err != nil {
+		return nil, err
+	}
+	orphans, err := checkFiles(dbdir)
+	if err == nil {
+		err = verifyTables(dbdir, orphans)
+	}
+	unlock()
+	if err != nil {
+		return nil, err
+	}
+	if len(orphans) > 0 {
+		if readOnly {
+			return nil, fmt.Errorf("%w: the MANIFEST does not name %s", errNeedsReplay, tableNames(orphans))
+		}
+		return nil, fmt.Errorf("%w: the MANIFEST does not name %s", ErrIntegrity, tableNames(orphans))
+	}
+	return openChecked(ctx, dir, wait, readOnly, log)
+}
+
+// openChecked is openBadger for a store whose files were just checked.
+func openChecked(ctx context.Context, dir string, wait time.Duration, readOnly bool, log debugLog) (*badger.DB, error) {
 	if !readOnly {
 		// Badger writes to its files as it opens (see space.go).
 		if err := checkSpace(dir, 0); err != nil {
@@ -171,18 +199,6 @@ func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bo
 		}
 	}
 	opts := badgerOptions(filepath.Join(dir, dbDir), log).WithReadOnly(readOnly)
-	// Badger deletes the tables its MANIFEST does not name, even when it
-	// only reads: see to them first (faults.go).
-	if orphans, err := checkFiles(opts.Dir); err != nil {
-		return nil, err
-	} else if err := verifyTables(opts.Dir); err != nil {
-		return nil, err
-	} else if len(orphans) > 0 {
-		if readOnly {
-			return nil, fmt.Errorf("%w: the MANIFEST does not name %s", errNeedsReplay, tableNames(orphans))
-		}
-		return nil, fmt.Errorf("%w: the MANIFEST does not name %s", ErrIntegrity, tableNames(orphans))
-	}
 	deadline := time.Now().Add(wait)
 	delay := 20 * time.Millisecond
 	repaired := false
@@ -216,6 +232,47 @@ func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bo
 		}
 		select {
 		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(min(delay, remaining)):
+		}
+		delay *= 2
+	}
+}
+
+// lockStore takes the lock Badger takes on the store's directory, shared
+// or exclusive, waiting with the same back-off as openBadger while another
+// process holds it, so that the files can be checked (faults.go) while no
+// writer changes them. A store not created yet needs no lock.
+func lockStore(ctx context.Context, dbdir string, wait time.Duration, exclusive bool) (unlock func(), err error) {
+	d, err := os.Open(dbdir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return func() {}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	how := syscall.LOCK_SH
+	if exclusive {
+		how = syscall.LOCK_EX
+	}
+	deadline := time.Now().Add(wait)
+	delay := 20 * time.Millisecond
+	for {
+		err := syscall.Flock(int(d.Fd()), how|syscall.LOCK_NB)
+		if err == nil {
+			return func() { syscall.Flock(int(d.Fd()), syscall.LOCK_UN); d.Close() }, nil
+		}
+		remaining := time.Until(deadline)
+		if !errors.Is(err, syscall.EWOULDBLOCK) || remaining <= 0 {
+			d.Close()
+			if remaining <= 0 {
+				return nil, fmt.Errorf("%w: %s", ErrBusy, lockHolder(dbdir))
+			}
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			d.Close()
 			return nil, ctx.Err()
 		case <-time.After(min(delay, remaining)):
 		}

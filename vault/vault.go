@@ -301,20 +301,23 @@ func openUnlocked(ctx context.Context, dir string, hdr *keyring.Header, kr *keyr
 			return nil, err
 		}
 	}
-	db, err := openBadger(ctx, dir, opts.Wait, opts.ReadOnly, debugLog{opts.Log})
+	open := openBadger
+	if !opts.ReadOnly {
+		open = openChecked // the preflight checked the files
+	}
+	db, err := open(ctx, dir, opts.Wait, opts.ReadOnly, debugLog{opts.Log})
 	if errors.Is(err, errNeedsReplay) {
 		// A crash left a write-ahead log to replay: a writer does that,
 		// after its proof, and the reader then opens the replayed store.
 		w := opts
 		w.ReadOnly, w.Inspect = false, false
-		wv, err := openUnlocked(ctx, dir, hdr, kr.Clone(), w)
-		if err != nil {
-			kr.Wipe()
-			return nil, err
+		wv, werr := openUnlocked(ctx, dir, hdr, kr.Clone(), w)
+		if werr == nil {
+			werr = wv.Close()
 		}
-		if err := wv.Close(); err != nil {
+		if werr != nil {
 			kr.Wipe()
-			return nil, err
+			return nil, werr
 		}
 		db, err = openBadger(ctx, dir, opts.Wait, opts.ReadOnly, debugLog{opts.Log})
 	}
