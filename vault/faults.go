@@ -20,10 +20,12 @@ package vault
 //     which every acknowledged change advances: an acknowledged write lost
 //     with a damaged write-ahead log shows as a rollback.
 //
-// A store that a crash left with a write-ahead log to replay cannot be
-// opened read-only, so the proof then runs on a scratch copy in the vault
-// directory: the tables hard-linked (Badger never writes to a table), the
-// logs and the MANIFEST copied. The copy goes when the proof is done.
+// The proof runs on a scratch copy of the store in the vault directory,
+// opened for writing as the store will be: the tables hard-linked (Badger
+// never writes to a table), the logs and the MANIFEST copied. So the
+// replay of a write-ahead log a crash left, and whatever Badger's
+// writable open does to a damaged log, happen to the copy first. The
+// copy goes when the proof is done.
 
 import (
 	"context"
@@ -33,6 +35,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -211,53 +214,29 @@ func preflight(ctx context.Context, dir string, kr *keyring.Keyring, opts Option
 		err = verifyTables(dbdir, orphans)
 	}
 	scratch := ""
-	if err == nil && len(orphans) > 0 {
+	if err == nil {
 		scratch, err = scratchCopy(dir, orphans)
 	}
 	unlock()
 	if err != nil {
-		if scratch != "" {
-			os.RemoveAll(scratch)
-		}
 		return nil, err
 	}
+	defer os.RemoveAll(scratch)
 	log := debugLog{opts.Log}
-	var db *badger.DB
-	if scratch == "" {
-		db, err = openChecked(ctx, dir, opts.Wait, true, log)
-		if errors.Is(err, errNeedsReplay) {
-			if unlock, err = lockStore(ctx, dbdir, opts.Wait, true); err != nil {
-				return nil, err
-			}
-			scratch, err = scratchCopy(dir, nil)
-			unlock()
-		}
-	}
-	if scratch != "" {
-		if err == nil {
-			defer os.RemoveAll(scratch)
-			db, err = badger.Open(badgerOptions(filepath.Join(scratch, dbDir), log).
-				WithNumCompactors(0).
-				WithCompactL0OnClose(false))
-			if err != nil {
-				err = storeError(err)
-			}
-		}
-	}
+	db, err := openDB(badgerOptions(filepath.Join(scratch, dbDir), log).
+		WithNumCompactors(0).
+		WithCompactL0OnClose(false))
 	if err != nil {
-		return nil, err
+		// Name the vault's files, not the scratch copy's.
+		return nil, &renamedError{strings.ReplaceAll(err.Error(), scratch, dir), err}
 	}
 	p := &Vault{dir: dir, db: db, kr: kr, readOnly: true, now: opts.Now, stateDir: opts.StateDir, log: log}
 	head, err := p.prove(ctx, opts.AcceptRollback)
 	if cerr := db.Close(); err == nil && cerr != nil {
 		err = storeError(cerr)
 	}
-	if err != nil && scratch != "" {
-		// Name the vault's files, not the scratch copy's.
-		err = &renamedError{strings.ReplaceAll(err.Error(), scratch, dir), err}
-	}
 	if err != nil {
-		return nil, err
+		return nil, &renamedError{strings.ReplaceAll(err.Error(), scratch, dir), err}
 	}
 	if len(orphans) > 0 {
 		// The store is proved whole without them: keep them out of
@@ -274,6 +253,23 @@ func preflight(ctx context.Context, dir string, kr *keyring.Keyring, opts Option
 		log.printf("kept tables the MANIFEST does not name in %s: %s", filepath.Join(dir, orphanDir), tableNames(orphans))
 	}
 	return head, nil
+}
+
+// openDB is badger.Open with a fault of a memory-mapped file (a file
+// shorter than Badger believes) turned into an integrity error rather
+// than the end of the process.
+func openDB(opts badger.Options) (db *badger.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, fmt.Errorf("%w: the store in %s cannot be read: %v", ErrIntegrity, opts.Dir, r)
+		}
+	}()
+	db, err = badger.Open(opts)
+	if err != nil {
+		err = storeError(err)
+	}
+	return db, err
 }
 
 // prove runs preflight's checks on p, a read-only session over a store.
@@ -294,8 +290,29 @@ func (p *Vault) prove(ctx context.Context, accept bool) (*commitment, error) {
 		}
 		return err
 	})
-	if err != nil || head == nil || journal || head.journal != nil {
+	if err != nil || journal || head != nil && head.journal != nil {
 		return nil, err
+	}
+	if head == nil {
+		// A vault older than commitments gets one at this open; any other
+		// vault without one lost it (openLegacy says the same, later).
+		seen, err := p.loadSeen()
+		if err != nil && !accept {
+			return nil, err
+		}
+		marked := false
+		err = p.view(func(tx *txn) error {
+			h, err := tx.head()
+			marked = h.State
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if marked || seen > 0 {
+			return nil, fmt.Errorf("%w: the state commitment is missing", ErrIntegrity)
+		}
+		return nil, nil
 	}
 	p.stateOn = true
 	if _, err := p.checkSeen(head.counter, accept); err != nil {

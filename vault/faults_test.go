@@ -15,7 +15,6 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -42,11 +41,31 @@ func newFaultVault(t testing.TB, names ...string) (*Vault, faultVault) {
 	return v, faultVault{dir: v.dir, state: opts.StateDir, opts: opts}
 }
 
-// copyTree copies a directory as cp -a would.
+// copyTree copies a directory, keeping modes (cp -a, without a process
+// per copy: the fault suite makes hundreds).
 func copyTree(t testing.TB, src, dst string) {
 	t.Helper()
-	if out, err := exec.Command("cp", "-a", src, dst).CombinedOutput(); err != nil {
-		t.Fatalf("cp: %v %s", err, out)
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		to := filepath.Join(dst, rel)
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return os.Mkdir(to, fi.Mode().Perm())
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, b, fi.Mode().Perm())
+	})
+	if err != nil {
+		t.Fatalf("copy %s: %v", src, err)
 	}
 }
 

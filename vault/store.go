@@ -203,16 +203,22 @@ func openChecked(ctx context.Context, dir string, wait time.Duration, readOnly b
 	delay := 20 * time.Millisecond
 	repaired := false
 	for {
-		db, err := badger.Open(opts)
+		db, err := openDB(opts)
 		if err == nil {
 			if !readOnly {
 				tightenFiles(opts.Dir)
 			}
 			return db, nil
 		}
+		if readOnly && emptyLog(err) {
+			// The repair below removes a file: only a writer does it,
+			// after its proof (faults.go).
+			return nil, fmt.Errorf("%w: %v", errNeedsReplay, err)
+		}
 		if !repaired && emptyLog(err) {
 			// A memtable or value log left empty by a kill, which Badger
-			// refuses to open, readers and writers alike: remove it.
+			// refuses to open, readers and writers alike: a writer
+			// removes it.
 			repaired = true
 			removeEmptyLogs(opts.Dir, log)
 			continue
@@ -224,7 +230,7 @@ func openChecked(ctx context.Context, dir string, wait time.Duration, readOnly b
 			return nil, fmt.Errorf("%w: %v", errNeedsReplay, err)
 		}
 		if !strings.Contains(err.Error(), "Cannot acquire directory lock") {
-			return nil, storeError(err)
+			return nil, err
 		}
 		remaining := time.Until(deadline)
 		if remaining <= 0 {
