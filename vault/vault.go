@@ -270,7 +270,7 @@ func ReadHeader(dir string) (*keyring.Header, error) {
 		if entries, _ := os.ReadDir(filepath.Join(dir, dbDir)); len(entries) > 0 {
 			// The header holds the wrapped data key: without it the store
 			// cannot be unlocked, and it must not be taken for no vault.
-			return nil, fmt.Errorf("%w: %w: %s is missing, but %s holds a store", ErrIntegrity, ErrNoVault, filepath.Join(dir, headerFile), filepath.Join(dir, dbDir))
+			return nil, fmt.Errorf("%w: %s is missing, but %s holds a store", ErrIntegrity, filepath.Join(dir, headerFile), filepath.Join(dir, dbDir))
 		}
 		return nil, fmt.Errorf("%w at %s", ErrNoVault, dir)
 	}
