@@ -201,6 +201,8 @@ func hint(err error) string {
 		return "; locket recover brings it back"
 	case errors.Is(err, vault.ErrConflict):
 		return "; choose --on-conflict new-version or skip"
+	case errors.Is(err, vault.ErrIntegrity) && !strings.Contains(err.Error(), "salvage"):
+		return "; " + vault.RecoveryHint
 	}
 	return ""
 }

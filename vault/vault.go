@@ -59,6 +59,9 @@ type Vault struct {
 	log           debugLog
 	// inspectErr is the integrity error an Inspect open found.
 	inspectErr error
+	// proved is the commitment a writable open's preflight checked
+	// against every record before Badger opened for writing.
+	proved *commitment
 	// The gate lets Close end a session under running calls: every call
 	// enters it, and Close shuts it, cancels the calls in flight through
 	// closing and waits for them before it closes the store.
@@ -264,6 +267,11 @@ func ReadHeader(dir string) (*keyring.Header, error) {
 	}
 	b, err := os.ReadFile(filepath.Join(dir, headerFile))
 	if errors.Is(err, fs.ErrNotExist) {
+		if entries, _ := os.ReadDir(filepath.Join(dir, dbDir)); len(entries) > 0 {
+			// The header holds the wrapped data key: without it the store
+			// cannot be unlocked, and it must not be taken for no vault.
+			return nil, fmt.Errorf("%w: %s is missing, but %s holds a store", ErrIntegrity, filepath.Join(dir, headerFile), filepath.Join(dir, dbDir))
+		}
 		return nil, fmt.Errorf("%w at %s", ErrNoVault, dir)
 	}
 	if err != nil {
@@ -289,12 +297,41 @@ func Open(ctx context.Context, dir string, passphrase []byte, opts Options) (*Va
 
 func openUnlocked(ctx context.Context, dir string, hdr *keyring.Header, kr *keyring.Keyring, opts Options) (*Vault, error) {
 	opts.fill()
-	db, err := openBadger(ctx, dir, opts.Wait, opts.ReadOnly, debugLog{opts.Log})
+	var proved *commitment
+	if !opts.ReadOnly {
+		// Nothing may write to a store that fails a check (faults.go).
+		var err error
+		if proved, err = preflight(ctx, dir, kr, opts); err != nil {
+			kr.Wipe()
+			return nil, err
+		}
+	}
+	open := openBadger
+	if !opts.ReadOnly {
+		open = openChecked // the preflight checked the files
+	}
+	db, err := open(ctx, dir, opts.Wait, opts.ReadOnly, debugLog{opts.Log})
+	if errors.Is(err, errNeedsReplay) {
+		// A crash left a write-ahead log to replay: a writer does that,
+		// after its proof, and the reader then opens the replayed store.
+		w := opts
+		w.ReadOnly, w.Inspect = false, false
+		wv, werr := openUnlocked(ctx, dir, hdr, kr.Clone(), w)
+		if werr == nil {
+			werr = wv.Close()
+		}
+		if werr != nil {
+			kr.Wipe()
+			return nil, werr
+		}
+		db, err = openBadger(ctx, dir, opts.Wait, opts.ReadOnly, debugLog{opts.Log})
+	}
 	if err != nil {
 		kr.Wipe()
 		return nil, err
 	}
 	v := newSession(dir, db, kr, hdr, opts.ReadOnly, opts)
+	v.proved = proved
 	if opts.Cache {
 		v.cache = &metaCache{}
 	}
