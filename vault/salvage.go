@@ -66,7 +66,7 @@ type SalvageReport struct {
 	// metadata (then the name comes from the audit log, if it survived).
 	Lost []LostSecret `json:"lost"`
 	// Settings is "kept", or "lost" when the defaults were used.
-	Settings string `json:"settings"`
+	Settings string       `json:"settings"`
 	Audit    SalvageAudit `json:"audit"`
 	// Damaged lists the files, blocks and records that could not be read
 	// or did not authenticate.
