@@ -349,6 +349,8 @@ func (v *Vault) Import(ctx context.Context, src iter.Seq2[SecretData, error], o 
 		// Restored settings cannot undo purge protection: it stays on, and
 		// the retention it guards does not shrink.
 		p.set, _ = set.guard(*o.Settings)
+		// The backup clock is the vault's own, not the backup's.
+		p.set.LastBackup, p.set.Since = set.LastBackup, set.Since
 		p.report.Settings = true
 	}
 	run := &importRun{v: v, ctx: ctx, p: p, o: o, progress: progressFunc(ctx, o.Progress)}
