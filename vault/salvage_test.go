@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
+	"time"
 )
 
 // salvageSource builds a closed vault of n secrets, every third with a
@@ -179,6 +180,15 @@ func TestSalvageRefuses(t *testing.T) {
 	if exists(dst) {
 		t.Fatal("a refused salvage made its target")
 	}
+	// A vault another process holds for writing is not read under it.
+	held, err := Open(ctx, src, testPass, Options{Actor: "tester@host"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Salvage(ctx, src, dst, testPass, Options{}); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a held vault: %v", err)
+	}
+	held.Close()
 	os.Rename(filepath.Join(src, headerFile), filepath.Join(src, "header.gone"))
 	if _, err := Salvage(ctx, src, dst, testPass, Options{}); !errors.Is(err, ErrHeaderLost) {
 		t.Fatalf("a lost header: %v", err)
@@ -262,5 +272,82 @@ func TestSalvageFaults(t *testing.T) {
 			t.Logf("saved %d, lost %d, damaged %q, audit %+v", len(r.Saved), len(r.Lost), r.Damaged, r.Audit)
 			checkSalvaged(t, r, dst, want)
 		})
+	}
+}
+
+// A store copied while its writer still runs holds its newest writes
+// only in the write-ahead log (*.mem): salvage replays it.
+func TestSalvageReplaysWriteAheadLog(t *testing.T) {
+	c := newClock()
+	v := newVault(t, DefaultSettings(), c)
+	want := map[string][]string{}
+	for i := range 5 {
+		name := fmt.Sprintf("wal/%d", i)
+		val := fmt.Sprintf("unflushed value %d", i)
+		mustPut(t, v, name, val, PutOptions{})
+		want[name] = []string{val}
+	}
+	// Copy the directory as a crash would leave it: the store still open.
+	src := filepath.Join(t.TempDir(), "copy")
+	if err := os.CopyFS(src, os.DirFS(v.dir)); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(src, 0o700)
+	if len(storeFiles(t, src, "*.mem")) == 0 {
+		t.Fatal("no write-ahead log in the copy")
+	}
+	r, dst := runSalvage(t, src)
+	if len(r.Saved) != len(want) {
+		t.Fatalf("saved %d of %d secrets: %+v", len(r.Saved), len(want), r)
+	}
+	checkSalvaged(t, r, dst, want)
+}
+
+func TestBackupReminder(t *testing.T) {
+	c := newClock()
+	v := newVault(t, DefaultSettings(), c)
+	ctx := context.Background()
+	created := c.Now()
+	set, _ := v.Settings(ctx)
+	if !set.Since.Equal(created) || set.BackupEvery != 7*Day {
+		t.Fatalf("a new vault: since %v, backup-every %v", set.Since, set.BackupEvery)
+	}
+	if r := set.BackupReminder(created.Add(7*Day - time.Second)); r != "" {
+		t.Fatalf("reminded early: %q", r)
+	}
+	if r := set.BackupReminder(created.Add(9 * Day)); r != "no backup export in 9 days (none since the vault was created)" {
+		t.Fatalf("reminder: %q", r)
+	}
+	c.Advance(3 * Day)
+	if err := v.RecordBackup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v = reopen(t, v, Options{Now: c.Now})
+	set, _ = v.Settings(ctx)
+	if r := set.BackupReminder(created.Add(9 * Day)); r != "" {
+		t.Fatalf("reminded 6 days after a backup: %q", r)
+	}
+	if r := set.BackupReminder(created.Add(11 * Day)); r != "no backup export in 8 days" {
+		t.Fatalf("reminder: %q", r)
+	}
+	// Restoring settings from a backup keeps the vault's own clock.
+	restored := DefaultSettings()
+	if _, err := v.Import(ctx, SecretsOf(nil), ImportOptions{Settings: &restored}); err != nil {
+		t.Fatal(err)
+	}
+	set, _ = v.Settings(ctx)
+	if !set.LastBackup.Equal(created.Add(3*Day)) || !set.Since.Equal(created) {
+		t.Fatalf("an import of settings moved the backup clock: %v %v", set.LastBackup, set.Since)
+	}
+	if err := v.SetSetting(ctx, "backup-every", "off"); err != nil {
+		t.Fatal(err)
+	}
+	set, _ = v.Settings(ctx)
+	if got, _ := set.Get("backup-every"); got != "off" || set.BackupReminder(created.Add(400*Day)) != "" {
+		t.Fatalf("off: %q", got)
+	}
+	// A vault from before the record has no clock: never backed up.
+	if r := (Settings{BackupEvery: Day}).BackupReminder(created); r != "no backup export yet" {
+		t.Fatalf("an old vault: %q", r)
 	}
 }
