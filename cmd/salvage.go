@@ -30,8 +30,8 @@ key derivation cost and settings. Secrets keep their names, tags, versions
 It reports what was saved and what was lost: secrets saved whole, secrets
 with missing versions, secrets of which nothing survived (named from the
 audit log when their metadata is gone), the settings, whether the audit log's
-chain held, and the damaged files. The new vault starts its own audit log;
-the old one stays in the damaged vault.
+chain held, and the damaged files. The old audit events that authenticate
+are copied too, in order, each noting its number in the old log.
 
 NEWDIR must not exist or be empty. Exit 0 when everything authenticated,
 10 when the new vault was written but something was lost, 1 when no vault

@@ -208,6 +208,10 @@ func Salvage(ctx context.Context, src, dst string, passphrase []byte, opts Optio
 		chain = append(chain, rc.pt)
 	}
 	r.Audit = auditState(seqs, chain, events, byKind[kindAuditHead])
+	history := make([]storedEvent, 0, len(seqs))
+	for _, seq := range seqs {
+		history = append(history, events[seq])
+	}
 
 	// Purged secrets whose records await their scrub are not secrets.
 	purged := map[string]bool{}
@@ -272,7 +276,7 @@ func Salvage(ctx context.Context, src, dst string, passphrase []byte, opts Optio
 	slices.SortFunc(r.Lost, func(a, b LostSecret) int { return strings.Compare(a.Name+a.ID, b.Name+b.ID) })
 	r.Damaged = compactDamage(r.Damaged)
 
-	if err := writeSalvage(ctx, dst, passphrase, hdr.KDF, set, secrets, r, opts); err != nil {
+	if err := writeSalvage(ctx, dst, passphrase, hdr.KDF, set, secrets, history, r, opts); err != nil {
 		return r, err
 	}
 	return r, nil
@@ -293,14 +297,18 @@ func salvaged(kind byte) bool {
 }
 
 // writeSalvage creates the new vault in dst and imports the secrets.
-func writeSalvage(ctx context.Context, dst string, passphrase []byte, kdf keyring.Params, set Settings, secrets []SecretData, r SalvageReport, opts Options) error {
+func writeSalvage(ctx context.Context, dst string, passphrase []byte, kdf keyring.Params, set Settings, secrets []SecretData, history []storedEvent, r SalvageReport, opts Options) error {
 	made := !exists(dst)
 	v, err := Create(ctx, dst, passphrase, KDFParams(kdf), set, opts)
 	if err != nil {
 		return err
 	}
-	note := fmt.Sprintf("salvaged from %s: %d secrets saved, %d lost", r.Source, len(r.Saved), len(r.Lost))
-	if len(secrets) > 0 {
+	err = v.keepHistory(ctx, history)
+	note := fmt.Sprintf("salvaged from %s: %d secrets saved, %d lost; %d audit events kept", r.Source, len(r.Saved), len(r.Lost), len(history))
+	if !r.Audit.Intact {
+		note += " (" + r.Audit.Problem + ")"
+	}
+	if err == nil && len(secrets) > 0 {
 		_, err = v.Import(ctx, SecretsOf(secrets), ImportOptions{Note: note, salvage: true})
 	}
 	if cerr := v.Close(); err == nil {
@@ -314,6 +322,48 @@ func writeSalvage(ctx context.Context, dst string, passphrase []byte, kdf keyrin
 			os.Remove(dst)
 		}
 		return fmt.Errorf("write the salvaged vault: %w", err)
+	}
+	return nil
+}
+
+// keepHistory appends the old vault's surviving audit events to the new
+// vault's log, after its init event, in their order: each keeps its time,
+// actor, secret and note, and says which event of the old log it was. The
+// new log is chained afresh; what the old one lost is said in the
+// salvage's import event, which follows them.
+func (v *Vault) keepHistory(ctx context.Context, events []storedEvent) error {
+	const perTxn = 2000 // well within a Badger transaction
+	for len(events) > 0 {
+		n := min(len(events), perTxn)
+		batch := events[:n]
+		events = events[n:]
+		err := v.write(ctx, func(tx *txn) error {
+			h, err := tx.head()
+			if err != nil {
+				return err
+			}
+			for _, old := range batch {
+				e := old.Event
+				note := fmt.Sprintf("salvaged event %d", e.Seq)
+				if e.Note != "" {
+					note += ": " + e.Note
+				}
+				e.Seq, e.Note = h.Seq+1, note
+				b, err := json.Marshal(storedEvent{Event: e, ID: old.ID, Prev: h.Hash})
+				if err != nil {
+					return err
+				}
+				k := eventKey(e.Seq)
+				tx.set(k, tx.seal(kindAudit, k, b))
+				h = auditHead{Seq: e.Seq, Hash: chainHash(h.Hash, b), State: true}
+			}
+			nh, _ := json.Marshal(h)
+			tx.set([]byte{kindAuditHead}, tx.seal(kindAuditHead, []byte{kindAuditHead}, nh))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -162,6 +163,25 @@ func TestSalvageIntactVault(t *testing.T) {
 	set, _ := v.Settings(context.Background())
 	if set.RotateEvery != 30*Day {
 		t.Fatalf("settings not kept: rotate-every %v", set.RotateEvery)
+	}
+	// The old audit log follows the new vault's init, event by event, and
+	// still names each secret's events: the ids are kept.
+	evs, err := v.Audit(context.Background(), "app/000/token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets := 0
+	for _, e := range evs {
+		if e.Op == OpSet && strings.HasPrefix(e.Note, "salvaged event ") && e.Actor == "tester@host" {
+			sets++
+		}
+	}
+	if sets != 2 {
+		t.Fatalf("the secret's two old set events were not kept: %+v", evs)
+	}
+	all, _ := v.Audit(context.Background(), "")
+	if len(all) != r.Audit.Events+2 || all[0].Op != OpInit || all[len(all)-1].Op != OpImport {
+		t.Fatalf("%d events (want %d old ones between init and import): first %s, last %s", len(all), r.Audit.Events, all[0].Op, all[len(all)-1].Op)
 	}
 }
 
