@@ -130,6 +130,9 @@ func Salvage(ctx context.Context, src, dst string, passphrase []byte, opts Optio
 	if err := emptyTarget(dst); err != nil {
 		return r, err
 	}
+	if inside(src, dst) {
+		return r, fmt.Errorf("%w: %s is inside the vault being salvaged, which salvage never writes to", ErrInvalid, dst)
+	}
 	b, err := os.ReadFile(filepath.Join(src, headerFile))
 	if err != nil {
 		return r, fmt.Errorf("%w (%v)", ErrHeaderLost, err)
@@ -366,6 +369,17 @@ func (v *Vault) keepHistory(ctx context.Context, events []storedEvent) error {
 		}
 	}
 	return nil
+}
+
+// inside reports whether path is dir or lies under it.
+func inside(dir, path string) bool {
+	d, err1 := filepath.Abs(dir)
+	p, err2 := filepath.Abs(path)
+	if err1 != nil || err2 != nil {
+		return true // unknown: refuse
+	}
+	rel, err := filepath.Rel(d, p)
+	return err != nil || !(rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)))
 }
 
 func exists(path string) bool {

@@ -193,6 +193,9 @@ func TestSalvageRefuses(t *testing.T) {
 	if _, err := Salvage(ctx, src, full, testPass, Options{}); !errors.Is(err, ErrExists) {
 		t.Fatalf("a non-empty target: %v", err)
 	}
+	if _, err := Salvage(ctx, src, filepath.Join(src, "saved"), testPass, Options{}); !errors.Is(err, ErrInvalid) || exists(filepath.Join(src, "saved")) {
+		t.Fatalf("a target inside the source: %v", err)
+	}
 	dst := filepath.Join(t.TempDir(), "new")
 	if _, err := Salvage(ctx, src, dst, []byte("wrong"), Options{}); !errors.Is(err, ErrWrongPassphrase) {
 		t.Fatalf("a wrong passphrase: %v", err)
