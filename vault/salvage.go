@@ -227,6 +227,7 @@ func Salvage(ctx context.Context, src, dst string, passphrase []byte, opts Optio
 	}
 	var secrets []SecretData
 	known := map[string]bool{}
+	listed := map[string]bool{} // the value keys some metadata names
 	names := map[string]bool{}
 	for _, rc := range byKind[kindMeta] {
 		id := rc.k[1:]
@@ -241,6 +242,9 @@ func Salvage(ctx context.Context, src, dst string, passphrase []byte, opts Optio
 		}
 		known[string(id)] = true
 		names[s.Name] = true
+		for _, ver := range s.Versions {
+			listed[string(valueKey(id, ver.Number))] = true
+		}
 		sd := SecretData{Secret: s.Clone(), id: bytes.Clone(id)}
 		sd.Versions = nil
 		item := SalvagedSecret{Name: s.Name, Versions: []int{}, Deleted: s.InTrash()}
@@ -270,6 +274,14 @@ func Salvage(ctx context.Context, src, dst string, passphrase []byte, opts Optio
 		}
 		known[string(id)] = true
 		r.Lost = append(r.Lost, LostSecret{Name: nameFromAudit(id, seqs, events), ID: hex.EncodeToString(id), Reason: "its metadata was lost"})
+	}
+	// A value of a secret whose metadata does not name it: the metadata
+	// that did was lost, and an older copy came back. Its attributes went
+	// with it, so it is reported, not copied.
+	for _, rc := range byKind[kindValue] {
+		if id := rc.k[1:min(len(rc.k), 1+idSize)]; known[string(id)] && !listed[string(rc.k)] {
+			r.Damaged = append(r.Damaged, "a value that its secret's surviving metadata does not name was not copied (newer metadata was lost, or the version was pruned)")
+		}
 	}
 	if len(byKind[kindJournalHead]) > 0 {
 		r.Damaged = append(r.Damaged, "an interrupted import was not finished; its secrets are not salvaged")
