@@ -68,6 +68,10 @@ var ErrConflict = errors.New("import conflict")
 type SecretData struct {
 	Secret
 	Values [][]byte
+
+	// id, set by Salvage only, keeps the secret's id in the new vault,
+	// so that its audit events still name it.
+	id []byte
 }
 
 // SnapshotOptions choose the secrets of a snapshot. Secrets in the trash
@@ -200,6 +204,10 @@ type ImportOptions struct {
 	// Sync, when set, makes the import a pull from a sync target (see
 	// syncstate.go).
 	Sync *SyncPull
+
+	// salvage keeps the secrets' ids and version numbers (Salvage into a
+	// new, empty vault).
+	salvage bool
 }
 
 // ImportProgress is how many of Total steps of an import are written.
@@ -332,12 +340,14 @@ func (v *Vault) Import(ctx context.Context, src iter.Seq2[SecretData, error], o 
 		}
 		set = v.settings
 	}
-	p := &importPlan{v: v, t: &txn{v: v, now: v.now().UTC().Round(0)}, policy: o.OnConflict, sync: o.Sync}
+	p := &importPlan{v: v, t: &txn{v: v, now: v.now().UTC().Round(0)}, policy: o.OnConflict, sync: o.Sync, keep: o.salvage}
 	p.set = set
 	if o.Settings != nil {
 		// Restored settings cannot undo purge protection: it stays on, and
 		// the retention it guards does not shrink.
 		p.set, _ = set.guard(*o.Settings)
+		// The backup clock is the vault's own, not the backup's.
+		p.set.LastBackup, p.set.Since = set.LastBackup, set.Since
 		p.report.Settings = true
 	}
 	run := &importRun{v: v, ctx: ctx, p: p, o: o, progress: progressFunc(ctx, o.Progress)}
@@ -673,6 +683,8 @@ type importPlan struct {
 	set    Settings
 	policy OnConflict
 	sync   *SyncPull
+	// keep: ids and version numbers as the source has them (salvage).
+	keep bool
 
 	report        ImportReport
 	ops           []importOp
@@ -784,6 +796,9 @@ func (p *importPlan) plan(tx *txn, sd *SecretData) error {
 // newSecret stages a secret that the vault does not hold yet, with all
 // its versions (as many as max-versions keeps), and returns their number.
 func (p *importPlan) newSecret(sd *SecretData) int {
+	if p.keep && len(sd.id) == idSize {
+		return p.newSecretID(sd.id, sd)
+	}
 	return p.newSecretID(newID(), sd)
 }
 
@@ -844,6 +859,9 @@ func (p *importPlan) version(id []byte, s *Secret, sd *SecretData, i int) {
 		NotBefore:   utcOrZero(src.NotBefore),
 		Actor:       src.Actor,
 		Size:        len(sd.Values[i]),
+	}
+	if p.keep && src.Number > ver.Number {
+		ver.Number = src.Number
 	}
 	if ver.Created.IsZero() {
 		ver.Created = p.t.now

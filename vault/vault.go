@@ -233,6 +233,10 @@ func Create(ctx context.Context, dir string, passphrase []byte, kdf KDFParams, s
 		return nil, err
 	}
 	v := newSession(dir, db, kr, hdr, false, opts)
+	if set.Since.IsZero() {
+		// The backup clock of a vault never backed up starts here.
+		set.Since = opts.Now().UTC().Round(0)
+	}
 	v.settings = set
 	v.stateOn = true
 	v.verified.Store(true)
@@ -481,6 +485,25 @@ func (v *Vault) SetSetting(ctx context.Context, key, value string) (err error) {
 		tx.putSettings(set)
 		tx.onCommit(func() { v.settings = set })
 		return tx.audit(Event{Op: OpConfig, Note: key + "=" + value, Outcome: "ok"})
+	})
+}
+
+// RecordBackup records that a backup export of the whole vault was
+// written now: check's backup reminder (backup-every) counts from here.
+func (v *Vault) RecordBackup(ctx context.Context) (err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done(&err)
+	return v.write(ctx, func(tx *txn) error {
+		set := v.settings
+		set.LastBackup = tx.now
+		tx.putSettings(set)
+		tx.onCommit(func() { v.settings = set })
+		// The export itself is audited (Snapshot); this only moves the
+		// reminder's clock.
+		return nil
 	})
 }
 

@@ -123,6 +123,10 @@ func (c *Client) Review(ctx context.Context, name, note string) error {
 	return c.call(ctx, "Review", []any{name, note})
 }
 
+func (c *Client) RecordBackup(ctx context.Context) error {
+	return c.call(ctx, "RecordBackup", nil)
+}
+
 func (c *Client) Snapshot(ctx context.Context, o vault.SnapshotOptions) (d []vault.SecretData, s vault.Settings, err error) {
 	err = c.call(ctx, "Snapshot", []any{o}, &d, &s)
 	return d, s, err
