@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"locket/internal/agent/proto"
 	"locket/internal/e2e"
 	"locket/vault"
 )
@@ -389,7 +390,7 @@ func TestDeadClient(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Fprintf(c, "POST /v1/call/Put HTTP/1.1\r\nHost: locket\r\nContent-Length: 1000\r\n\r\n[\"half")
+		fmt.Fprintf(c, "POST %scall/Put HTTP/1.1\r\nHost: locket\r\nContent-Length: 1000\r\n\r\n{\"name\":\"half", proto.Prefix(proto.Version()))
 		if i%2 == 0 {
 			c.(*net.UnixConn).CloseWrite()
 		}
