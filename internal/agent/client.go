@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-		"encoding/json"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -262,6 +262,7 @@ func (c *Client) sendBody(ctx context.Context, method, path, contentType string,
 	}
 	return nil, wireError(eb.Error)
 }
+
 // unwrapURL drops net/http's "Post "http://locket/v1/...":" prefix, which
 // says nothing to a user.
 func unwrapURL(err error) error {
