@@ -31,6 +31,8 @@ type Client struct {
 	closed atomic.Bool
 	// protocol is the version spoken (proto.Version(); tests speak others).
 	protocol int
+	// timeout, when set, replaces every call's timeout (tests).
+	timeout time.Duration
 }
 
 var _ vault.Service = (*Client)(nil)
@@ -125,7 +127,7 @@ func (c *Client) Close() error {
 // Changes streams the vault's changes until ctx ends, the agent locks or
 // it goes away; the channel is then closed.
 func (c *Client) Changes(ctx context.Context) (<-chan vault.Change, error) {
-	resp, err := c.sendBody(ctx, http.MethodGet, "events", "", nil, 0)
+	resp, err := c.sendBody(ctx, http.MethodGet, "events", "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -187,6 +189,9 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any, tim
 // within timeout.
 func (c *Client) exchange(ctx context.Context, method, path string, body any, timeout time.Duration, read func(*http.Response) error) error {
 	what := strings.TrimPrefix(path, "call/")
+	if c.timeout > 0 {
+		timeout = c.timeout
+	}
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, &timeoutError{what: what, d: timeout})
 	defer cancel()
 	var r io.Reader
@@ -198,7 +203,7 @@ func (c *Client) exchange(ctx context.Context, method, path string, body any, ti
 		}
 		r, ct = bytes.NewReader(b), "application/json"
 	}
-	resp, err := c.sendBody(ctx, method, path, ct, r, timeout)
+	resp, err := c.sendBody(ctx, method, path, ct, r)
 	if err != nil {
 		return err
 	}
@@ -220,7 +225,7 @@ func (c *Client) exchange(ctx context.Context, method, path string, body any, ti
 // code it carries. The response comes back as soon as the agent answers,
 // also while r is still being sent (net/http's Transport reads the
 // response beside writing the request, see persistConn.roundTrip).
-func (c *Client) sendBody(ctx context.Context, method, path, contentType string, r io.Reader, timeout time.Duration) (*http.Response, error) {
+func (c *Client) sendBody(ctx context.Context, method, path, contentType string, r io.Reader) (*http.Response, error) {
 	if c.closed.Load() {
 		return nil, vault.ErrClosed
 	}

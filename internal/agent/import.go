@@ -9,6 +9,8 @@ import (
 	"io"
 	"iter"
 	"net/http"
+	"os"
+	"sync/atomic"
 	"time"
 
 	"locket/internal/agent/proto"
@@ -25,6 +27,9 @@ import (
 // nothing, so a client that dies or a source that fails mid-stream
 // imports nothing.
 
+// errImportStalled: the client stopped sending in the middle of an import.
+var errImportStalled = fmt.Errorf("%w: import stalled", vault.ErrInvalid)
+
 // handleImport runs vault.Service.Import on the secrets of the request
 // body as they arrive, reporting progress as it goes.
 //
@@ -37,6 +42,9 @@ import (
 // client sends nothing for importStall.
 func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	// The body may end unread (an error, a lock): the connection then
+	// carries nothing else, and the client must not reuse it.
+	w.Header().Set("Connection", "close")
 	// A locked agent refuses before it reads anything.
 	svc, ctx, stop, err := s.session(r.Context())
 	if err != nil {
@@ -45,7 +53,14 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	}
 	defer stop()
 	rc := http.NewResponseController(w)
-	rc.SetReadDeadline(time.Now().Add(importStall))
+	rc.SetReadDeadline(time.Now().Add(s.cfg.importStall))
+	// A lock or a client gone away ends a read that waits for the next
+	// frame at once, rather than at the stall deadline.
+	var preempted atomic.Bool
+	defer context.AfterFunc(ctx, func() {
+		preempted.Store(true)
+		rc.SetReadDeadline(time.Now())
+	})()
 	fr := proto.NewFrameReader(r.Body)
 	o, err := fr.Options()
 	if err != nil {
@@ -79,13 +94,18 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		for {
 			// A client that stops sending without going away fails the
 			// import rather than hold every other writer up.
-			rc.SetReadDeadline(time.Now().Add(importStall))
+			rc.SetReadDeadline(time.Now().Add(s.cfg.importStall))
 			sd, ok, err := fr.Next(&o)
 			if err != nil {
-				if ctx.Err() != nil {
-					err = errors.Join(err, context.Cause(ctx))
+				switch {
+				case preempted.Load():
+					err = fmt.Errorf("import cancelled (the agent locked or the client went away): %w", context.Cause(ctx))
+				case errors.Is(err, os.ErrDeadlineExceeded):
+					err = fmt.Errorf("%w: the client sent nothing for %s; import cancelled", errImportStalled, s.cfg.importStall)
+				default:
+					err = fmt.Errorf("import stream: %w", err)
 				}
-				yield(vault.SecretData{}, fmt.Errorf("import stream: %w", err))
+				yield(vault.SecretData{}, err)
 				return
 			}
 			if !ok || !yield(sd, nil) {
@@ -114,8 +134,8 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 func (c *Client) Import(ctx context.Context, src iter.Seq2[vault.SecretData, error], o vault.ImportOptions) (vault.ImportReport, error) {
 	progress := o.Progress
 	o.Progress = nil
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	pr, pw := io.Pipe()
 	var srcErr error
 	written := make(chan struct{})
@@ -141,11 +161,17 @@ func (c *Client) Import(ctx context.Context, src iter.Seq2[vault.SecretData, err
 		// the body: the agent reads a broken stream.
 		pw.CloseWithError(err)
 	}()
-	rep, err := c.importAnswer(ctx, pr, progress)
+	// The agent reports progress for every secret it reads and writes: an
+	// answer that stays silent past the agent's own stall deadline (and a
+	// margin) is an agent that hangs.
+	stall := importStall + 30*time.Second
+	watchdog := time.AfterFunc(stall, func() { cancel(&timeoutError{what: "Import", d: stall}) })
+	defer watchdog.Stop()
+	rep, err := c.importAnswer(ctx, pr, progress, func() { watchdog.Reset(stall) })
 	// Whatever ended the answer, the writer stops and src is no longer
 	// read once Import returns.
 	pr.CloseWithError(errors.Join(err, errors.New("import ended")))
-	cancel()
+	cancel(nil)
 	<-written
 	if srcErr != nil {
 		return vault.ImportReport{}, srcErr
@@ -156,8 +182,8 @@ func (c *Client) Import(ctx context.Context, src iter.Seq2[vault.SecretData, err
 // importAnswer sends the import request with body and reads its answer.
 // The call has no overall timeout, but the agent must say something
 // within importStall of the last thing it said.
-func (c *Client) importAnswer(ctx context.Context, body io.Reader, progress chan<- vault.ImportProgress) (vault.ImportReport, error) {
-	resp, err := c.sendBody(ctx, http.MethodPost, "import", "application/x-ndjson", body, 0)
+func (c *Client) importAnswer(ctx context.Context, body io.Reader, progress chan<- vault.ImportProgress, heard func()) (vault.ImportReport, error) {
+	resp, err := c.sendBody(ctx, http.MethodPost, "import", "application/x-ndjson", body)
 	if err != nil {
 		return vault.ImportReport{}, err
 	}
@@ -166,11 +192,15 @@ func (c *Client) importAnswer(ctx context.Context, body io.Reader, progress chan
 	for {
 		var l proto.ImportLine
 		if err := dec.Decode(&l); err != nil {
+			if te := (*timeoutError)(nil); errors.As(context.Cause(ctx), &te) {
+				return vault.ImportReport{}, te
+			}
 			if ctx.Err() != nil {
 				return vault.ImportReport{}, ctx.Err()
 			}
 			return vault.ImportReport{}, fmt.Errorf("agent: read answer of Import: %w", err)
 		}
+		heard()
 		if l.Progress != nil {
 			if progress != nil {
 				select {

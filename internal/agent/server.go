@@ -40,8 +40,11 @@ type Config struct {
 	Log *log.Logger
 
 	// protocol is the version served (0: proto.Version()); tests serve
-	// an older one to meet a client of another version.
-	protocol int
+	// an older one to meet a client of another version. maxConns and
+	// importStall replace the limits of limits.go when set (tests).
+	protocol    int
+	maxConns    int64
+	importStall time.Duration
 }
 
 // Server is an agent: it holds one unlocked vault and serves it to the
@@ -80,6 +83,12 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.protocol == 0 {
 		cfg.protocol = proto.Version()
 	}
+	if cfg.maxConns == 0 {
+		cfg.maxConns = maxConns
+	}
+	if cfg.importStall == 0 {
+		cfg.importStall = importStall
+	}
 	l, err := listen(cfg.Socket)
 	if err != nil {
 		return nil, err
@@ -99,7 +108,7 @@ func NewServer(cfg Config) (*Server, error) {
 		ttl:      vault.DefaultAgentTTL,
 		watchers: map[chan vault.Change]struct{}{},
 	}
-	s.conns = &capListener{Listener: s.listener, max: maxConns, log: cfg.Log.Printf}
+	s.conns = &capListener{Listener: s.listener, max: cfg.maxConns, log: cfg.Log.Printf}
 	p := proto.Prefix(cfg.protocol)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+p+"status", s.handleStatus)
