@@ -111,9 +111,18 @@ func (c *Client) Lock(ctx context.Context) (Status, error) {
 	return st, err
 }
 
-// Stop makes the agent lock and exit.
+// Stop makes the agent lock and exit. It is the one request that works
+// across protocol versions, since it is what a user is told to run when
+// the versions differ: every version's agent stops on a POST to its own
+// stop path, and its answer is not read.
 func (c *Client) Stop(ctx context.Context) error {
-	return c.do(ctx, http.MethodPost, "stop", proto.Empty{}, nil, controlTimeout)
+	err := c.do(ctx, http.MethodPost, "stop", proto.Empty{}, nil, controlTimeout)
+	var skew *SkewError
+	if !errors.As(err, &skew) {
+		return err
+	}
+	other := &Client{socket: c.socket, http: c.http, protocol: skew.Agent, timeout: c.timeout}
+	return other.do(ctx, http.MethodPost, "stop", nil, nil, controlTimeout)
 }
 
 // Close ends the client's use of the agent (the agent keeps the vault

@@ -124,6 +124,14 @@ func TestVersionSkew(t *testing.T) {
 		if _, err := f.c.Import(ctx, secretsUpTo(3, -1, nil), vault.ImportOptions{}); !errors.Is(err, ErrProtocol) {
 			t.Fatalf("import: %v", err)
 		}
+		// What the line says to run works on the older agent.
+		if err := f.c.Stop(ctx); err != nil {
+			t.Fatalf("stop: %v", err)
+		}
+		if err := <-f.served; err != nil {
+			t.Fatalf("the older agent after stop: %v", err)
+		}
+		f.served <- nil // for the fixture's cleanup
 	})
 	t.Run("newer agent", func(t *testing.T) {
 		f := serveProtocol(t, cur+1)
@@ -149,6 +157,14 @@ func TestVersionSkew(t *testing.T) {
 		if _, err := f.c.Secret(ctx, "a"); !errors.Is(err, vault.ErrNotFound) {
 			t.Fatalf("an older client's put was applied: %v", err)
 		}
+		// The stop that the line tells its user to run works.
+		if code, eb := raw(t, f.sock, "POST", proto.Prefix(1)+"stop", ``); code != http.StatusOK {
+			t.Fatalf("a protocol 1 client's stop: %d %+v", code, eb)
+		}
+		if err := <-f.served; err != nil {
+			t.Fatalf("the agent after stop: %v", err)
+		}
+		f.served <- nil
 	})
 	t.Run("protocol 1 agent", func(t *testing.T) {
 		// Protocol 1's agent answers every path of another version with
@@ -161,6 +177,8 @@ func TestVersionSkew(t *testing.T) {
 		}
 		mux := http.NewServeMux()
 		mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{}`) })
+		stopped := make(chan struct{})
+		mux.HandleFunc("POST /v1/stop", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{}`); close(stopped) })
 		hs := &http.Server{Handler: mux}
 		go hs.Serve(l)
 		t.Cleanup(func() { hs.Close() })
@@ -169,6 +187,10 @@ func TestVersionSkew(t *testing.T) {
 		if _, err := c.Status(ctx); !errors.Is(err, ErrProtocol) || err.Error() != want(1, cur) {
 			t.Fatalf("status of a protocol 1 agent: %v", err)
 		}
+		if err := c.Stop(ctx); err != nil {
+			t.Fatalf("stop of a protocol 1 agent: %v", err)
+		}
+		<-stopped
 	})
 }
 

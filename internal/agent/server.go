@@ -115,6 +115,9 @@ func NewServer(cfg Config) (*Server, error) {
 	mux.HandleFunc("POST "+p+"unlock", s.handleUnlock)
 	mux.HandleFunc("POST "+p+"lock", s.handleLock)
 	mux.HandleFunc("POST "+p+"stop", s.handleStop)
+	// Stop is what a client of another version is told to run: it works
+	// on every version's path.
+	mux.HandleFunc("POST /{version}/stop", s.handleStop)
 	mux.HandleFunc("POST "+p+"call/{method}", s.handleCall)
 	mux.HandleFunc("POST "+p+"import", s.handleImport)
 	mux.HandleFunc("GET "+p+"events", s.handleEvents)
