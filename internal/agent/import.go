@@ -97,11 +97,14 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 			rc.SetReadDeadline(time.Now().Add(s.cfg.importStall))
 			sd, ok, err := fr.Next(&o)
 			if err != nil {
+				// A stall's read error also cancels the request's context,
+				// so it is told from a lock by the agent still being
+				// unlocked; a client gone away fails a read otherwise.
 				switch {
+				case errors.Is(err, os.ErrDeadlineExceeded) && s.unlocked():
+					err = fmt.Errorf("%w: the client sent nothing for %s; import cancelled", errImportStalled, s.cfg.importStall)
 				case preempted.Load():
 					err = fmt.Errorf("import cancelled (the agent locked or the client went away): %w", context.Cause(ctx))
-				case errors.Is(err, os.ErrDeadlineExceeded):
-					err = fmt.Errorf("%w: the client sent nothing for %s; import cancelled", errImportStalled, s.cfg.importStall)
 				default:
 					err = fmt.Errorf("import stream: %w", err)
 				}
