@@ -114,6 +114,7 @@ func commands() []func(*app) *cobra.Command {
 		newRotateCmd,
 		newSnoozeCmd,
 		newVerifyCmd,
+		newSalvageCmd,
 		newAuditCmd,
 		newConfigCmd,
 		newPasswdCmd,

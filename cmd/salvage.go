@@ -12,8 +12,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newSalvageCmd) }
-
 func newSalvageCmd(a *app) *cobra.Command {
 	var (
 		to     string

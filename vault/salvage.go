@@ -47,10 +47,6 @@ import (
 	"locket/keyring"
 )
 
-// RecoveryHint is what an integrity error tells the user to do next; the
-// recovery page of the manual explains it.
-const RecoveryHint = "copy what is intact into a new vault with locket salvage --to NEWDIR, or restore the newest backup (see docs/recovery.md)"
-
 // ErrHeaderLost reports a vault whose header is gone or unreadable: the
 // data key is wrapped in it, so no record can be opened.
 var ErrHeaderLost = errors.New("the vault header is missing or unreadable, and every record is encrypted under the key it holds: nothing can be salvaged; restore the newest backup")

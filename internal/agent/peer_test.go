@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"locket/internal/agent/proto"
 )
 
 // dialEnv makes the test binary a bare client instead: it connects to the
@@ -32,7 +34,7 @@ func rawStatus(sock string) string {
 		return "cannot connect: " + err.Error()
 	}
 	defer c.Close()
-	fmt.Fprint(c, "GET /v1/status HTTP/1.1\r\nHost: locket\r\nConnection: close\r\n\r\n")
+	fmt.Fprintf(c, "GET %sstatus HTTP/1.1\r\nHost: locket\r\nConnection: close\r\n\r\n", proto.Prefix(proto.Version()))
 	line, err := bufio.NewReader(c).ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "HTTP/1.1 200") {
 		return "refused"
