@@ -12,8 +12,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newGetCmd) }
-
 func newGetCmd(a *app) *cobra.Command {
 	var version, line int
 	cmd := &cobra.Command{

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
+	"locket/internal/heaplimit"
 	"locket/vault"
 )
 
@@ -231,7 +232,7 @@ func (a *app) open(ctx context.Context, mode access) (vault.Service, error) {
 	ro := mode != readWrite && !a.acceptRollback
 	openWith := func(pass []byte) (*vault.Vault, error) {
 		return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: ro, Inspect: ro && mode == inspect, Now: a.now, AcceptRollback: a.acceptRollback, Log: debugOutput(a.stderr),
-			ImportHeapLimit: vault.DefaultImportHeapLimit})
+			LimitHeap: heaplimit.ForImports})
 	}
 	if pass != nil {
 		defer clear(pass)

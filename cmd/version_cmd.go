@@ -2,8 +2,6 @@ package cmd
 
 import "github.com/spf13/cobra"
 
-func init() { register(newVersionCmd) }
-
 // newVersionCmd is "locket version", the same line as --version, for the
 // users of tools (gopass, op, git) that spell it as a command.
 func newVersionCmd(a *app) *cobra.Command {

@@ -780,7 +780,8 @@ func (m *Model) frame(body string, h keys.Bindings, title string) string {
 		m.help.ShortHelpView(h)
 }
 
-// statusLine shows the last outcome and the clipboard countdown.
+// statusLine shows the last outcome, the clipboard countdown and the
+// backup reminder.
 func (m *Model) statusLine() string {
 	text := m.statusText()
 	if m.statusHeight() == 1 {
@@ -831,6 +832,12 @@ func (m *Model) statusText() string {
 		left := m.clipUntil.Sub(m.now())
 		secs := int((left + time.Second - 1) / time.Second)
 		parts = append(parts, m.st.Warning.Render(fmt.Sprintf("clipboard: %s, clears in %ds", vault.Sanitize(m.clipName), max(secs, 0))))
+	}
+	// The backup reminder stays until a whole-vault export (backup-every).
+	if m.state != stateLocked {
+		if r := m.settings.BackupReminder(m.now()); r != "" {
+			parts = append(parts, m.st.Warning.Render(r))
+		}
 	}
 	return strings.Join(parts, m.st.Dim.Render(" · "))
 }
