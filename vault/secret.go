@@ -80,6 +80,10 @@ var Statuses = []Status{StatusExpired, StatusStale, StatusDue, StatusNotYetValid
 const (
 	TagRotateEvery = "rotate-every"
 	TagSnoozeUntil = "snooze-until"
+	// ReservedTagPrefix starts the keys that carry a secret's attributes
+	// in a sync server's custom_metadata (locket-enabled, locket-trashed,
+	// ...): no tag may use it, or it could not travel.
+	ReservedTagPrefix = "locket-"
 )
 
 // RotateEvery is the rotation interval in force for s: its rotate-every tag
