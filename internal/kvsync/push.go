@@ -279,6 +279,7 @@ func (s *Syncer) pushLocal(ctx context.Context, e *entry, it Item, base vault.Sy
 		return it, err
 	}
 	st := base
+	st.Mount = s.mountID
 	effMax := haveMax
 	if effMax == 0 {
 		effMax = mountDefaultVersions
@@ -362,7 +363,6 @@ func (s *Syncer) pushLocal(ctx context.Context, e *entry, it Item, base vault.Sy
 			st.Removed = strings.TrimSpace(st.Removed + fmt.Sprintf(" %d%s", e.server.Current, mark))
 		}
 	}
-	st.Mount = s.mountID
 	return it, s.v.SetSyncState(ctx, s.target, st)
 }
 

@@ -53,7 +53,9 @@ func NewClient(addr string) (*api.Client, error) {
 	// A failed request is reported at once rather than retried: every
 	// write carries a check-and-set, so running push again is the retry.
 	cfg.MaxRetries = 0
-	cfg.Timeout = 30 * time.Second
+	if os.Getenv(api.EnvVaultClientTimeout) == "" {
+		cfg.Timeout = 30 * time.Second
+	}
 	c, err := api.NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("vault client: %w", err)
