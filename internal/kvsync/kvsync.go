@@ -208,7 +208,7 @@ func (s *Syncer) gather(ctx context.Context, prefix string, withValues bool) ([]
 			get(name).state = &st
 		}
 	}
-	names, err := s.r.list(ctx, prefix)
+	names, err := s.r.list(ctx, prefix, s.Workers)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -252,25 +253,44 @@ func orUnknown(s string) string {
 }
 
 // list returns the names (relative to r.dir) of every secret under the
-// directory that holds prefix, recursively, that start with prefix.
-func (r *remote) list(ctx context.Context, prefix string) ([]string, error) {
+// directory that holds prefix, recursively, that start with prefix. A
+// directory per secret (app/db/password) is one LIST request each, so the
+// walk lists up to workers directories at once.
+func (r *remote) list(ctx context.Context, prefix string, workers int) ([]string, error) {
 	start := ""
 	if i := strings.LastIndex(prefix, "/"); i >= 0 {
 		start = prefix[:i+1]
 	}
-	var out []string
-	var walk func(dir string) error
-	walk = func(dir string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu    sync.Mutex
+		out   []string
+		first error
+		wg    sync.WaitGroup
+		slots = make(chan struct{}, max(workers, 1))
+	)
+	var walk func(dir string)
+	walk = func(dir string) {
+		defer wg.Done()
 		p := r.mount + "/metadata/" + r.key(dir)
 		if r.dir == "" && dir == "" {
 			p = r.mount + "/metadata/"
 		}
+		slots <- struct{}{}
 		s, err := r.c.Logical().ListWithContext(ctx, p)
+		<-slots
+		mu.Lock()
+		defer mu.Unlock()
 		if err != nil {
-			return r.wrap(err, "listing "+p)
+			if first == nil {
+				first = r.wrap(err, "listing "+p)
+				cancel()
+			}
+			return
 		}
 		if s == nil || s.Data == nil {
-			return nil
+			return
 		}
 		keys, _ := s.Data["keys"].([]any)
 		for _, k := range keys {
@@ -279,9 +299,8 @@ func (r *remote) list(ctx context.Context, prefix string) ([]string, error) {
 			if strings.HasSuffix(ks, "/") {
 				// Only descend where names with the prefix can be.
 				if strings.HasPrefix(full, prefix) || strings.HasPrefix(prefix, full) {
-					if err := walk(full); err != nil {
-						return err
-					}
+					wg.Add(1)
+					go walk(full)
 				}
 				continue
 			}
@@ -289,10 +308,12 @@ func (r *remote) list(ctx context.Context, prefix string) ([]string, error) {
 				out = append(out, full)
 			}
 		}
-		return nil
 	}
-	if err := walk(start); err != nil {
-		return nil, err
+	wg.Add(1)
+	walk(start)
+	wg.Wait()
+	if first != nil {
+		return nil, first
 	}
 	sort.Strings(out)
 	return out, nil
