@@ -153,10 +153,10 @@ type entry struct {
 	name string
 	// invalid is why a server key is not a locket name.
 	invalid string
-	local  *vault.Secret
-	values [][]byte // the local values, for push
-	state  *vault.SyncState
-	server *serverMeta
+	local   *vault.Secret
+	values  [][]byte // the local values, for push
+	state   *vault.SyncState
+	server  *serverMeta
 }
 
 // gather reads both sides under prefix: the local secrets (with their
