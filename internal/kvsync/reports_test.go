@@ -29,8 +29,9 @@ func manySecrets(t testing.TB, v *vault.Vault, n int) {
 }
 
 // factsMatchServer checks every item of a failed push against the server:
-// pushed means both versions are there; failed, exactly the versions it
-// says were acknowledged; not-pushed, none. It returns the count of each.
+// pushed means both versions are there; failed, the versions it says were
+// acknowledged (and perhaps the one that was not); not-pushed, none. It
+// returns the count of each.
 func factsMatchServer(t testing.TB, kv *api.KVv2, path string, rep kvsync.Report, n int) map[string]int {
 	t.Helper()
 	count := map[string]int{}
@@ -57,7 +58,10 @@ func factsMatchServer(t testing.TB, kv *api.KVv2, path string, rep kvsync.Report
 		case kvsync.ActionNotDone:
 			want = 0
 		}
-		if have != want {
+		// The write a failed item names was not acknowledged: it may have
+		// reached the server all the same (the push cancels the requests
+		// in flight when one fails), and the next push adopts it.
+		if have != want && !(it.Action == kvsync.ActionFailed && have == want+1) {
 			t.Errorf("%s: %s (%d versions, %q) but the server has %d versions", it.Name, it.Action, it.Versions, it.Note, have)
 		}
 	}
