@@ -134,8 +134,8 @@ func TestServerDeleteIsSeen(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(t)(s.Push(ctx, "", false))
-	if got := serverValues(t, srv, pathFor(t), "d/token"); len(got) != 2 || got[1] != "token-2" {
-		t.Errorf("server after recover and push: %q", got)
+	if got, err := kv.GetVersion(ctx, key, 2); err != nil || got.Data["value"] != "token-2" {
+		t.Errorf("server after recover and push: %v %v", got, err)
 	}
 	allInSync(t, s)
 }
