@@ -71,8 +71,13 @@ func badgerOptions(dir string, log debugLog) badger.Options {
 		WithCompression(options.None).
 		// The AEAD authenticates every value, but not Badger's own block
 		// structure: a damaged block must be an error, not a panic or a
-		// silently missing key.
+		// silently missing key. Badger's iterators stop at a block that
+		// fails its checksum without an error, so every table is checked
+		// whole before Badger opens it (verifyTables, faults.go: Badger's
+		// own OnTableRead skips a damaged table), and every block as it is
+		// read.
 		WithChecksumVerificationMode(options.OnBlockRead).
+		WithVerifyValueChecksum(true).
 		// Keep every value in the LSM tree, so that purging a secret and
 		// compacting removes its records (security invariant 7); a sealed value is
 		// at most 64 KiB plus overhead. This must stay below the batch size,
@@ -157,8 +162,36 @@ func tightenFiles(dbdir string) {
 }
 
 // openBadger opens the store, waiting with exponential back-off while
-// another process holds the directory lock.
+// another process holds the directory lock. Badger deletes the tables its
+// MANIFEST does not name, even when it only reads, and skips a damaged
+// one: the files are checked first (faults.go).
 func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bool, log debugLog) (*badger.DB, error) {
+	dbdir := filepath.Join(dir, dbDir)
+	// A writer changes the files as it runs: check them only while none
+	// holds the store.
+	unlock, err := lockStore(ctx, dbdir, wait, false)
+	if err != nil {
+		return nil, err
+	}
+	orphans, err := checkFiles(dbdir)
+	if err == nil {
+		err = verifyTables(dbdir, orphans)
+	}
+	unlock()
+	if err != nil {
+		return nil, err
+	}
+	if len(orphans) > 0 {
+		if readOnly {
+			return nil, fmt.Errorf("%w: the MANIFEST does not name %s", errNeedsReplay, tableNames(orphans))
+		}
+		return nil, fmt.Errorf("%w: the MANIFEST does not name %s", ErrIntegrity, tableNames(orphans))
+	}
+	return openChecked(ctx, dir, wait, readOnly, log)
+}
+
+// openChecked is openBadger for a store whose files were just checked.
+func openChecked(ctx context.Context, dir string, wait time.Duration, readOnly bool, log debugLog) (*badger.DB, error) {
 	if !readOnly {
 		// Badger writes to its files as it opens (see space.go).
 		if err := checkSpace(dir, 0); err != nil {
@@ -168,40 +201,36 @@ func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bo
 	opts := badgerOptions(filepath.Join(dir, dbDir), log).WithReadOnly(readOnly)
 	deadline := time.Now().Add(wait)
 	delay := 20 * time.Millisecond
-	repaired, replayed := false, false
+	repaired := false
 	for {
-		db, err := badger.Open(opts)
+		db, err := openDB(opts)
 		if err == nil {
 			if !readOnly {
 				tightenFiles(opts.Dir)
 			}
 			return db, nil
 		}
+		if readOnly && emptyLog(err) {
+			// The repair below removes a file: only a writer does it,
+			// after its proof (faults.go).
+			return nil, fmt.Errorf("%w: %v", errNeedsReplay, err)
+		}
 		if !repaired && emptyLog(err) {
 			// A memtable or value log left empty by a kill, which Badger
-			// refuses to open, readers and writers alike: remove it.
+			// refuses to open, readers and writers alike: a writer
+			// removes it.
 			repaired = true
 			removeEmptyLogs(opts.Dir, log)
 			continue
 		}
-		if readOnly && !replayed && strings.Contains(err.Error(), "Log truncate required") {
+		if readOnly && strings.Contains(err.Error(), "Log truncate required") {
 			// A writer was killed: its write-ahead log needs replaying and
-			// truncating, which Badger does only when it may write. Do
-			// that once, as a writer, then read as asked.
-			replayed = true
-			// As a writer, with the same repair and back-off as any open.
-			rw, err := openBadger(ctx, dir, time.Until(deadline), false, log)
-			log.printf("read-only open needs a replay; as a writer: %v", err)
-			if err != nil {
-				return nil, err
-			}
-			if err := rw.Close(); err != nil {
-				return nil, fmt.Errorf("open store: %w", err)
-			}
-			continue
+			// truncating, which Badger does only when it may write. The
+			// caller opens as a writer, after its proof (faults.go).
+			return nil, fmt.Errorf("%w: %v", errNeedsReplay, err)
 		}
 		if !strings.Contains(err.Error(), "Cannot acquire directory lock") {
-			return nil, fmt.Errorf("open store: %w", err)
+			return nil, err
 		}
 		remaining := time.Until(deadline)
 		if remaining <= 0 {
@@ -209,6 +238,47 @@ func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bo
 		}
 		select {
 		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(min(delay, remaining)):
+		}
+		delay *= 2
+	}
+}
+
+// lockStore takes the lock Badger takes on the store's directory, shared
+// or exclusive, waiting with the same back-off as openBadger while another
+// process holds it, so that the files can be checked (faults.go) while no
+// writer changes them. A store not created yet needs no lock.
+func lockStore(ctx context.Context, dbdir string, wait time.Duration, exclusive bool) (unlock func(), err error) {
+	d, err := os.Open(dbdir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return func() {}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	how := syscall.LOCK_SH
+	if exclusive {
+		how = syscall.LOCK_EX
+	}
+	deadline := time.Now().Add(wait)
+	delay := 20 * time.Millisecond
+	for {
+		err := syscall.Flock(int(d.Fd()), how|syscall.LOCK_NB)
+		if err == nil {
+			return func() { syscall.Flock(int(d.Fd()), syscall.LOCK_UN); d.Close() }, nil
+		}
+		remaining := time.Until(deadline)
+		if !errors.Is(err, syscall.EWOULDBLOCK) || remaining <= 0 {
+			d.Close()
+			if remaining <= 0 {
+				return nil, fmt.Errorf("%w: %s", ErrBusy, lockHolder(dbdir))
+			}
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			d.Close()
 			return nil, ctx.Err()
 		case <-time.After(min(delay, remaining)):
 		}

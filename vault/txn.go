@@ -118,6 +118,18 @@ func (v *Vault) updateLocked(fn func(*txn) error) error {
 	for _, f := range t.commits {
 		f()
 	}
+	// The machine's rollback anchor (seen.go) moves with every change,
+	// before the change is acknowledged: a state older than the anchor
+	// is then a rollback even after a crash, and an acknowledged write
+	// that a damaged write-ahead log loses is an error, never a silent
+	// loss. The change itself is on disk already; if the anchor cannot be
+	// written the caller hears of it.
+	if !t.lazy && v.stateOn && v.counter > v.seen {
+		if err := v.saveSeen(v.counter); err != nil {
+			v.watchers.publish(t.changes)
+			return err
+		}
+	}
 	v.watchers.publish(t.changes)
 	return nil
 }
