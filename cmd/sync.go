@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -14,8 +15,8 @@ import (
 
 // syncFlags are the flags every sync command shares.
 type syncFlags struct {
-	prefix, mount, path string
-	dryRun, asJSON      bool
+	prefix, mount, path     string
+	dryRun, asJSON, massDel bool
 }
 
 func (f *syncFlags) add(cmd *cobra.Command, dryRun bool) {
@@ -26,6 +27,7 @@ func (f *syncFlags) add(cmd *cobra.Command, dryRun bool) {
 	fl.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
 	if dryRun {
 		fl.BoolVarP(&f.dryRun, "dry-run", "n", false, "print the plan and change nothing")
+		fl.BoolVar(&f.massDel, "allow-mass-delete", false, "go ahead with a mount other than the one last synced, or a pull that trashes most secrets")
 	}
 }
 
@@ -91,6 +93,7 @@ func newSyncSubCmd(a *app, name, short, long string, dryRun bool) *cobra.Command
 			}
 			return a.withVault(cmd.Context(), mode, func(v vault.Service) error {
 				s := kvsync.New(v, client, f.mount, f.path)
+				s.AllowMassDelete = f.massDel
 				rep, err := runSync(cmd.Context(), s, name, f)
 				if rep.Target == "" {
 					return syncError(err)
@@ -122,6 +125,10 @@ func syncError(err error) error {
 	if errors.Is(err, kvsync.ErrPermission) {
 		return withCode(ExitUnlock, err)
 	}
+	// A sync that looks like it would empty the vault waits for the user.
+	if errors.Is(err, kvsync.ErrMassDelete) {
+		return withCode(ExitPolicy, err)
+	}
 	return err
 }
 
@@ -130,8 +137,10 @@ func (a *app) printSync(rep kvsync.Report, name string, asJSON bool) error {
 		return writeJSON(a.stdout, rep)
 	}
 	var rows [][]string
+	count := map[string]int{}
 	for _, it := range rep.Items {
-		if name != "status" && (it.Action == "none" || it.Action == string(vault.ActionIdentical)) {
+		count[it.Action]++
+		if name != "status" && (it.Action == kvsync.ActionNone || it.Action == string(vault.ActionIdentical)) {
 			continue
 		}
 		versions := "-"
@@ -153,18 +162,41 @@ func (a *app) printSync(rep kvsync.Report, name string, asJSON bool) error {
 			return err
 		}
 	}
+	target := vault.Sanitize(rep.Target)
+	// Each count is of what the server acknowledged (push) or the vault
+	// imported (pull); what was left out is counted apart.
+	extra := func(parts ...string) string {
+		var out []string
+		for i := 0; i < len(parts); i += 2 {
+			if n := count[parts[i]]; n > 0 {
+				out = append(out, fmt.Sprintf("%d %s", n, parts[i+1]))
+			}
+		}
+		if len(out) == 0 {
+			return ""
+		}
+		return ", " + strings.Join(out, ", ")
+	}
 	switch {
 	case name == "status":
-		fmt.Fprintf(a.stdout, "%s: %d in sync, %d local ahead, %d server ahead, %d diverged\n", vault.Sanitize(rep.Target),
-			rep.Count(kvsync.InSync), rep.Count(kvsync.LocalAhead), rep.Count(kvsync.ServerAhead), rep.Count(kvsync.Diverged))
+		skipped := ""
+		if n := rep.Count(kvsync.Skipped); n > 0 {
+			skipped = fmt.Sprintf(", %d skipped", n)
+		}
+		fmt.Fprintf(a.stdout, "%s: %d in sync, %d local ahead, %d server ahead, %d diverged%s\n", target,
+			rep.Count(kvsync.InSync), rep.Count(kvsync.LocalAhead), rep.Count(kvsync.ServerAhead), rep.Count(kvsync.Diverged), skipped)
 	case rep.DryRun:
-		fmt.Fprintf(a.stdout, "dry run: nothing was changed (%d to %s)\n", len(rows), name)
+		fmt.Fprintf(a.stdout, "dry run: nothing was changed (%d to %s%s)\n", len(rows)-count[kvsync.ActionSkipped]-count[kvsync.ActionConflict], name,
+			extra(kvsync.ActionConflict, "conflicts", kvsync.ActionSkipped, "skipped"))
 	case len(rows) == 0:
-		fmt.Fprintf(a.stdout, "%s: nothing to %s\n", vault.Sanitize(rep.Target), name)
+		fmt.Fprintf(a.stdout, "%s: nothing to %s\n", target, name)
 	case name == "push":
-		fmt.Fprintf(a.stdout, "%s: %d pushed, %d conflicts\n", vault.Sanitize(rep.Target), len(rows)-rep.Conflicts, rep.Conflicts)
+		fmt.Fprintf(a.stdout, "%s: %d pushed, %d conflicts%s\n", target, count[kvsync.ActionPushed]+count[kvsync.ActionPurged], rep.Conflicts,
+			extra(kvsync.ActionSkipped, "skipped", kvsync.ActionFailed, "failed", kvsync.ActionNotDone, "not pushed"))
 	default:
-		fmt.Fprintf(a.stdout, "%s: %d pulled, %d of them changed on both sides (push them)\n", vault.Sanitize(rep.Target), len(rows), rep.Conflicts)
+		pulled := len(rows) - count[kvsync.ActionSkipped]
+		fmt.Fprintf(a.stdout, "%s: %d pulled, %d of them changed on both sides (push them)%s\n", target, pulled, rep.Conflicts,
+			extra(kvsync.ActionSkipped, "skipped"))
 	}
 	return nil
 }

@@ -81,6 +81,9 @@ func ValidateTag(k, v string) error {
 	if err := ValidateTagKey(k); err != nil {
 		return err
 	}
+	if strings.HasPrefix(k, ReservedTagPrefix) {
+		return fmt.Errorf("%w: tag key %q: keys starting with %q are reserved for sync", ErrInvalid, k, ReservedTagPrefix)
+	}
 	if len(v) > MaxTagValueLen {
 		return fmt.Errorf("%w: tag %s has a value of %d bytes, the limit is %d", ErrInvalid, k, len(v), MaxTagValueLen)
 	}

@@ -83,6 +83,10 @@ const (
 	// TagGitRejected marks a git credential that a server refused (git
 	// called the helper's erase), with the RFC 3339 time of the refusal.
 	TagGitRejected = "git-rejected"
+	// ReservedTagPrefix starts the keys that carry a secret's attributes
+	// in a sync server's custom_metadata (locket-enabled, locket-trashed,
+	// ...): no tag may use it, or it could not travel.
+	ReservedTagPrefix = "locket-"
 )
 
 // RotateEvery is the rotation interval in force for s: its rotate-every tag

@@ -31,8 +31,15 @@ type SyncState struct {
 	ServerVersion int `json:"server_version"`
 	// LocalVersion is the local version whose value ServerVersion holds.
 	LocalVersion int `json:"local_version"`
-	// Meta is the server's custom_metadata as last seen or written.
+	// Meta is the server's custom_metadata as last seen or written, with
+	// the current version's deletion state as locket-trashed.
 	Meta map[string]string `json:"meta,omitempty"`
+	// Removed is which earlier server versions were deleted or destroyed
+	// there, e.g. "2d 3x", as last seen.
+	Removed string `json:"removed,omitempty"`
+	// Mount identifies the server's mount (its uuid) that the state was
+	// recorded against; empty in states from before it was recorded.
+	Mount string `json:"mount,omitempty"`
 }
 
 // storedSyncState binds a state to the secret it was written for, so that
@@ -150,6 +157,8 @@ func (v *Vault) ForgetSyncState(ctx context.Context, target, name string) (err e
 // import records the new sync state in the same all-or-nothing write.
 type SyncPull struct {
 	Target string
+	// Mount is the server mount's identity, recorded in every state.
+	Mount  string
 	Remote map[string]SyncRemote
 }
 
@@ -160,6 +169,8 @@ type SyncRemote struct {
 	ServerVersion int
 	// Meta is the server's custom_metadata, the base of the next merge.
 	Meta map[string]string
+	// Removed is SyncState.Removed as the server has it now.
+	Removed string
 	// Expires and NotBefore are the current version's attributes after
 	// the merge.
 	Expires, NotBefore time.Time
@@ -184,7 +195,7 @@ func (p *importPlan) planSync(tx *txn, sd *SecretData) error {
 		}
 		id := newID()
 		n := p.newSecretID(id, sd)
-		p.stageSync(sk, id, SyncState{Name: sd.Name, ServerVersion: r.ServerVersion, LocalVersion: n, Meta: r.Meta})
+		p.stageSync(sk, id, SyncState{Name: sd.Name, ServerVersion: r.ServerVersion, LocalVersion: n, Meta: r.Meta, Removed: r.Removed, Mount: p.sync.Mount})
 		p.item(ImportItem{Name: sd.Name, Action: ActionNew, Versions: len(sd.Versions)})
 		return nil
 	}
@@ -208,7 +219,7 @@ func (p *importPlan) planSync(tx *txn, sd *SecretData) error {
 		// Gone from the server: the local secret goes to the trash, from
 		// where it can still be recovered. The state, with no server
 		// version, keeps a push from bringing it back unasked.
-		p.stageSync(sk, id, SyncState{Name: sd.Name, LocalVersion: ns.Current().Number})
+		p.stageSync(sk, id, SyncState{Name: sd.Name, LocalVersion: ns.Current().Number, Mount: p.sync.Mount})
 		if !ns.InTrash() {
 			ns.Deleted = p.t.now
 			p.seal(kindTrash, key(kindTrash, id), 0, encodeTime(ns.Deleted))
@@ -319,7 +330,7 @@ func (p *importPlan) planSync(tx *txn, sd *SecretData) error {
 		p.del(key(kindTrash, id))
 		notes = append(notes, "recovered from the trash")
 	}
-	if added == 0 && !meta && localVersion == st.LocalVersion && st.ID != nil && st.ServerVersion == r.ServerVersion && maps.Equal(st.Meta, r.Meta) {
+	if added == 0 && !meta && localVersion == st.LocalVersion && st.ID != nil && st.ServerVersion == r.ServerVersion && maps.Equal(st.Meta, r.Meta) && st.Removed == r.Removed && st.Mount == p.sync.Mount {
 		p.item(ImportItem{Name: sd.Name, Action: ActionIdentical})
 		return nil
 	}
@@ -332,7 +343,7 @@ func (p *importPlan) planSync(tx *txn, sd *SecretData) error {
 	}
 	ns.Updated = p.t.now
 	p.seal(kindMeta, key(kindMeta, id), 0, encodeSecret(&ns))
-	p.stageSync(sk, id, SyncState{Name: sd.Name, ServerVersion: r.ServerVersion, LocalVersion: localVersion, Meta: r.Meta})
+	p.stageSync(sk, id, SyncState{Name: sd.Name, ServerVersion: r.ServerVersion, LocalVersion: localVersion, Meta: r.Meta, Removed: r.Removed, Mount: p.sync.Mount})
 	if added == 0 && action != ActionConflict {
 		action = ActionMetadata
 		if !meta && len(notes) == 0 {

@@ -88,6 +88,11 @@ func TestValidateTags(t *testing.T) {
 		{"512-byte value", map[string]string{"k": strings.Repeat("v", 512)}, true},
 		{"513-byte value", map[string]string{"k": strings.Repeat("v", 513)}, false},
 		{"empty value", map[string]string{"k": ""}, true},
+		// locket-* keys carry attributes on a sync server: no tag may
+		// take one, or it could not travel.
+		{"locket-enabled", map[string]string{"locket-enabled": "false"}, false},
+		{"locket- prefix", map[string]string{"locket-anything": "x"}, false},
+		{"locket without dash", map[string]string{"locketx": "x"}, true},
 		{"rotate-every ok", map[string]string{TagRotateEvery: "30d"}, true},
 		{"rotate-every bad", map[string]string{TagRotateEvery: "soon"}, false},
 		{"rotate-every bare number", map[string]string{TagRotateEvery: "30"}, false},

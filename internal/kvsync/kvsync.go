@@ -12,8 +12,10 @@ package kvsync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -45,16 +47,37 @@ type Syncer struct {
 	v      Vault
 	r      *remote
 	target string
-	// Workers is how many requests run at once (default 4).
+	// Workers is how many requests run at once (default 8): the server
+	// answers metadata reads in parallel, and status reads one per secret.
 	Workers int
+	// AllowMassDelete lets a sync go ahead with a mount that is not the
+	// one recorded at the last sync, and a pull trash more than
+	// MassDeleteShare of the synced secrets.
+	AllowMassDelete bool
+
+	// mountID is the mount's uuid, read by gather.
+	mountID string
 }
+
+// A pull that would move more than MassDeleteShare of the secrets synced
+// under its prefix to the trash, and at least MassDeleteMin of them, is
+// refused without AllowMassDelete: a wiped or replaced server looks like
+// one where every secret was deleted.
+const (
+	MassDeleteShare = 0.5
+	MassDeleteMin   = 5
+)
+
+// ErrMassDelete: the server's mount is not the one synced with before, or
+// a pull would trash most of the vault's synced secrets.
+var ErrMassDelete = errors.New("refused: looks like a wiped or replaced server")
 
 // New returns a Syncer for the secrets under path in the KV v2 mount.
 func New(v Vault, c *api.Client, mount, path string) *Syncer {
 	mount = strings.Trim(mount, "/")
 	path = strings.Trim(path, "/")
 	target := strings.Join([]string{c.Address(), c.Namespace(), mount, path}, "|")
-	return &Syncer{v: v, r: &remote{c: c, mount: mount, dir: path}, target: target, Workers: 4}
+	return &Syncer{v: v, r: &remote{c: c, mount: mount, dir: path}, target: target, Workers: 8}
 }
 
 // Where names the location for messages: address, mount and path.
@@ -71,6 +94,21 @@ const (
 	LocalAhead  State = "local-ahead"
 	ServerAhead State = "server-ahead"
 	Diverged    State = "diverged"
+	// Skipped: a server key that locket cannot name (the note says why);
+	// sync leaves it alone.
+	Skipped State = "skipped"
+)
+
+// The actions of push and pull items that are not the vault's import
+// actions: each says what the server acknowledged.
+const (
+	ActionPushed   = "pushed"   // every planned write acknowledged
+	ActionPurged   = "purged"   // the purge acknowledged
+	ActionConflict = "conflict" // not written: changed on both sides
+	ActionSkipped  = "skipped"  // left out, the note says why
+	ActionFailed   = "failed"   // a write was not acknowledged; the note says which
+	ActionNotDone  = "not-pushed"
+	ActionNone     = "none"
 )
 
 // Item is one secret in a report.
@@ -112,11 +150,13 @@ func (r Report) Count(st State) int {
 
 // entry is one secret known on either side.
 type entry struct {
-	name   string
-	local  *vault.Secret
-	values [][]byte // the local values, for push
-	state  *vault.SyncState
-	server *serverMeta
+	name string
+	// invalid is why a server key is not a locket name.
+	invalid string
+	local   *vault.Secret
+	values  [][]byte // the local values, for push
+	state   *vault.SyncState
+	server  *serverMeta
 }
 
 // gather reads both sides under prefix: the local secrets (with their
@@ -125,9 +165,11 @@ func (s *Syncer) gather(ctx context.Context, prefix string, withValues bool) ([]
 	if err := vault.ValidatePrefix(prefix); err != nil {
 		return nil, err
 	}
-	if err := s.r.checkMount(ctx); err != nil {
+	mountID, err := s.r.checkMount(ctx)
+	if err != nil {
 		return nil, err
 	}
+	s.mountID = mountID
 	byName := map[string]*entry{}
 	get := func(name string) *entry {
 		e := byName[name]
@@ -166,14 +208,17 @@ func (s *Syncer) gather(ctx context.Context, prefix string, withValues bool) ([]
 			get(name).state = &st
 		}
 	}
-	names, err := s.r.list(ctx, prefix)
+	names, err := s.r.list(ctx, prefix, s.Workers)
 	if err != nil {
 		return nil, err
 	}
 	var onServer []*entry
 	for _, n := range names {
-		if vault.ValidateName(n) != nil {
-			continue // a key locket cannot name; left alone
+		if err := vault.ValidateName(n); err != nil {
+			// A key locket cannot name is left alone, and said so.
+			e := get(n)
+			e.invalid = "not a locket name: " + strings.TrimPrefix(err.Error(), vault.ErrInvalid.Error()+": ")
+			continue
 		}
 		onServer = append(onServer, get(n))
 	}
@@ -251,7 +296,7 @@ func compare(e *entry, lm map[string]string) (localChanged, serverChanged bool) 
 	if e.server == nil {
 		serverChanged = true // gone from the server
 	} else {
-		serverChanged = e.server.Current != st.ServerVersion || !sameMeta(e.server.Meta, st.Meta)
+		serverChanged = e.server.Current != st.ServerVersion || !sameMeta(e.server.Meta, st.Meta) || e.server.Removed != st.Removed
 	}
 	if e.local == nil && e.server == nil {
 		return false, false
@@ -291,6 +336,10 @@ func (s *Syncer) Status(ctx context.Context, prefix string) (Report, error) {
 	}
 	rep := Report{Target: s.Where(), Items: []Item{}}
 	for _, e := range entries {
+		if e.invalid != "" {
+			rep.Items = append(rep.Items, Item{Name: e.name, State: Skipped, Note: e.invalid})
+			continue
+		}
 		var lm map[string]string
 		note := ""
 		if e.local != nil {
@@ -311,11 +360,74 @@ func (s *Syncer) Status(ctx context.Context, prefix string) (Report, error) {
 			note = "only on the server"
 		case e.server == nil:
 			note = "only here"
+		case sv:
+			note = serverChange(e)
+		}
+		if e.state != nil && e.state.Mount != "" && e.state.Mount != s.mountID {
+			note = "last synced with another mount (the server was wiped or the mount recreated?)"
 		}
 		it.Note = note
 		rep.Items = append(rep.Items, it)
 	}
 	return rep, nil
+}
+
+// serverChange says what changed on the server since the last sync,
+// beyond new versions: deletion, undeletion, metadata.
+func serverChange(e *entry) string {
+	st, m := e.state, e.server
+	if st == nil || m == nil {
+		return ""
+	}
+	var parts []string
+	_, was := st.Meta[metaTrashed]
+	_, is := m.Meta[metaTrashed]
+	switch {
+	case is && !was:
+		parts = append(parts, "deleted on the server")
+	case was && !is:
+		parts = append(parts, "undeleted on the server")
+	}
+	switch {
+	case m.Current != st.ServerVersion && m.currentDeleted():
+		parts = append(parts, fmt.Sprintf("server version %d is deleted there: it cannot be pulled until it is undeleted", m.Current))
+	case m.Current != st.ServerVersion:
+		parts = append(parts, fmt.Sprintf("server version %d, last synced %d", m.Current, st.ServerVersion))
+	}
+	if m.Removed != st.Removed {
+		parts = append(parts, "versions deleted or destroyed on the server: "+orNone(m.Removed))
+	}
+	if c := metaChanges(withoutTrash(st.Meta), withoutTrash(m.Meta)); c != "" {
+		parts = append(parts, "metadata "+c)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func withoutTrash(m map[string]string) map[string]string {
+	out := maps.Clone(m)
+	delete(out, metaTrashed)
+	return out
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// checkIdentity refuses, without AllowMassDelete, a sync with a mount
+// other than the one the vault's states were recorded against.
+func (s *Syncer) checkIdentity(entries []*entry) error {
+	if s.AllowMassDelete {
+		return nil
+	}
+	for _, e := range entries {
+		if e.state != nil && e.state.Mount != "" && e.state.Mount != s.mountID {
+			return fmt.Errorf("%w: the mount %s at %s is not the one this vault last synced with (the server was wiped or the mount recreated?); check it, then run again with --allow-mass-delete", ErrMassDelete, s.r.mount, s.r.addr())
+		}
+	}
+	return nil
 }
 
 func plural(n int, what string) string {

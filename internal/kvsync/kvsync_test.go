@@ -208,8 +208,27 @@ func TestRoundTrip(t *testing.T) {
 	if len(rep.Items) != 4 {
 		t.Fatalf("pull: %+v", rep.Items)
 	}
-	sameVaults(t, snapshot(t, a), snapshot(t, b))
-	allInSync(t, sb)
+	// The trashed secret's current version is soft-deleted on the server:
+	// pull cannot read it without undeleting it, which it never does, so
+	// b gets the rest of its history, in the trash, and says what is
+	// missing.
+	wantA := snapshot(t, a)
+	for i := range wantA {
+		if wantA[i].Name == "old/token" {
+			wantA[i].Versions, wantA[i].Values = wantA[i].Versions[:1], wantA[i].Values[:1]
+		}
+	}
+	sameVaults(t, wantA, snapshot(t, b))
+	for _, it := range must(t)(sb.Status(ctx, "")).Items {
+		switch {
+		case it.Name == "old/token":
+			if it.State != kvsync.ServerAhead || !strings.Contains(it.Note, "server version 2 is deleted there") {
+				t.Errorf("status of the trashed secret: %+v", it)
+			}
+		case it.State != kvsync.InSync:
+			t.Errorf("status %s: %s (%s), want in-sync", it.Name, it.State, it.Note)
+		}
+	}
 	// The token is never written to the vault.
 	for _, v := range []*vault.Vault{a, b} {
 		info, err := v.Info(ctx)

@@ -1,6 +1,7 @@
 package kvsync
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -38,9 +39,32 @@ const (
 
 var errReservedTag = errors.New("tag key is reserved for sync")
 
+// ContentTypeKVData is the content type of a value that is a whole KV
+// data map, as a JSON object: what pull makes of a version written by
+// other tools (keys locket does not own, such as username next to value),
+// and what push writes back as the data map, unchanged. No key is dropped
+// on the way through locket.
+const ContentTypeKVData = "application/vnd.locket.kv-data+json"
+
+// ownFields are the data keys that locket writes; a version with any other
+// key is kept whole as ContentTypeKVData.
+var ownFields = []string{fieldValue, fieldValueB64, fieldContentType, fieldCreated, fieldActor, fieldExpires, fieldNotBefore}
+
+var errNotDataMap = errors.New("a value of content type " + ContentTypeKVData + " must be a JSON object")
+
 // versionData is the KV data of one locket version. A value that is not
-// UTF-8 text goes base64-encoded in value_b64, since KV data is JSON.
-func versionData(val []byte, ver vault.Version) map[string]any {
+// UTF-8 text goes base64-encoded in value_b64, since KV data is JSON. A
+// ContentTypeKVData value is the data map itself.
+func versionData(val []byte, ver vault.Version) (map[string]any, error) {
+	if ver.ContentType == ContentTypeKVData {
+		var d map[string]any
+		dec := json.NewDecoder(bytes.NewReader(val))
+		dec.UseNumber()
+		if err := dec.Decode(&d); err != nil || d == nil {
+			return nil, errNotDataMap
+		}
+		return d, nil
+	}
 	d := map[string]any{fieldContentType: ver.ContentType}
 	if utf8.Valid(val) {
 		d[fieldValue] = string(val)
@@ -59,32 +83,40 @@ func versionData(val []byte, ver vault.Version) map[string]any {
 	if !ver.NotBefore.IsZero() {
 		d[fieldNotBefore] = formatTime(ver.NotBefore)
 	}
-	return d
+	return d, nil
 }
 
 // parseVersionData reads KV data back into a value and a version. Data
-// that locket did not write (no value field) becomes one JSON value, so
-// that a secret written by other tools is pulled whole.
-func parseVersionData(d map[string]any, created time.Time) ([]byte, vault.Version, error) {
-	ver := vault.Version{Created: created}
-	var val []byte
-	switch v := d[fieldValue].(type) {
-	case string:
-		val = []byte(v)
-	default:
-		if b64, ok := d[fieldValueB64].(string); ok {
-			b, err := base64.StdEncoding.DecodeString(b64)
-			if err != nil {
-				return nil, ver, errors.New("value_b64 is not base64")
-			}
-			val = b
-		} else {
-			b, err := json.Marshal(d) // map keys are sorted
-			if err != nil {
-				return nil, ver, err
-			}
-			return b, vault.Version{Created: created, ContentType: "application/json"}, nil
+// that locket did not write (no value field, or any key locket does not
+// own) becomes one JSON value of ContentTypeKVData, so that a secret
+// written or patched by other tools is pulled whole. The version's Created
+// is the data's created field when it has one, else created (the
+// server's); hasCreated says which.
+func parseVersionData(d map[string]any, created time.Time) (val []byte, ver vault.Version, hasCreated bool, err error) {
+	ver = vault.Version{Created: created}
+	_, hasValue := d[fieldValue].(string)
+	_, hasB64 := d[fieldValueB64].(string)
+	own := hasValue || hasB64
+	for k := range d {
+		if !slices.Contains(ownFields, k) {
+			own = false
 		}
+	}
+	if !own {
+		b, err := json.Marshal(d) // map keys are sorted
+		if err != nil {
+			return nil, ver, false, err
+		}
+		return b, vault.Version{Created: created, ContentType: ContentTypeKVData}, false, nil
+	}
+	if v, ok := d[fieldValue].(string); ok {
+		val = []byte(v)
+	} else {
+		b, err := base64.StdEncoding.DecodeString(d[fieldValueB64].(string))
+		if err != nil {
+			return nil, ver, false, errors.New("value_b64 is not base64")
+		}
+		val = b
 	}
 	ver.ContentType, _ = d[fieldContentType].(string)
 	if a, ok := d[fieldActor].(string); ok && vault.ValidActor(a) {
@@ -94,10 +126,11 @@ func parseVersionData(d map[string]any, created time.Time) ([]byte, vault.Versio
 		if s, ok := d[f].(string); ok {
 			if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 				*dst = t.UTC()
+				hasCreated = hasCreated || f == fieldCreated
 			}
 		}
 	}
-	return val, ver, nil
+	return val, ver, hasCreated, nil
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
@@ -216,4 +249,17 @@ func metaChanges(old, new map[string]string) string {
 	return strings.Join(parts, " ")
 }
 
-func sameMeta(a, b map[string]string) bool { return maps.Equal(a, b) }
+// sameMeta compares two custom_metadata maps, where a missing
+// locket-enabled is the same as "true": a secret written by other tools is
+// enabled and in sync once pulled, with no metadata write to make.
+func sameMeta(a, b map[string]string) bool {
+	if a[metaEnabled] == "true" || b[metaEnabled] == "true" {
+		a, b = maps.Clone(a), maps.Clone(b)
+		for _, m := range []map[string]string{a, b} {
+			if m[metaEnabled] == "true" {
+				delete(m, metaEnabled)
+			}
+		}
+	}
+	return maps.Equal(a, b)
+}

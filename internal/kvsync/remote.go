@@ -5,13 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -51,7 +54,9 @@ func NewClient(addr string) (*api.Client, error) {
 	// A failed request is reported at once rather than retried: every
 	// write carries a check-and-set, so running push again is the retry.
 	cfg.MaxRetries = 0
-	cfg.Timeout = 30 * time.Second
+	if os.Getenv(api.EnvVaultClientTimeout) == "" {
+		cfg.Timeout = 30 * time.Second
+	}
 	c, err := api.NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("vault client: %w", err)
@@ -81,14 +86,67 @@ type serverMeta struct {
 	Current     int
 	Oldest      int
 	MaxVersions int
-	Meta        map[string]string
-	Versions    map[int]versionState
+	// Meta is the custom_metadata as locket reads it (see effectiveMeta);
+	// Raw is what the server holds.
+	Meta     map[string]string
+	Raw      map[string]string
+	Versions map[int]versionState
+	// Removed lists the versions before the current one that are deleted
+	// or destroyed on the server (see removedVersions).
+	Removed string
 }
 
 type versionState struct {
 	Deleted   bool
 	Destroyed bool
 	Created   time.Time
+	DeletedAt time.Time
+}
+
+// effectiveMeta is the custom_metadata with the trash state read from the
+// current version itself, so that a delete or an undelete made with the
+// Vault CLI, which leaves custom_metadata alone, is a change like any
+// other: locket-trashed is present exactly when the current version is
+// deleted or destroyed, with locket's own time when locket trashed it,
+// else the server's deletion time.
+func (m *serverMeta) effectiveMeta() map[string]string {
+	out := maps.Clone(m.Raw)
+	if out == nil {
+		out = map[string]string{}
+	}
+	delete(out, metaTrashed)
+	if vs, ok := m.Versions[m.Current]; ok && (vs.Deleted || vs.Destroyed) {
+		switch {
+		case m.Raw[metaTrashed] != "":
+			out[metaTrashed] = m.Raw[metaTrashed]
+		case !vs.DeletedAt.IsZero():
+			out[metaTrashed] = formatTime(vs.DeletedAt)
+		default:
+			out[metaTrashed] = formatTime(vs.Created)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// removedVersions describes which versions other than the current one are
+// deleted ("d") or destroyed ("x") on the server, e.g. "2d 3x": a change
+// of it is a change made on the server that adds no version.
+func (m *serverMeta) removedVersions() string {
+	var parts []string
+	for _, n := range slices.Sorted(maps.Keys(m.Versions)) {
+		vs := m.Versions[n]
+		switch {
+		case n == m.Current || n < m.Oldest:
+		case vs.Destroyed:
+			parts = append(parts, fmt.Sprintf("%dx", n))
+		case vs.Deleted:
+			parts = append(parts, fmt.Sprintf("%dd", n))
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // currentDeleted reports whether the current version is soft-deleted.
@@ -112,8 +170,13 @@ func (r *remote) wrap(err error, what string) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) {
 		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The client's timeout (or the caller's deadline) ran out: say
+		// where, so that a hanging server is told from a slow network.
+		return fmt.Errorf("%w at %s: %s: no answer in time (%w)", ErrUnreachable, r.addr(), what, err)
 	}
 	var re *api.ResponseError
 	if errors.As(err, &re) {
@@ -146,7 +209,11 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 // checkMount refuses a mount that is not KV version 2, through the
 // endpoint the Vault CLI itself asks, which any token with a capability
 // under the mount may read.
-func (r *remote) checkMount(ctx context.Context) error {
+//
+// It returns the mount's uuid, which the server gives a mount when it is
+// created: a server wiped or a mount recreated at the same address has
+// another.
+func (r *remote) checkMount(ctx context.Context) (string, error) {
 	s, err := r.c.Logical().ReadWithContext(ctx, "sys/internal/ui/mounts/"+r.mount)
 	if err != nil {
 		err = r.wrap(err, "reading mount "+r.mount)
@@ -155,13 +222,13 @@ func (r *remote) checkMount(ctx context.Context) error {
 		// learns that the mount is missing or out of its reach.
 		if errors.Is(err, ErrPermission) {
 			if _, lerr := r.c.Auth().Token().LookupSelfWithContext(ctx); lerr == nil {
-				return fmt.Errorf("%w: no mount %q at %s, or the token may not use it", ErrNotKV2, r.mount, r.addr())
+				return "", fmt.Errorf("%w: no mount %q at %s, or the token may not use it", ErrNotKV2, r.mount, r.addr())
 			}
 		}
-		return err
+		return "", err
 	}
 	if s == nil || s.Data == nil {
-		return fmt.Errorf("%w: no mount %q at %s", ErrNotKV2, r.mount, r.addr())
+		return "", fmt.Errorf("%w: no mount %q at %s", ErrNotKV2, r.mount, r.addr())
 	}
 	typ, _ := s.Data["type"].(string)
 	version := ""
@@ -172,9 +239,10 @@ func (r *remote) checkMount(ctx context.Context) error {
 		if typ == "kv" {
 			typ = "kv version 1"
 		}
-		return fmt.Errorf("%w: mount %q at %s is %s", ErrNotKV2, r.mount, r.addr(), orUnknown(typ))
+		return "", fmt.Errorf("%w: mount %q at %s is %s", ErrNotKV2, r.mount, r.addr(), orUnknown(typ))
 	}
-	return nil
+	id, _ := s.Data["uuid"].(string)
+	return id, nil
 }
 
 func orUnknown(s string) string {
@@ -185,25 +253,44 @@ func orUnknown(s string) string {
 }
 
 // list returns the names (relative to r.dir) of every secret under the
-// directory that holds prefix, recursively, that start with prefix.
-func (r *remote) list(ctx context.Context, prefix string) ([]string, error) {
+// directory that holds prefix, recursively, that start with prefix. A
+// directory per secret (app/db/password) is one LIST request each, so the
+// walk lists up to workers directories at once.
+func (r *remote) list(ctx context.Context, prefix string, workers int) ([]string, error) {
 	start := ""
 	if i := strings.LastIndex(prefix, "/"); i >= 0 {
 		start = prefix[:i+1]
 	}
-	var out []string
-	var walk func(dir string) error
-	walk = func(dir string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu    sync.Mutex
+		out   []string
+		first error
+		wg    sync.WaitGroup
+		slots = make(chan struct{}, max(workers, 1))
+	)
+	var walk func(dir string)
+	walk = func(dir string) {
+		defer wg.Done()
 		p := r.mount + "/metadata/" + r.key(dir)
 		if r.dir == "" && dir == "" {
 			p = r.mount + "/metadata/"
 		}
+		slots <- struct{}{}
 		s, err := r.c.Logical().ListWithContext(ctx, p)
+		<-slots
+		mu.Lock()
+		defer mu.Unlock()
 		if err != nil {
-			return r.wrap(err, "listing "+p)
+			if first == nil {
+				first = r.wrap(err, "listing "+p)
+				cancel()
+			}
+			return
 		}
 		if s == nil || s.Data == nil {
-			return nil
+			return
 		}
 		keys, _ := s.Data["keys"].([]any)
 		for _, k := range keys {
@@ -212,9 +299,8 @@ func (r *remote) list(ctx context.Context, prefix string) ([]string, error) {
 			if strings.HasSuffix(ks, "/") {
 				// Only descend where names with the prefix can be.
 				if strings.HasPrefix(full, prefix) || strings.HasPrefix(prefix, full) {
-					if err := walk(full); err != nil {
-						return err
-					}
+					wg.Add(1)
+					go walk(full)
 				}
 				continue
 			}
@@ -222,10 +308,12 @@ func (r *remote) list(ctx context.Context, prefix string) ([]string, error) {
 				out = append(out, full)
 			}
 		}
-		return nil
 	}
-	if err := walk(start); err != nil {
-		return nil, err
+	wg.Add(1)
+	walk(start)
+	wg.Wait()
+	if first != nil {
+		return nil, first
 	}
 	sort.Strings(out)
 	return out, nil
@@ -259,7 +347,7 @@ func (r *remote) metadata(ctx context.Context, name string) (*serverMeta, error)
 	if err != nil {
 		return nil, fmt.Errorf("%w: reading %s: unexpected answer", ErrServer, p)
 	}
-	m := &serverMeta{Meta: raw.Custom, Versions: map[int]versionState{}}
+	m := &serverMeta{Raw: raw.Custom, Versions: map[int]versionState{}}
 	cur, _ := raw.Current.Int64()
 	old, _ := raw.Oldest.Int64()
 	mx, _ := raw.Max.Int64()
@@ -269,11 +357,19 @@ func (r *remote) metadata(ctx context.Context, name string) (*serverMeta, error)
 		if err != nil {
 			continue
 		}
-		m.Versions[n] = versionState{Deleted: v.Deletion != "", Destroyed: v.Destroyed, Created: v.Created}
+		vs := versionState{Deleted: v.Deletion != "", Destroyed: v.Destroyed, Created: v.Created.UTC()}
+		if t, err := time.Parse(time.RFC3339Nano, v.Deletion); err == nil {
+			vs.DeletedAt = t.UTC()
+			// A deletion_time in the future is a delete_version_after
+			// that has not come yet: the version is still live.
+			vs.Deleted = !t.After(time.Now())
+		}
+		m.Versions[n] = vs
 	}
-	if len(m.Meta) == 0 {
-		m.Meta = nil
+	if len(m.Raw) == 0 {
+		m.Raw = nil
 	}
+	m.Meta, m.Removed = m.effectiveMeta(), m.removedVersions()
 	return m, nil
 }
 

@@ -156,6 +156,28 @@ func (s *Server) Log() string {
 	return s.log.String()
 }
 
+// Unseal unseals a dev server that a test sealed, with the unseal key the
+// server printed when it started.
+func (s *Server) Unseal() error {
+	key := ""
+	for _, line := range strings.Split(s.Log(), "\n") {
+		if k, ok := strings.CutPrefix(strings.TrimSpace(line), "Unseal Key: "); ok {
+			key = strings.TrimSpace(k)
+		}
+	}
+	if key == "" {
+		return fmt.Errorf("no unseal key in the server's log")
+	}
+	st, err := s.Root().Sys().Unseal(key)
+	if err != nil {
+		return err
+	}
+	if st.Sealed {
+		return fmt.Errorf("still sealed after unseal")
+	}
+	return nil
+}
+
 // Stop kills the server and waits for it.
 func (s *Server) Stop() {
 	if s.cmd != nil && s.cmd.Process != nil {
@@ -231,6 +253,10 @@ type Proxy struct {
 	dead   bool
 	// reads too: count every request, not only writes
 	reads bool
+	// hang: from the killAt-th write on, requests get no answer at all
+	// (the server stopped answering, as under kill -STOP) until the
+	// client gives up.
+	hang bool
 
 	hook func(method, path string)
 }
@@ -255,13 +281,17 @@ func NewProxy(t testing.TB, target string) *Proxy {
 		t.Fatal(err)
 	}
 	p := &Proxy{Addr: "http://" + l.Addr().String()}
+	stop := make(chan struct{})
 	rp := httputil.NewSingleHostReverseProxy(u)
 	p.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		dead := p.dead
 		if !dead && (p.reads || r.Method != http.MethodGet && r.Method != "LIST") {
 			p.writes++
-			if p.killAt > 0 && p.writes == p.killAt {
+			if p.killAt > 0 && p.writes == p.killAt && p.hang {
+				p.dead = true
+				dead = true
+			} else if p.killAt > 0 && p.writes == p.killAt {
 				p.dead = true
 				p.mu.Unlock()
 				// Let the server do the write, then lose the answer.
@@ -270,8 +300,17 @@ func NewProxy(t testing.TB, target string) *Proxy {
 				return
 			}
 		}
-		hook := p.hook
+		hook, hang := p.hook, p.hang
 		p.mu.Unlock()
+		if dead && hang {
+			// No answer: wait for the client to give up (or the proxy
+			// to stop), as a stopped server would make it.
+			select {
+			case <-r.Context().Done():
+			case <-stop:
+			}
+			return
+		}
 		if dead {
 			hangUp(w)
 			return
@@ -282,7 +321,7 @@ func NewProxy(t testing.TB, target string) *Proxy {
 		rp.ServeHTTP(w, r)
 	})}
 	go p.srv.Serve(l)
-	t.Cleanup(func() { p.srv.Shutdown(context.Background()) })
+	t.Cleanup(func() { close(stop); p.srv.Shutdown(context.Background()) })
 	return p
 }
 
@@ -290,21 +329,30 @@ func NewProxy(t testing.TB, target string) *Proxy {
 func (p *Proxy) KillAfter(n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.writes, p.killAt, p.reads = 0, n, false
+	p.writes, p.killAt, p.reads, p.hang = 0, n, false, false
+}
+
+// HangAfter makes the proxy stop answering at the n-th write from now:
+// that write and every request after it wait, never passed on, until the
+// client gives up.
+func (p *Proxy) HangAfter(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.writes, p.killAt, p.reads, p.hang = 0, n, false, true
 }
 
 // KillAfterRequests makes the proxy die at the n-th request of any kind.
 func (p *Proxy) KillAfterRequests(n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.writes, p.killAt, p.reads = 0, n, true
+	p.writes, p.killAt, p.reads, p.hang = 0, n, true, false
 }
 
 // Revive lets requests through again, as a restarted server would.
 func (p *Proxy) Revive() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.dead, p.killAt = false, 0
+	p.dead, p.killAt, p.hang = false, 0, false
 }
 
 // Writes is how many writes (or requests) passed since KillAfter.
