@@ -8,9 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -124,10 +124,7 @@ func checkDir(dir string) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("%w: %s is not a directory", ErrNoVault, dir)
 	}
-	if fi.Mode().Perm()&0o022 != 0 {
-		return &UnsafeError{Dir: dir, Mode: fi.Mode().Perm()}
-	}
-	return nil
+	return checkPrivate(dir, fi)
 }
 
 // tightenFiles gives the store's files mode 0600 and its directories 0700.
@@ -165,7 +162,10 @@ func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bo
 			return nil, err
 		}
 	}
-	opts := badgerOptions(filepath.Join(dir, dbDir), log).WithReadOnly(readOnly)
+	// Badger has no read-only mode on Windows (ErrWindowsNotSupported):
+	// there a reader opens the store as a writer does and takes its
+	// exclusive lock, and the session stays read-only above it.
+	opts := badgerOptions(filepath.Join(dir, dbDir), log).WithReadOnly(readOnly && runtime.GOOS != "windows")
 	deadline := time.Now().Add(wait)
 	delay := 20 * time.Millisecond
 	repaired, replayed := false, false
@@ -236,10 +236,11 @@ func removeEmptyLogs(dbdir string, log debugLog) {
 		return
 	}
 	defer d.Close()
-	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	unlock, ok := lockStore(d)
+	if !ok {
 		return // a live process holds the store: its logs are not ours
 	}
-	defer syscall.Flock(int(d.Fd()), syscall.LOCK_UN)
+	defer unlock()
 	var logs []string
 	for _, pattern := range []string{"*.mem", "*.vlog"} {
 		found, _ := filepath.Glob(filepath.Join(dbdir, pattern)) // the patterns are valid
@@ -279,34 +280,6 @@ func lockHolder(dbdir string) string {
 	return fmt.Sprintf("held by process %d (%s)", pid, Sanitize(strings.Join(args, " ")))
 }
 
-// flockHolder returns the pid of a process holding a flock on dir, from
-// /proc/locks, or 0.
-func flockHolder(dir string) int {
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return 0
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return 0
-	}
-	locks, err := os.ReadFile("/proc/locks")
-	if err != nil {
-		return 0
-	}
-	// Lines look like "1: FLOCK  ADVISORY  READ 4674 fe:00:246947 0 EOF".
-	suffix := ":" + strconv.FormatUint(st.Ino, 10)
-	for _, line := range strings.Split(string(locks), "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 6 && f[1] == "FLOCK" && strings.HasSuffix(f[5], suffix) {
-			if pid, err := strconv.Atoi(f[4]); err == nil {
-				return pid
-			}
-		}
-	}
-	return 0
-}
-
 // writeFileAtomic writes data to path through a synced temporary file and
 // a rename, so that a crash leaves either the old or the new file.
 func writeFileAtomic(path string, data []byte) error {
@@ -335,10 +308,5 @@ func writeFileAtomic(path string, data []byte) error {
 	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return syncDir(dir)
 }
