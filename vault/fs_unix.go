@@ -41,8 +41,8 @@ func diskFree(dir string) (uint64, error) {
 	return st.Bavail * uint64(st.Bsize), nil
 }
 
-// allocated is the disk space fi takes, which may be less than its size.
-func allocated(fi fs.FileInfo) uint64 {
+// diskUsage is the disk space fi takes, which may be less than its size.
+func diskUsage(fi fs.FileInfo) uint64 {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		return uint64(st.Blocks) * 512
 	}

@@ -57,8 +57,8 @@ func diskFree(dir string) (uint64, error) {
 	return free, nil
 }
 
-// allocated is the size of fi: Windows reports no block count.
-func allocated(fi fs.FileInfo) uint64 { return uint64(fi.Size()) }
+// diskUsage is the size of fi: Windows reports no block count.
+func diskUsage(fi fs.FileInfo) uint64 { return uint64(fi.Size()) }
 
 // lockHolder's fallback: Windows has no /proc/locks.
 func flockHolder(string) int { return 0 }

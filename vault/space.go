@@ -54,7 +54,7 @@ func storeSize(dir string) uint64 {
 			return nil
 		}
 		if fi, err := d.Info(); err == nil && fi.Mode().IsRegular() {
-			n += allocated(fi)
+			n += diskUsage(fi)
 		}
 		return nil
 	})

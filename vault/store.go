@@ -200,7 +200,10 @@ func openBadger(ctx context.Context, dir string, wait time.Duration, readOnly bo
 			}
 			continue
 		}
-		if !strings.Contains(err.Error(), "Cannot acquire directory lock") {
+		// Badger's words for a held lock: its flock on Unix, its LOCK
+		// file opened without sharing on Windows.
+		if !strings.Contains(err.Error(), "Cannot acquire directory lock") &&
+			!strings.Contains(err.Error(), "Another process is using this Badger database") {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
 		remaining := time.Until(deadline)
