@@ -930,7 +930,6 @@ func TestOpenErrors(t *testing.T) {
 	}
 }
 
-
 func TestChangePassphrase(t *testing.T) {
 	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
