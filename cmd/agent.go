@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 
 	"locket/internal/agent"
 	"locket/internal/agent/proto"
@@ -266,10 +265,7 @@ func (a *app) runAgent(ctx context.Context) error {
 	// A starter reads one line and goes; a later write to that pipe would
 	// kill the agent with SIGPIPE, so stdout becomes /dev/null.
 	if f, ok := a.stdout.(*os.File); ok && !isTerminal(f) {
-		if null, err := os.Open(os.DevNull); err == nil {
-			unix.Dup2(int(null.Fd()), int(f.Fd()))
-			null.Close()
-		}
+		toDevNull(f)
 	}
 	return srv.Serve(ctx)
 }

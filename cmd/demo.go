@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -108,12 +107,7 @@ func removeStaleDemos(tmp string) {
 		if err != nil {
 			continue
 		}
-		if st, isUnix := fi.Sys().(*syscall.Stat_t); !isUnix || int(st.Uid) != os.Getuid() {
-			continue
-		}
-		// Signal 0 checks that the process exists; EPERM means it does,
-		// under another user.
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+		if ownDemo(fi) && processGone(pid) {
 			os.RemoveAll(path)
 		}
 	}

@@ -201,6 +201,8 @@ func commandPath(root *cobra.Command, args []string) string {
 func hint(err error) string {
 	var unsafe *vault.UnsafeError
 	switch {
+	case errors.As(err, &unsafe) && unsafe.Reason != "":
+		return "; remove the others' write access (icacls " + unsafe.Dir + ")"
 	case errors.As(err, &unsafe):
 		return "; run chmod 700 " + unsafe.Dir
 	case errors.Is(err, vault.ErrDisabled):

@@ -14,7 +14,6 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 
 	"locket/backup"
 	"locket/cmd/internal/mask"
@@ -285,12 +284,6 @@ func childEnv(environ []string, vars []envVar, values map[ref.Ref][]byte) []stri
 	return env
 }
 
-// forwarded are the signals CMD gets as if it ran directly.
-var forwarded = []os.Signal{
-	syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGWINCH,
-	syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2,
-}
-
 // startChild runs CMD to its end and returns its exit status, 128+n when
 // signal n killed it, as a shell reports it.
 func (a *app) startChild(path string, argv, env []string, values [][]byte, f runFlags) (int, error) {
@@ -322,6 +315,7 @@ func (a *app) startChild(path string, argv, env []string, values [][]byte, f run
 		}
 		return 0, withCode(exitCannotExec, fmt.Errorf("%s: %w", argv[0], errors.Unwrap(err)))
 	}
+	containChild(c.Process)
 	done := make(chan struct{})
 	go func() {
 		for {
@@ -361,21 +355,4 @@ func (a *app) startChild(path string, argv, env []string, values [][]byte, f run
 		return 0, fmt.Errorf("write CMD's output: %w", outErr)
 	}
 	return 0, nil
-}
-
-// fromTerminal reports whether the terminal has sent s to CMD already: the
-// keys ^C and ^\ and a window resize signal the whole foreground process
-// group, which CMD shares with locket. Forwarding those again would
-// deliver them twice (two ^C often means "quit now").
-func fromTerminal(s os.Signal) bool {
-	if s != syscall.SIGINT && s != syscall.SIGQUIT && s != syscall.SIGWINCH {
-		return false
-	}
-	tty, err := os.Open("/dev/tty")
-	if err != nil {
-		return false
-	}
-	defer tty.Close()
-	fg, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP)
-	return err == nil && fg == unix.Getpgrp()
 }

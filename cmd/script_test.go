@@ -1,3 +1,9 @@
+//go:build unix
+
+// The CLI's tests are Unix-only: they drive the real binary with sh,
+// tmux, signals and /proc. On Windows, .ci/wine/run drives the Windows
+// binary through a round trip under Wine instead.
+
 package cmd
 
 import (

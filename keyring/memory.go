@@ -4,8 +4,6 @@ import (
 	"crypto/cipher"
 	"reflect"
 	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
 // Key memory. Wipe must leave no copy of a key in the process: the data
@@ -33,7 +31,7 @@ func aeadKey(aead cipher.AEAD) []byte {
 func (k *Keyring) lockKeys() {
 	for _, b := range [][]byte{k.dataKey, k.indexKey, k.aeadKey} {
 		if len(b) > 0 {
-			unix.Mlock(b) // best effort: the memlock limit may be 0
+			lockPages(b) // best effort: the memlock limit may be 0
 		}
 	}
 }
@@ -44,7 +42,7 @@ func (k *Keyring) Wipe() {
 	for _, b := range [][]byte{k.dataKey, k.indexKey, k.aeadKey} {
 		clear(b)
 		if len(b) > 0 {
-			unix.Munlock(b)
+			unlockPages(b)
 		}
 	}
 	k.aead = nil

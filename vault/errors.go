@@ -56,9 +56,15 @@ var (
 type UnsafeError struct {
 	Dir  string
 	Mode fs.FileMode
+	// Reason replaces the mode where permissions are access control
+	// lists (Windows).
+	Reason string
 }
 
 func (e *UnsafeError) Error() string {
+	if e.Reason != "" {
+		return fmt.Sprintf("%v: %s: %s", ErrUnsafe, e.Dir, e.Reason)
+	}
 	return fmt.Sprintf("%v: %s is writable by group or others (mode %#o)", ErrUnsafe, e.Dir, e.Mode)
 }
 

@@ -728,7 +728,7 @@ func TestNewVaultSize(t *testing.T) {
 				return err
 			}
 			apparent += fi.Size()
-			allocated += fi.Sys().(*syscall.Stat_t).Blocks * 512
+			allocated += int64(diskUsage(fi))
 			return nil
 		})
 		if apparent > 64<<20 || allocated > 64<<20 {

@@ -29,13 +29,7 @@ func spaceReserve() uint64 {
 
 // statfs is the file system's free space for an unprivileged writer;
 // tests replace it.
-var statfs = func(dir string) (uint64, error) {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		return 0, err
-	}
-	return st.Bavail * uint64(st.Bsize), nil
-}
+var statfs = diskFree
 
 // checkSpace refuses a write of about need bytes to the vault in dir when
 // the file system could not hold it with Badger's reserve.
@@ -60,9 +54,7 @@ func storeSize(dir string) uint64 {
 			return nil
 		}
 		if fi, err := d.Info(); err == nil && fi.Mode().IsRegular() {
-			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-				n += uint64(st.Blocks) * 512
-			}
+			n += diskUsage(fi)
 		}
 		return nil
 	})

@@ -8,9 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -129,10 +129,7 @@ func checkDir(dir string) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("%w: %s is not a directory", ErrNoVault, dir)
 	}
-	if fi.Mode().Perm()&0o022 != 0 {
-		return &UnsafeError{Dir: dir, Mode: fi.Mode().Perm()}
-	}
-	return nil
+	return checkPrivate(dir, fi)
 }
 
 // tightenFiles gives the store's files mode 0600 and its directories 0700.
@@ -198,7 +195,10 @@ func openChecked(ctx context.Context, dir string, wait time.Duration, readOnly b
 			return nil, err
 		}
 	}
-	opts := badgerOptions(filepath.Join(dir, dbDir), log).WithReadOnly(readOnly)
+	// Badger has no read-only mode on Windows (ErrWindowsNotSupported):
+	// there a reader opens the store as a writer does and takes its
+	// exclusive lock, and the session stays read-only above it.
+	opts := badgerOptions(filepath.Join(dir, dbDir), log).WithReadOnly(readOnly && runtime.GOOS != "windows")
 	deadline := time.Now().Add(wait)
 	delay := 20 * time.Millisecond
 	repaired := false
@@ -229,7 +229,10 @@ func openChecked(ctx context.Context, dir string, wait time.Duration, readOnly b
 			// caller opens as a writer, after its proof (faults.go).
 			return nil, fmt.Errorf("%w: %v", errNeedsReplay, err)
 		}
-		if !strings.Contains(err.Error(), "Cannot acquire directory lock") {
+		// Badger's words for a held lock: its flock on Unix, its LOCK
+		// file opened without sharing on Windows.
+		if !strings.Contains(err.Error(), "Cannot acquire directory lock") &&
+			!strings.Contains(err.Error(), "Another process is using this Badger database") {
 			return nil, err
 		}
 		remaining := time.Until(deadline)
@@ -257,24 +260,16 @@ func lockStore(ctx context.Context, dbdir string, wait time.Duration, exclusive 
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	how := syscall.LOCK_SH
-	if exclusive {
-		how = syscall.LOCK_EX
-	}
 	deadline := time.Now().Add(wait)
 	delay := 20 * time.Millisecond
 	for {
-		err := syscall.Flock(int(d.Fd()), how|syscall.LOCK_NB)
-		if err == nil {
-			return func() { syscall.Flock(int(d.Fd()), syscall.LOCK_UN); d.Close() }, nil
+		if unlock, ok := tryLockDir(d, exclusive); ok {
+			return func() { unlock(); d.Close() }, nil
 		}
 		remaining := time.Until(deadline)
-		if !errors.Is(err, syscall.EWOULDBLOCK) || remaining <= 0 {
+		if remaining <= 0 {
 			d.Close()
-			if remaining <= 0 {
-				return nil, fmt.Errorf("%w: %s", ErrBusy, lockHolder(dbdir))
-			}
-			return nil, fmt.Errorf("open store: %w", err)
+			return nil, fmt.Errorf("%w: %s", ErrBusy, lockHolder(dbdir))
 		}
 		select {
 		case <-ctx.Done():
@@ -306,10 +301,11 @@ func removeEmptyLogs(dbdir string, log debugLog) {
 		return
 	}
 	defer d.Close()
-	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	unlock, ok := tryLockDir(d, true)
+	if !ok {
 		return // a live process holds the store: its logs are not ours
 	}
-	defer syscall.Flock(int(d.Fd()), syscall.LOCK_UN)
+	defer unlock()
 	var logs []string
 	for _, pattern := range []string{"*.mem", "*.vlog"} {
 		found, _ := filepath.Glob(filepath.Join(dbdir, pattern)) // the patterns are valid
@@ -349,34 +345,6 @@ func lockHolder(dbdir string) string {
 	return fmt.Sprintf("held by process %d (%s)", pid, Sanitize(strings.Join(args, " ")))
 }
 
-// flockHolder returns the pid of a process holding a flock on dir, from
-// /proc/locks, or 0.
-func flockHolder(dir string) int {
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return 0
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return 0
-	}
-	locks, err := os.ReadFile("/proc/locks")
-	if err != nil {
-		return 0
-	}
-	// Lines look like "1: FLOCK  ADVISORY  READ 4674 fe:00:246947 0 EOF".
-	suffix := ":" + strconv.FormatUint(st.Ino, 10)
-	for _, line := range strings.Split(string(locks), "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 6 && f[1] == "FLOCK" && strings.HasSuffix(f[5], suffix) {
-			if pid, err := strconv.Atoi(f[4]); err == nil {
-				return pid
-			}
-		}
-	}
-	return 0
-}
-
 // writeFileAtomic writes data to path through a synced temporary file and
 // a rename, so that a crash leaves either the old or the new file.
 func writeFileAtomic(path string, data []byte) error {
@@ -405,10 +373,5 @@ func writeFileAtomic(path string, data []byte) error {
 	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return syncDir(dir)
 }

@@ -213,6 +213,9 @@ func Create(ctx context.Context, dir string, passphrase []byte, kdf KDFParams, s
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create vault directory: %w", err)
 	}
+	if err := restrictDir(dir); err != nil {
+		return nil, err
+	}
 	if err := checkDir(dir); err != nil {
 		return nil, err
 	}

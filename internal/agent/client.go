@@ -42,8 +42,7 @@ var _ vault.Service = (*Client)(nil)
 func NewClient(socket string) *Client {
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			c, err := d.DialContext(ctx, "unix", socket)
+			c, err := dial(ctx, socket)
 			if err != nil {
 				return nil, fmt.Errorf("%w (%v)", ErrNoAgent, err)
 			}

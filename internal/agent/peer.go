@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log"
 	"net"
 	"os"
@@ -58,9 +57,11 @@ type peerConn struct {
 	peer Peer
 }
 
-// peerListener accepts only connections from processes of this uid. The
-// socket's mode and its directory's already keep others out; this check
-// holds even if they were opened up, as ssh-agent's does.
+// peerListener accepts only connections from processes of this user
+// (uid; on Windows, the SID of the client process's token). The socket's
+// mode and its directory's (the pipe's security descriptor) already keep
+// others out; this check holds even if they were opened up, as
+// ssh-agent's does.
 type peerListener struct {
 	net.Listener
 	uid      int
@@ -74,41 +75,13 @@ func (l *peerListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		uc, ok := c.(*net.UnixConn)
-		if !ok {
-			c.Close()
-			return nil, fmt.Errorf("agent: not a unix connection")
-		}
-		uid, pid, err := peerOf(uc)
+		p, err := checkClient(c, l.uid)
 		if err != nil {
-			l.log.Printf("refused a connection: peer credentials: %v", err)
-			c.Close()
-			continue
-		}
-		if uid != l.uid {
-			l.log.Printf("refused a connection from uid %d (pid %d)", uid, pid)
+			l.log.Printf("refused a connection %v", err)
 			c.Close()
 			continue
 		}
 		l.accepted.Add(1)
-		return &peerConn{Conn: c, peer: Peer{UID: uid, PID: pid}}, nil
+		return &peerConn{Conn: c, peer: p}, nil
 	}
-}
-
-// checkServer verifies that the agent at the other end of a client's
-// connection runs as this user, so that a socket planted by someone else
-// never receives a passphrase.
-func checkServer(c net.Conn) error {
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		return nil
-	}
-	uid, _, err := peerOf(uc)
-	if err != nil {
-		return fmt.Errorf("agent peer credentials: %w", err)
-	}
-	if uid != os.Getuid() {
-		return fmt.Errorf("%w: uid %d", ErrPeer, uid)
-	}
-	return nil
 }

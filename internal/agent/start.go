@@ -7,9 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 )
 
 // ReadyLine is what `locket agent run` writes on stdout once it listens:
@@ -41,7 +39,7 @@ func Env(environ []string) []string {
 // on socket. Its log goes to the file beside the socket. If another
 // process started an agent meanwhile, that one is used.
 func Start(ctx context.Context, exe, dir, socket string) error {
-	if err := privateDir(filepath.Dir(socket)); err != nil {
+	if err := privateDir(filepath.Dir(LogPath(socket))); err != nil {
 		return err
 	}
 	logf, err := os.OpenFile(LogPath(socket), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -58,8 +56,7 @@ func Start(ctx context.Context, exe, dir, socket string) error {
 	c.Env = append(Env(os.Environ()), SocketEnv+"="+socket)
 	c.Stdout, c.Stderr = w, logf
 	c.Dir = "/"
-	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	inheritNothing()
+	detach(c)
 	err = c.Start()
 	w.Close()
 	if err != nil {
@@ -84,30 +81,8 @@ func Start(ctx context.Context, exe, dir, socket string) error {
 	}
 }
 
-// inheritNothing marks every descriptor above stderr close-on-exec. The
-// agent outlives whoever started it: a descriptor that process inherited
-// without the flag (a terminal, the write end of a $(...) pipe) would stay
-// open in the agent and keep its reader waiting for an end that never
-// comes. Go sets the flag on what it opens itself; this covers the rest.
-func inheritNothing() {
-	dir := "/proc/self/fd"
-	if _, err := os.Stat(dir); err != nil {
-		dir = "/dev/fd"
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
-			syscall.CloseOnExec(fd)
-		}
-	}
-}
-
 // LogPath is the agent's log file: beside its socket, in the private
-// directory. It holds requests' method names and outcomes, never a name
-// or a value.
-func LogPath(socket string) string {
-	return strings.TrimSuffix(socket, ".sock") + ".log"
-}
+// directory (on Windows, where the socket is a named pipe, in
+// %LocalAppData%\locket\agent). It holds requests' method names and
+// outcomes, never a name or a value.
+func LogPath(socket string) string { return logPath(socket) }

@@ -287,7 +287,9 @@ func Processes(t *testing.T, bin, mark string, args ...string) []int {
 func KillAtEnd(t *testing.T, bin, mark string, args ...string) {
 	t.Cleanup(func() {
 		for _, pid := range Processes(t, bin, mark, args...) {
-			syscall.Kill(pid, syscall.SIGKILL)
+			if p, err := os.FindProcess(pid); err == nil {
+				p.Kill()
+			}
 		}
 	})
 }
