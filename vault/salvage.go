@@ -38,7 +38,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 
 	"github.com/dgraph-io/badger/v4/options"
 	"github.com/dgraph-io/badger/v4/table"
@@ -412,23 +411,11 @@ func emptyTarget(dst string) error {
 }
 
 // shareLock takes the shared lock Badger's readers take on the store
-// directory, so that no writer changes the files while they are read. It
-// writes nothing.
+// directory, without waiting, so that no writer changes the files while
+// they are read. It writes nothing. A missing store needs no lock: only
+// the header survived, which is for the report, not an error.
 func shareLock(dbdir string) (func(), error) {
-	d, err := os.Open(dbdir)
-	if err != nil {
-		// No store: nothing but the header survived; that is for the
-		// report, not an error.
-		return func() {}, nil
-	}
-	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
-		d.Close()
-		return nil, fmt.Errorf("%w: %s", ErrBusy, lockHolder(dbdir))
-	}
-	return func() {
-		syscall.Flock(int(d.Fd()), syscall.LOCK_UN)
-		d.Close()
-	}, nil
+	return lockStore(context.Background(), dbdir, 0, false)
 }
 
 // Badger's entry flags (value.go in Badger, unexported there).
