@@ -60,3 +60,10 @@ func ownDemo(fi fs.FileInfo) bool {
 func processGone(pid int) bool {
 	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
 }
+
+// dirNotWritable reports whether dir is on a read-only file system or
+// lacks write permission for this process.
+func dirNotWritable(dir string) bool {
+	err := unix.Access(dir, unix.W_OK)
+	return errors.Is(err, unix.EROFS) || errors.Is(err, unix.EACCES)
+}

@@ -68,3 +68,15 @@ func processGone(pid int) bool {
 	var code uint32
 	return windows.GetExitCodeProcess(h, &code) == nil && code != 259 // STILL_ACTIVE
 }
+
+// dirNotWritable reports whether dir is read-only: Windows has no
+// access(2), so it asks for the directory's read-only attribute, which a
+// read-only volume or share sets too.
+func dirNotWritable(dir string) bool {
+	p, err := windows.UTF16PtrFromString(dir)
+	if err != nil {
+		return false
+	}
+	attrs, err := windows.GetFileAttributes(p)
+	return err == nil && attrs&windows.FILE_ATTRIBUTE_READONLY != 0
+}

@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/adrg/xdg"
-	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
 	"locket/internal/heaplimit"
@@ -257,8 +256,7 @@ func (a *app) readOnlyDir() bool {
 	if a.writable != nil {
 		return !a.writable(dir)
 	}
-	err := unix.Access(dir, unix.W_OK)
-	return errors.Is(err, unix.EROFS) || errors.Is(err, unix.EACCES)
+	return dirNotWritable(dir)
 }
 
 // debugOutput is where a command sends the store's diagnostics: stderr
