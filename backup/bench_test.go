@@ -10,6 +10,7 @@ import (
 
 	"filippo.io/age"
 
+	"locket/internal/heaplimit"
 	"locket/vault"
 )
 
@@ -79,7 +80,7 @@ func BenchmarkImport(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
 				// With the heap limit the CLI and the agent set.
-				v := newVaultWith(b, vault.DefaultSettings(), vault.Options{ImportHeapLimit: vault.DefaultImportHeapLimit})
+				v := newVaultWith(b, vault.DefaultSettings(), vault.Options{LimitHeap: heaplimit.ForImports})
 				b.StartTimer()
 				var rep vault.ImportReport
 				var err error

@@ -2,6 +2,7 @@ package backup
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"filippo.io/age"
@@ -50,6 +51,23 @@ func Export(ctx context.Context, v vault.Service, w io.Writer, o ExportOptions) 
 		return ExportResult{}, err
 	}
 	return ExportResult{Secrets: len(b.Secrets), Versions: versions}, nil
+}
+
+// Whole reports whether o exports the whole vault: no prefix, no tag.
+func (o ExportOptions) Whole() bool { return o.Prefix == "" && len(o.Tags) == 0 }
+
+// Exported records, once a backup file of the whole vault is written
+// whole, that it was: check's backup reminder (the backup-every setting)
+// counts from then. An export of part of the vault records nothing: it
+// would not restore the rest.
+func Exported(ctx context.Context, v vault.Service, o ExportOptions) error {
+	if !o.Whole() {
+		return nil
+	}
+	if err := v.RecordBackup(ctx); err != nil {
+		return fmt.Errorf("the backup is written, but recording it for the backup reminder failed: %w", err)
+	}
+	return nil
 }
 
 // estimateSize guesses the size of the encrypted file, for a progress

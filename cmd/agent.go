@@ -13,15 +13,11 @@ import (
 	"golang.org/x/sys/unix"
 
 	"locket/internal/agent"
+	"locket/internal/agent/proto"
 	"locket/internal/harden"
+	"locket/internal/heaplimit"
 	"locket/vault"
 )
-
-func init() {
-	register(newUnlockCmd)
-	register(newLockCmd)
-	register(newAgentCmd)
-}
 
 // startWait bounds how long a starter waits for a new agent's readiness
 // line: generous, since it only ends a wait that failed anyway.
@@ -135,6 +131,7 @@ Exit 0 when an agent runs (locked or not), 1 when none does.`,
 			}
 			w := a.stdout
 			fmt.Fprintf(w, "agent:     running, pid %d\n", st.PID)
+			fmt.Fprintf(w, "protocol:  %d (revision %s)\n", st.Protocol, vault.Sanitize(st.Revision))
 			fmt.Fprintf(w, "vault:     %s\n", vault.Sanitize(st.Dir))
 			fmt.Fprintf(w, "socket:    %s\n", vault.Sanitize(st.Socket))
 			if st.Locked {
@@ -154,7 +151,11 @@ Exit 0 when an agent runs (locked or not), 1 when none does.`,
 // statusJSON is `agent status --json`: stable field names, also when no
 // agent runs.
 type statusJSON struct {
-	Running  bool      `json:"running"`
+	Running bool `json:"running"`
+	// Protocol and Revision are the agent's, or this locket's when no
+	// agent runs.
+	Protocol int       `json:"protocol"`
+	Revision string    `json:"revision"`
 	Vault    string    `json:"vault,omitempty"`
 	Socket   string    `json:"socket"`
 	PID      int       `json:"pid,omitempty"`
@@ -169,9 +170,9 @@ type statusJSON struct {
 
 func agentStatusJSON(st agent.Status, socket string, err error) any {
 	if err != nil {
-		return statusJSON{Socket: socket, Locked: true}
+		return statusJSON{Socket: socket, Locked: true, Protocol: proto.Version(), Revision: proto.Revision()}
 	}
-	out := statusJSON{Running: true, Vault: st.Dir, Socket: st.Socket, PID: st.PID, Locked: st.Locked,
+	out := statusJSON{Running: true, Protocol: st.Protocol, Revision: st.Revision, Vault: st.Dir, Socket: st.Socket, PID: st.PID, Locked: st.Locked,
 		Since: st.Since, LocksAt: st.LocksAt, Idle: st.Idle.Seconds(), TTL: st.TTL.Seconds(), Clients: st.Clients}
 	if !st.Locked {
 		out.TimeLeft = st.LocksAt.Sub(st.Now).Seconds()
@@ -250,7 +251,7 @@ func (a *app) runAgent(ctx context.Context) error {
 		Dir:    dir,
 		Socket: sock,
 		Open: func(ctx context.Context, pass []byte) (vault.Service, error) {
-			return vault.Open(ctx, dir, pass, vault.Options{Now: a.now, Cache: true, ImportHeapLimit: vault.DefaultImportHeapLimit})
+			return vault.Open(ctx, dir, pass, vault.Options{Now: a.now, Cache: true, LimitHeap: heaplimit.ForImports})
 		},
 		Now: a.now,
 		Log: logger,

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 
+	"locket/internal/agent/proto"
 	"locket/internal/e2e"
 )
 
@@ -67,12 +68,14 @@ func (a *agentEnv) must(env []string, stdin string, args ...string) string {
 }
 
 type agentStatus struct {
-	Running bool   `json:"running"`
-	Vault   string `json:"vault"`
-	Socket  string `json:"socket"`
-	PID     int    `json:"pid"`
-	Locked  bool   `json:"locked"`
-	Clients int64  `json:"clients"`
+	Running  bool   `json:"running"`
+	Protocol int    `json:"protocol"`
+	Revision string `json:"revision"`
+	Vault    string `json:"vault"`
+	Socket   string `json:"socket"`
+	PID      int    `json:"pid"`
+	Locked   bool   `json:"locked"`
+	Clients  int64  `json:"clients"`
 }
 
 func (a *agentEnv) status() agentStatus {
@@ -96,6 +99,9 @@ func TestAgentUnlockOnce(t *testing.T) {
 	st := a.status()
 	if !st.Running || st.Locked || st.PID == 0 || st.Vault != a.vault {
 		t.Fatalf("status after unlock: %+v", st)
+	}
+	if st.Protocol != proto.Version() || st.Revision == "" {
+		t.Fatalf("status has no protocol or revision: %+v", st)
 	}
 
 	// Modes of the socket and its directory.

@@ -10,8 +10,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newAuditCmd) }
-
 // eventJSON is an audit event in --json output.
 type eventJSON struct {
 	Seq     uint64 `json:"seq"`

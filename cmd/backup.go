@@ -15,8 +15,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newBackupCmd) }
-
 func newBackupCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "backup",
@@ -150,6 +148,10 @@ comments.`,
 					return err
 				}
 				fmt.Fprintf(a.stderr, "exported %s (%s) to %s, encrypted to %s\n", vault.Plural(res.Secrets, "secret"), vault.Plural(res.Versions, "version"), vault.Sanitize(path), to)
+				// The file is written: a failure to record it is a warning.
+				if err := backup.Exported(cmd.Context(), v, o); err != nil {
+					fmt.Fprintf(a.stderr, "locket: warning: %s\n", vault.Sanitize(err.Error()))
+				}
 				return nil
 			})
 		},

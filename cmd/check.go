@@ -9,8 +9,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newCheckCmd) }
-
 // checkJSON is one finding of `locket check --json`. The field names are
 // stable: scripts and CI jobs read them.
 type checkJSON struct {
@@ -24,6 +22,15 @@ type checkJSON struct {
 	Expires      string       `json:"expires,omitempty"`
 	SnoozedUntil string       `json:"snoozed_until,omitempty"`
 	Health       []healthJSON `json:"health"`
+}
+
+// backupJSON is check's backup reminder in --json: status "backup", an
+// empty name, and when the export became due.
+type backupJSON struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	Reason string `json:"reason"`
+	At     string `json:"at,omitempty"`
 }
 
 type healthJSON struct {
@@ -42,35 +49,52 @@ func newCheckCmd(a *app) *cobra.Command {
 		Long: `Report every secret that needs attention, most urgent first: expired, stale
 (older than its rotation interval), due (stale or expiring soon), not yet
 valid, snoozed with the snooze about to end, and current values that are
-weak, shared by several secrets or equal to their name. The exit status is
-10 when anything is reported and 0 when all is well, so a cron job or CI step
-can act on it. --at evaluates at another moment ("what is stale next month").`,
+weak, shared by several secrets or equal to their name. It also says when
+no backup export of the whole vault was made for longer than the setting
+backup-every (7d; "locket config backup-every off" turns that off; a new vault
+counts from its creation). The exit status is 10 when anything is reported
+and 0 when all is well, so a cron job or CI step can act on it. --at evaluates at another moment ("what is stale next month").`,
 		Example: "  locket check\n  locket check --at 30d\n  locket check --json | jq -r '.[].name'",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			when, err := a.atFlag(at)
 			if err != nil {
 				return err
 			}
-			var fs []vault.Finding
+			var (
+				fs  []vault.Finding
+				set vault.Settings
+			)
 			err = a.withVault(cmd.Context(), readOnly, func(v vault.Service) error {
-				fs, err = v.Check(cmd.Context(), when)
+				if fs, err = v.Check(cmd.Context(), when); err != nil {
+					return err
+				}
+				set, err = v.Settings(cmd.Context())
 				return err
 			})
 			if err != nil {
 				return err
 			}
+			if when.IsZero() {
+				when = a.now()
+			}
+			backupDue := set.BackupReminder(when)
 			if asJSON {
-				out := make([]checkJSON, 0, len(fs))
+				out := make([]any, 0, len(fs)+1)
 				for _, f := range fs {
 					out = append(out, newCheckJSON(f))
+				}
+				if backupDue != "" {
+					// A finding about the whole vault, not a secret: last,
+					// so that the secrets keep their places.
+					out = append(out, backupJSON{Status: "backup", Reason: backupDue, At: jsonTime(set.BackupDue())})
 				}
 				if err := writeJSON(a.stdout, out); err != nil {
 					return err
 				}
-			} else if err := checkHuman(a, fs); err != nil {
+			} else if err := checkHuman(a, fs, backupDue); err != nil {
 				return err
 			}
-			if len(fs) > 0 {
+			if len(fs) > 0 || backupDue != "" {
 				return errSilent{code: ExitAttention}
 			}
 			return nil
@@ -100,8 +124,12 @@ func newCheckJSON(f vault.Finding) checkJSON {
 	return out
 }
 
-// checkHuman prints one line per finding: status, name and the reasons.
-func checkHuman(a *app, fs []vault.Finding) error {
+// checkHuman prints one line per finding: status, name and the reasons;
+// then the backup reminder, when a backup is due.
+func checkHuman(a *app, fs []vault.Finding, backupDue string) error {
+	if backupDue != "" {
+		defer fmt.Fprintf(a.stdout, "backup: %s; run 'locket backup export FILE'\n", backupDue)
+	}
 	if len(fs) == 0 {
 		fmt.Fprintln(a.stdout, "all secrets are in order")
 		return nil

@@ -8,8 +8,6 @@ import (
 	"locket/internal/clip"
 )
 
-func init() { register(newClipClearCmd) }
-
 // newClipClearCmd is the detached clearer that clip.Copy starts: it reads
 // a fingerprint of the copied value on stdin and clears the clipboard after
 // --after if it still holds that value. It is hidden: users never run it.

@@ -9,8 +9,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newConfigCmd) }
-
 func newConfigCmd(a *app) *cobra.Command {
 	var (
 		asJSON bool

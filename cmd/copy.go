@@ -12,8 +12,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newCopyCmd) }
-
 func newCopyCmd(a *app) *cobra.Command {
 	var (
 		clearAfter string
@@ -112,7 +110,7 @@ func (t clipTarget) close() {
 func (t clipTarget) copy(ctx context.Context, a *app, name string, value []byte, delay time.Duration) error {
 	shown := vault.Sanitize(name)
 	if t.sysErr == nil {
-		if err := clip.Copy(ctx, value, delay); err != nil {
+		if err := a.clipCopy(ctx, value, delay); err != nil {
 			return err
 		}
 	}
@@ -130,4 +128,18 @@ func (t clipTarget) copy(ctx context.Context, a *app, name string, value []byte,
 		fmt.Fprintf(a.stderr, "copied %s through the terminal (OSC 52); locket cannot clear that copy, so copy something else when done\n", shown)
 	}
 	return nil
+}
+
+// clipCopy is clip.Copy with this binary as the clearer, when it is locket
+// (app.clipClearer).
+func (a *app) clipCopy(ctx context.Context, value []byte, after time.Duration) error {
+	clearer := ""
+	if a.clipClearer {
+		exe, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		clearer = exe
+	}
+	return clip.Copy(ctx, clearer, value, after)
 }

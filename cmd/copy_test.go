@@ -230,7 +230,7 @@ func TestClipCopy(t *testing.T) {
 // clearer holding its output pipes would make it hang here.
 func clipRun(t *testing.T, bin string, env []string, stdin string, args ...string) (string, string, int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), e2e.Scale(2*time.Minute))
 	defer cancel()
 	c := exec.CommandContext(ctx, bin, args...)
 	c.Env = env

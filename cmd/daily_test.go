@@ -37,7 +37,8 @@ func TestCompleteNames(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "vault")
 	pass := []byte("completion test passphrase")
-	v, err := vault.Create(ctx, dir, pass, vault.MinKDF, vault.DefaultSettings(), vault.Options{})
+	now := func() time.Time { return scriptNow }
+	v, err := vault.Create(ctx, dir, pass, vault.MinKDF, vault.DefaultSettings(), vault.Options{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func TestCompleteNames(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	a := &app{stdin: bytes.NewReader(nil), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, now: time.Now, vaultDir: dir}
+	a := &app{stdin: bytes.NewReader(nil), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, now: now, vaultDir: dir}
 	cmd := &cobra.Command{}
 	cmd.SetContext(ctx)
 	if got, _ := a.completeNames(cmd, nil, "prod/"); got != nil {

@@ -21,8 +21,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newDemoCmd) }
-
 // demoPassphrase unlocks the throw-away demo vault; it is printed anyway.
 const demoPassphrase = "demo"
 

@@ -181,6 +181,9 @@ func TestDocs(t *testing.T) {
 				notRun = append(notRun, where)
 				continue
 			}
+			for _, tool := range unmarkedTools(body, b.requires) {
+				t.Errorf("%s runs %s without <!-- requires: %s --> before it: it fails where %s is not installed", where, tool, tool, tool)
+			}
 			if missing := missingTools(b.requires); len(missing) > 0 {
 				if e2e {
 					t.Errorf("%s needs %s (LOCKET_E2E=1)", where, strings.Join(missing, ", "))
@@ -232,6 +235,29 @@ func TestDocs(t *testing.T) {
 			return os.WriteFile(pass, []byte("a backup passphrase for the docs\n"), 0o600)
 		},
 	})
+}
+
+// optionalTools are the programs an example may run that a fresh machine
+// may lack (CI installs them): a block that runs one must say so with a
+// requires marker, so that it skips instead of failing there.
+var optionalTools = []string{"age", "gpg", "jq", "tmux", "xclip", "Xvfb", "curl"}
+
+// shellComment is a comment in a shell example: from # at the start of a
+// line or after a space to the end of the line.
+var shellComment = regexp.MustCompile(`(?m)(^|\s)#.*$`)
+
+// unmarkedTools are the optional tools body runs as a command that
+// requires does not name. Comments do not count ("# to age keys").
+func unmarkedTools(body string, requires []string) []string {
+	body = shellComment.ReplaceAllString(body, "")
+	var out []string
+	for _, tool := range optionalTools {
+		re := regexp.MustCompile(`(?m)(^|[\s|;&(` + "`" + `]|\$\()` + regexp.QuoteMeta(tool) + `(\s|$)`)
+		if re.MatchString(body) && !slices.Contains(requires, tool) {
+			out = append(out, tool)
+		}
+	}
+	return out
 }
 
 func missingTools(tools []string) []string {
@@ -502,4 +528,26 @@ func headingAnchors(t *testing.T, path string) []string {
 		seen[a]++
 	}
 	return out
+}
+
+// TestUnmarkedTools: an example that runs an optional tool without a
+// requires marker naming it is found, wherever the tool sits in a line.
+func TestUnmarkedTools(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		body     string
+		requires []string
+		want     []string
+	}{
+		{"locket check --json | jq -r '.[]'\n", nil, []string{"jq"}},
+		{"locket check --json | jq -r '.[]'\n", []string{"jq"}, nil},
+		{"x=$(jq .a f)\nage -d -i key backup.age > out\n", []string{"jq"}, []string{"age"}},
+		{"locket backup export f --recipient age1xyz\nage-keygen -o key\n", nil, nil},
+		{"echo fine\n", nil, nil},
+		{"# To age or SSH keys:\nlocket backup export f # then jq it\n", nil, nil},
+	} {
+		if got := unmarkedTools(c.body, c.requires); !slices.Equal(got, c.want) {
+			t.Errorf("unmarkedTools(%q, %q) = %q, want %q", c.body, c.requires, got, c.want)
+		}
+	}
 }

@@ -13,8 +13,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newEditCmd) }
-
 func newEditCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "edit NAME",

@@ -12,8 +12,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newExportCmd) }
-
 func newExportCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export",

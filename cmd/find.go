@@ -11,8 +11,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newFindCmd) }
-
 func newFindCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "find TEXT...",

@@ -31,7 +31,7 @@ const regenerate = "go generate ./cmd (or: go test ./cmd -run TestGeneratedDocs 
 // commands generate now: a command or flag changed without the reference.
 func TestGeneratedDocs(t *testing.T) {
 	t.Parallel()
-	a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, now: time.Now}
+	a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, now: func() time.Time { return scriptNow }}
 	if *updateDocs {
 		if err := genDocs(a.docRoot(), filepath.Join("..", "docs", "cli"), filepath.Join("..", "docs", "man")); err != nil {
 			t.Fatal(err)

@@ -9,8 +9,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newGenerateCmd) }
-
 func newGenerateCmd(a *app) *cobra.Command {
 	o := vault.DefaultGenerateOptions()
 	cmd := &cobra.Command{

@@ -8,8 +8,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newGetCmd) }
-
 func newGetCmd(a *app) *cobra.Command {
 	var version, line int
 	cmd := &cobra.Command{

@@ -15,8 +15,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newGitCredentialCmd) }
-
 // maxCredentialInput bounds what git sends: a few short lines.
 const maxCredentialInput = 64 << 10
 

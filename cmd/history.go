@@ -8,8 +8,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newHistoryCmd) }
-
 func newHistoryCmd(a *app) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{

@@ -12,8 +12,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newImportCmd) }
-
 func newImportCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import",

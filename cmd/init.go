@@ -11,8 +11,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newInitCmd) }
-
 // kdfFlags are the Argon2id flags that init and passwd share.
 type kdfFlags struct {
 	memory  string

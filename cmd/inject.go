@@ -16,8 +16,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newInjectCmd) }
-
 // maxTemplate bounds a template; far above any config file.
 const maxTemplate = 16 << 20
 

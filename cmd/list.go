@@ -11,8 +11,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newListCmd) }
-
 func newListCmd(a *app) *cobra.Command {
 	var (
 		tags, statuses []string

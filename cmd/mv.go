@@ -8,8 +8,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newMvCmd) }
-
 func newMvCmd(a *app) *cobra.Command {
 	var (
 		recursive bool

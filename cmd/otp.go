@@ -8,8 +8,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newOTPCmd) }
-
 func newOTPCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "otp NAME",

@@ -10,8 +10,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newPasswdCmd) }
-
 func newPasswdCmd(a *app) *cobra.Command {
 	var (
 		newFile string

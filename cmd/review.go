@@ -9,8 +9,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newReviewCmd) }
-
 func newReviewCmd(a *app) *cobra.Command {
 	var ro bool
 	c := &cobra.Command{

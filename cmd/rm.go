@@ -10,12 +10,6 @@ import (
 	"locket/vault"
 )
 
-func init() {
-	register(newRmCmd)
-	register(newRecoverCmd)
-	register(newPurgeCmd)
-}
-
 func newRmCmd(a *app) *cobra.Command {
 	var (
 		recursive bool

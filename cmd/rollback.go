@@ -8,8 +8,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newRollbackCmd) }
-
 func newRollbackCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "rollback NAME VERSION",

@@ -75,26 +75,85 @@ type app struct {
 	// backups instead of age's default: the test binary's locket lowers
 	// it, as the backup package's tests do.
 	backupWorkFactor int
+	// clipClearer says this process's executable is locket and may be
+	// started as the clipboard clearer (clip.Copy). Only Execute, locket's
+	// main, sets it: a test binary started as a clearer would run its
+	// tests instead.
+	clipClearer bool
 }
 
-// commands lists the constructors of every subcommand. Each command's file
-// adds itself in an init function, so that no file but its own changes
-// when a command is added.
-var commands []func(*app) *cobra.Command
-
-func register(f func(*app) *cobra.Command) { commands = append(commands, f) }
+// commands is locket's command tree, in one place: the constructor of
+// every subcommand, each in its own file. A new command is one file with
+// its constructor, newXCmd(a *app) *cobra.Command, and one line here.
+// --help lists them sorted by name, whatever the order here.
+func commands() []func(*app) *cobra.Command {
+	return []func(*app) *cobra.Command{
+		// The vault and its secrets.
+		newInitCmd,
+		newSetCmd,
+		newGetCmd,
+		newShowCmd,
+		newListCmd,
+		newFindCmd,
+		newHistoryCmd,
+		newTagCmd,
+		newUntagCmd,
+		newUpdateCmd,
+		newEditCmd,
+		newMvCmd,
+		newRollbackCmd,
+		newRmCmd,
+		newRecoverCmd,
+		newPurgeCmd,
+		newCopyCmd,
+		newOTPCmd,
+		newGenerateCmd,
+		// Lifecycle and health.
+		newCheckCmd,
+		newReviewCmd,
+		newRotateCmd,
+		newSnoozeCmd,
+		newVerifyCmd,
+		newSalvageCmd,
+		newAuditCmd,
+		newConfigCmd,
+		newPasswdCmd,
+		// Backups, imports, exports and sync.
+		newBackupCmd,
+		newImportCmd,
+		newExportCmd,
+		newSyncCmd,
+		// The agent.
+		newUnlockCmd,
+		newLockCmd,
+		newAgentCmd,
+		// Secrets into processes.
+		newRunCmd,
+		newInjectCmd,
+		newGitCredentialCmd,
+		// The terminal UI.
+		newUICmd,
+		newDemoCmd,
+		// Hidden: the detached clipboard clearer.
+		newClipClearCmd,
+	}
+}
 
 // Execute runs locket with os.Args and returns the process exit code.
-func Execute() int { return execute(&app{}) }
+func Execute() int { return execute(&app{clipClearer: true}) }
 
-// execute is Execute for a, which holds the test binary's settings, if any.
+// execute is Execute for a, which holds the test binary's settings, if any
+// (a fixed clock, a cheaper backup KDF).
 func execute(a *app) int {
 	// Before anything reads a passphrase: no core file, no ptrace.
 	if err := harden.Process(); err != nil {
 		fmt.Fprintf(os.Stderr, "locket: %v\n", err)
 		return ExitError
 	}
-	a.stdin, a.stdout, a.stderr, a.now = os.Stdin, os.Stdout, os.Stderr, time.Now
+	a.stdin, a.stdout, a.stderr = os.Stdin, os.Stdout, os.Stderr
+	if a.now == nil {
+		a.now = time.Now
+	}
 	return a.run(context.Background(), os.Args[1:])
 }
 
@@ -199,7 +258,7 @@ With no command and a terminal, locket opens the terminal UI.`,
 	pf.StringVar(&a.passphraseFile, "passphrase-file", "", "read the vault passphrase from this file")
 	pf.BoolVar(&a.noAgent, "no-agent", false, "open the vault directly, not through its agent (also LOCKET_AGENT=off)")
 	pf.BoolVar(&a.acceptRollback, "accept-rollback", false, "open a vault older than this machine has seen it, after restoring a file-level backup on purpose (audited)")
-	for _, f := range commands {
+	for _, f := range commands() {
 		c := f(a)
 		switch {
 		case c.HasSubCommands() && !c.Runnable():

@@ -6,8 +6,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newRotateCmd) }
-
 func newRotateCmd(a *app) *cobra.Command {
 	var (
 		src  valueSource

@@ -22,8 +22,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newRunCmd) }
-
 // Shell exit codes for a command that cannot be run.
 const (
 	exitCannotExec = 126

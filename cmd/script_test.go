@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -23,18 +24,46 @@ import (
 // TestMain lets the test binary act as `locket` inside scripts: testscript
 // re-executes it under that name, so the scripts run the real command line
 // in a separate process, exit codes and all. It differs from the built
-// binary in one cost: passphrase backups use scrypt work factor 10 instead
-// of age's 18 (about a second each), as the backup package's tests do. The
+// binary in two ways: passphrase backups use scrypt work factor 10 instead
+// of age's 18 (about a second each), as the backup package's tests do, and
+// its clock is the one $LOCKET_TEST_NOW names (testClock). The
 // tests that need the locket binary itself share one build (e2e.Build),
 // removed at the end.
 func TestMain(m *testing.M) {
 	e2e.ParallelWaits()
 	cmds := map[string]func(){
-		"locket":   func() { os.Exit(execute(&app{backupWorkFactor: 10})) },
+		"locket":   func() { os.Exit(execute(&app{backupWorkFactor: 10, now: testClock()})) },
 		"runchild": runChild,
 	}
 	docCommands(cmds)
 	testscript.Main(e2e.Tests(m), cmds)
+}
+
+// testNowEnv names the moment, RFC 3339, that the test binary's locket
+// takes for now. Every command of a script then sees the same instant, so
+// a relative date (--expires 20d here, --at 3d later) means the same
+// however long a busy machine takes between the two commands. Only the
+// test binary reads it: the locket binary has no such variable.
+const testNowEnv = "LOCKET_TEST_NOW"
+
+// scriptNow is the moment every script and docs example runs at. It is
+// fixed rather than taken at the start, so that the absolute dates in the
+// scripts (an expiry in 2030) mean the same in every year the suite runs.
+var scriptNow = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+
+// testClock is the clock $LOCKET_TEST_NOW names, or nil (the real clock)
+// when it is unset: the test binary also runs as locket outside scripts.
+func testClock() func() time.Time {
+	v := os.Getenv(testNowEnv)
+	if v == "" {
+		return nil
+	}
+	at, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "locket (test binary): %s: %v\n", testNowEnv, err)
+		os.Exit(ExitUsage)
+	}
+	return func() time.Time { return at }
 }
 
 // testPassphrase is what Setup writes to $WORK/pass.
@@ -85,6 +114,7 @@ func setupScript(e *testscript.Env) error {
 	e.Setenv("LOCKET_PASSPHRASE", "")
 	e.Setenv("LOCKET_PASSPHRASE_COMMAND", "")
 	e.Setenv("NO_COLOR", "1")
+	e.Setenv(testNowEnv, scriptNow.Format(time.RFC3339))
 	// An agent started by a script would outlive it; the agent has its
 	// own end-to-end tests (agent_test.go).
 	e.Setenv("LOCKET_AGENT", "off")

@@ -8,8 +8,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newSetCmd) }
-
 func newSetCmd(a *app) *cobra.Command {
 	var (
 		src         valueSource

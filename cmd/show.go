@@ -9,8 +9,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newShowCmd) }
-
 func newShowCmd(a *app) *cobra.Command {
 	var (
 		asJSON bool

@@ -10,8 +10,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newSnoozeCmd) }
-
 func newSnoozeCmd(a *app) *cobra.Command {
 	var until, note string
 	cmd := &cobra.Command{

@@ -12,8 +12,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newSyncCmd) }
-
 // syncFlags are the flags every sync command shares.
 type syncFlags struct {
 	prefix, mount, path string

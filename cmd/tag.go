@@ -6,11 +6,6 @@ import (
 	"locket/vault"
 )
 
-func init() {
-	register(newTagCmd)
-	register(newUntagCmd)
-}
-
 func newTagCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "tag NAME KEY=VALUE...",

@@ -15,8 +15,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newUICmd) }
-
 func newUICmd(a *app) *cobra.Command {
 	var readOnly bool
 	c := &cobra.Command{
@@ -54,7 +52,7 @@ func (a *app) runUI(ctx context.Context, cfg tui.Config, opts ...tea.ProgramOpti
 		return withCode(ExitUsage, err)
 	}
 	cfg.ClearAfter = delay
-	cfg.Copy = clip.Copy
+	cfg.Copy = a.clipCopy
 	// Availability depends only on the environment: ask once, so that `c`
 	// is refused before a value leaves the vault.
 	cfg.CopyUnavailable = clip.Available()

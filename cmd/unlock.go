@@ -14,6 +14,7 @@ import (
 	"github.com/adrg/xdg"
 	"golang.org/x/term"
 
+	"locket/internal/heaplimit"
 	"locket/vault"
 )
 
@@ -200,7 +201,7 @@ func (a *app) open(ctx context.Context, mode access) (vault.Service, error) {
 	// Accepting a rollback is audited, which takes a writable open.
 	ro := mode != readWrite && !a.acceptRollback
 	return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: ro, Inspect: ro && mode == inspect, Now: a.now, AcceptRollback: a.acceptRollback, Log: debugOutput(a.stderr),
-		ImportHeapLimit: vault.DefaultImportHeapLimit})
+		LimitHeap: heaplimit.ForImports})
 }
 
 // debugOutput is where a command sends the store's diagnostics: stderr

@@ -8,8 +8,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newUpdateCmd) }
-
 func newUpdateCmd(a *app) *cobra.Command {
 	var (
 		contentType, expires, notBefore string

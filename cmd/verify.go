@@ -8,8 +8,6 @@ import (
 	"locket/vault"
 )
 
-func init() { register(newVerifyCmd) }
-
 func newVerifyCmd(a *app) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{

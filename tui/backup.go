@@ -393,7 +393,11 @@ func (b *backupModel) startExport() (tea.Cmd, error) {
 		if err != nil {
 			return exportedMsg{err: err}
 		}
-		return exportedMsg{status: fmt.Sprintf("exported %s (%s) to %s, encrypted to %s", plural(res.Secrets, "secret"), plural(res.Versions, "version"), vault.Sanitize(path), to)}
+		status := fmt.Sprintf("exported %s (%s) to %s, encrypted to %s", plural(res.Secrets, "secret"), plural(res.Versions, "version"), vault.Sanitize(path), to)
+		if err := backup.Exported(ctx, v, o); err != nil {
+			status += "; " + err.Error()
+		}
+		return exportedMsg{status: status}
 	}), nil
 }
 

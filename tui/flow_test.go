@@ -13,6 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
 
+	"locket/internal/e2e"
 	"locket/vault"
 )
 
@@ -42,7 +43,7 @@ func startFlow(t *testing.T, cfg Config) *flow {
 // flowDeadline bounds each wait of a flow. It is generous on purpose: a
 // wait ends as soon as the screen shows what it waits for, and a busy
 // machine under -race can take many seconds for one Argon2id or scrypt run.
-const flowDeadline = 2 * time.Minute
+var flowDeadline = e2e.Scale(2 * time.Minute)
 
 // waitFor waits until the screen shows every one of texts.
 func (f *flow) waitFor(texts ...string) {
@@ -317,12 +318,18 @@ func TestFlowReadOnlyRefusesChanges(t *testing.T) {
 	}
 }
 
+// TestFlowFirstRunCreatesVault: with no vault, the UI asks for a new
+// passphrase twice and creates the vault with the configured KDF. The
+// flow uses the minimum KDF: at the default (256 MiB, t=3, p=4) one
+// derivation took minutes on a loaded two-core machine under -race, and
+// the flow derives twice (create, then reopen). That New defaults to
+// DefaultKDF is TestNewDefaultsToDefaultKDF's.
 func TestFlowFirstRunCreatesVault(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "vault")
 	clk := newClock(testNow)
 	f := &flow{t: t, dir: dir, clk: clk}
-	f.tm = teatest.NewTestModel(t, New(Config{Dir: dir, Now: clk.Now}), teatest.WithInitialTermSize(100, 30))
+	f.tm = teatest.NewTestModel(t, New(Config{Dir: dir, Now: clk.Now, KDF: vault.MinKDF}), teatest.WithInitialTermSize(100, 30))
 	f.waitFor("Create a new vault")
 	f.typ("tangerine ocelot")
 	f.key(tea.KeyEnter)
@@ -339,7 +346,22 @@ func TestFlowFirstRunCreatesVault(t *testing.T) {
 	if !vault.Exists(dir) {
 		t.Fatal("no vault was created")
 	}
-	f.reopen()
+	info, err := f.reopen().Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.KDF != vault.MinKDF {
+		t.Errorf("created with KDF %+v, want the configured %+v", info.KDF, vault.MinKDF)
+	}
+}
+
+// TestNewDefaultsToDefaultKDF: a first run without a KDF in the Config
+// creates the vault at the default cost, never the tests' minimum.
+func TestNewDefaultsToDefaultKDF(t *testing.T) {
+	t.Parallel()
+	if m := New(Config{Dir: t.TempDir()}); m.cfg.KDF != vault.DefaultKDF {
+		t.Errorf("KDF %+v, want vault.DefaultKDF", m.cfg.KDF)
+	}
 }
 
 func TestFlowTagsToggleGenerateCopy(t *testing.T) {

@@ -135,7 +135,7 @@ func run(tb testing.TB, m *Model, cmd tea.Cmd) {
 	var msg tea.Msg
 	select {
 	case msg = <-done:
-	case <-time.After(2 * time.Minute):
+	case <-time.After(e2e.Scale(2 * time.Minute)):
 		tb.Fatal("command did not finish")
 	}
 	switch msg := msg.(type) {

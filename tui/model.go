@@ -778,7 +778,8 @@ func (m *Model) frame(body string, h keys.Bindings, title string) string {
 		m.help.ShortHelpView(h)
 }
 
-// statusLine shows the last outcome and the clipboard countdown.
+// statusLine shows the last outcome, the clipboard countdown and the
+// backup reminder.
 func (m *Model) statusLine() string {
 	var parts []string
 	if m.busy {
@@ -797,6 +798,12 @@ func (m *Model) statusLine() string {
 		left := m.clipUntil.Sub(m.now())
 		secs := int((left + time.Second - 1) / time.Second)
 		parts = append(parts, m.st.Warning.Render(fmt.Sprintf("clipboard: %s, clears in %ds", vault.Sanitize(m.clipName), max(secs, 0))))
+	}
+	// The backup reminder stays until a whole-vault export (backup-every).
+	if m.state != stateLocked {
+		if r := m.settings.BackupReminder(m.now()); r != "" {
+			parts = append(parts, m.st.Warning.Render(r))
+		}
 	}
 	return pad(strings.Join(parts, m.st.Dim.Render(" · ")), m.width)
 }

@@ -262,3 +262,25 @@ func TestViewsChangeNothing(t *testing.T) {
 		t.Fatalf("up from the bottom of help scrolled to %d, want %d", m.helpTop, top-1)
 	}
 }
+
+func TestStatusLineRemindsOfBackups(t *testing.T) {
+	t.Parallel()
+	clk := newClock(testNow)
+	m := openModel(t, shared(t), Config{Now: clk.Now}, 160, 40)
+	defer func() { m.v = nil }()
+	m.settings.IdleLock = 0 // this test is about the reminder, not locking
+	due := m.settings.BackupDue()
+	if due.IsZero() {
+		t.Fatal("the fixture vault has no backup clock")
+	}
+	clk.Add(due.Sub(clk.Now()) - time.Hour)
+	send(t, m, TickMsg(clk.Now()))
+	if strings.Contains(m.View(), "no backup export") {
+		t.Fatalf("reminded an hour before the export is due:\n%s", m.View())
+	}
+	clk.Add(2 * vault.Day)
+	send(t, m, TickMsg(clk.Now()))
+	if !strings.Contains(m.View(), "no backup export in ") {
+		t.Fatalf("no reminder two days after the export was due:\n%s", m.View())
+	}
+}

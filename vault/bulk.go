@@ -38,10 +38,7 @@ import (
 	"hash"
 	"iter"
 	"maps"
-	"math"
 	"runtime"
-	"runtime/debug"
-	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
@@ -71,6 +68,10 @@ var ErrConflict = errors.New("import conflict")
 type SecretData struct {
 	Secret
 	Values [][]byte
+
+	// id, set by Salvage only, keeps the secret's id in the new vault,
+	// so that its audit events still name it.
+	id []byte
 }
 
 // SnapshotOptions choose the secrets of a snapshot. Secrets in the trash
@@ -203,6 +204,10 @@ type ImportOptions struct {
 	// Sync, when set, makes the import a pull from a sync target (see
 	// syncstate.go).
 	Sync *SyncPull
+
+	// salvage keeps the secrets' ids and version numbers (Salvage into a
+	// new, empty vault).
+	salvage bool
 }
 
 // ImportProgress is how many of Total steps of an import are written.
@@ -335,12 +340,14 @@ func (v *Vault) Import(ctx context.Context, src iter.Seq2[SecretData, error], o 
 		}
 		set = v.settings
 	}
-	p := &importPlan{v: v, t: &txn{v: v, now: v.now().UTC().Round(0)}, policy: o.OnConflict, sync: o.Sync}
+	p := &importPlan{v: v, t: &txn{v: v, now: v.now().UTC().Round(0)}, policy: o.OnConflict, sync: o.Sync, keep: o.salvage}
 	p.set = set
 	if o.Settings != nil {
 		// Restored settings cannot undo purge protection: it stays on, and
 		// the retention it guards does not shrink.
 		p.set, _ = set.guard(*o.Settings)
+		// The backup clock is the vault's own, not the backup's.
+		p.set.LastBackup, p.set.Since = set.LastBackup, set.Since
 		p.report.Settings = true
 	}
 	run := &importRun{v: v, ctx: ctx, p: p, o: o, progress: progressFunc(ctx, o.Progress)}
@@ -422,7 +429,7 @@ type importRun struct {
 	n       int
 	seen    map[string]bool
 	journal *journalWriter
-	// unlimit undoes limitHeap, once the journal is in use.
+	// unlimit undoes Options.LimitHeap, once the journal is in use.
 	unlimit func()
 }
 
@@ -518,8 +525,8 @@ func (r *importRun) spill(tx *txn, last bool) error {
 			return err
 		}
 		r.journal = j
-		if v.limits.heap > 0 {
-			r.unlimit = limitHeap(v.limits.heap)
+		if v.limits.limitHeap != nil {
+			r.unlimit = v.limits.limitHeap()
 		}
 	}
 	err := r.journal.stage(tx, p.ops, p.size)
@@ -676,6 +683,8 @@ type importPlan struct {
 	set    Settings
 	policy OnConflict
 	sync   *SyncPull
+	// keep: ids and version numbers as the source has them (salvage).
+	keep bool
 
 	report        ImportReport
 	ops           []importOp
@@ -787,6 +796,9 @@ func (p *importPlan) plan(tx *txn, sd *SecretData) error {
 // newSecret stages a secret that the vault does not hold yet, with all
 // its versions (as many as max-versions keeps), and returns their number.
 func (p *importPlan) newSecret(sd *SecretData) int {
+	if p.keep && len(sd.id) == idSize {
+		return p.newSecretID(sd.id, sd)
+	}
 	return p.newSecretID(newID(), sd)
 }
 
@@ -848,6 +860,9 @@ func (p *importPlan) version(id []byte, s *Secret, sd *SecretData, i int) {
 		Actor:       src.Actor,
 		Size:        len(sd.Values[i]),
 	}
+	if p.keep && src.Number > ver.Number {
+		ver.Number = src.Number
+	}
 	if ver.Created.IsZero() {
 		ver.Created = p.t.now
 	}
@@ -873,8 +888,8 @@ type importLimits struct {
 	// crash, when a test sets it, is asked after each journal step
 	// ("staged", "committed") whether to stop there as if the process died.
 	crash func(step string) bool
-	// heap is Options.ImportHeapLimit.
-	heap int64
+	// limitHeap is Options.LimitHeap.
+	limitHeap func() (undo func())
 	// journalV1 stages chunks where lockets before decisions/0078 did, for
 	// the tests of finishing what they left.
 	journalV1 bool
@@ -885,67 +900,6 @@ var defaultImportLimits = importLimits{singleTxn: 512 << 10, chunk: 96 << 10}
 // singleTxnOps bounds the number of records in that one transaction:
 // Badger also limits a transaction's entry count.
 const singleTxnOps = 4000
-
-// DefaultImportHeapLimit is the headroom of the soft memory limit that
-// the CLI and the agent set while an import too large for one transaction
-// runs (Options.ImportHeapLimit): the limit is the heap live when the
-// import starts (an agent's metadata cache, say) plus this. Most of such
-// an import's heap is not its own
-// but Badger's: the memtables and the buffers of the tables that its
-// flushes and compactions build, up to about 150 MiB at 100k secrets,
-// which the collector by default lets grow to twice that before it runs.
-// The limit makes it run sooner. It is soft: a heap that needs more gets
-// more, at the cost of collecting more often (decisions/0078). It is a
-// setting of the whole process, so a process that runs many vaults at
-// once, such as this package's tests, leaves it unset.
-const DefaultImportHeapLimit = 160 << 20
-
-// heapLimit is the limit's state, shared by the imports of a process.
-var heapLimit struct {
-	sync.Mutex
-	users int
-	prev  int64
-}
-
-// limitHeap sets the soft memory limit to the heap live now plus
-// headroom, unless the process has a limit of its own (GOMEMLIMIT), and
-// returns what undoes it. Relative, because a limit below what the
-// process keeps anyway (an agent's cache of 100k secrets is larger than
-// an import's headroom) would have the collector run without pause.
-func limitHeap(headroom int64) (undo func()) {
-	heapLimit.Lock()
-	defer heapLimit.Unlock()
-	if heapLimit.users == 0 {
-		heapLimit.prev = debug.SetMemoryLimit(-1)
-		if heapLimit.prev == math.MaxInt64 {
-			// What the last collection found live may be long dead: in the
-			// CLI, the key derivation's 64 MiB or more.
-			runtime.GC()
-			debug.SetMemoryLimit(liveHeap() + headroom)
-		}
-	}
-	heapLimit.users++
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			heapLimit.Lock()
-			defer heapLimit.Unlock()
-			if heapLimit.users--; heapLimit.users == 0 {
-				debug.SetMemoryLimit(heapLimit.prev)
-			}
-		})
-	}
-}
-
-// liveHeap is the heap that the last collection found live.
-func liveHeap() int64 {
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
-		return 0
-	}
-	return int64(s[0].Value.Uint64())
-}
 
 // journalWriter stages an import's writes (step 1 at the top of this
 // file) as they are planned: each batch is sealed, its change to the

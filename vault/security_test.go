@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"locket/internal/e2e"
 )
 
 // canary is one secret whose every field is unique and easy to find.
@@ -270,7 +272,7 @@ func (w *writer) waitAcks(t *testing.T, n int) {
 	t.Helper()
 	// Generous: the wait ends at the n-th acknowledgement, and a loaded
 	// machine may take minutes to reach it.
-	deadline := time.After(5 * time.Minute)
+	deadline := time.After(e2e.Scale(5 * time.Minute))
 	for len(w.puts) < n {
 		select {
 		case line, ok := <-w.acks:
@@ -900,7 +902,7 @@ func TestPasswdCrash(t *testing.T) {
 					t.Fatalf("round %d: the helper ended before %s", round, what)
 				}
 				return line
-			case <-time.After(2 * time.Minute):
+			case <-time.After(e2e.Scale(2 * time.Minute)):
 				t.Fatalf("round %d: no %s from the helper", round, what)
 			}
 			return ""

@@ -76,6 +76,9 @@ type Service interface {
 
 	// Snapshot returns secrets with every version's value, for backups.
 	Snapshot(ctx context.Context, o SnapshotOptions) ([]SecretData, Settings, error)
+	// RecordBackup records that a backup export of the whole vault was
+	// just written, for check's backup reminder (backup-every).
+	RecordBackup(ctx context.Context) error
 	// Import adds the secrets src yields, all-or-nothing: an error src
 	// yields ends it with nothing imported. It reads src once, a secret at
 	// a time (SecretsOf adapts a slice).

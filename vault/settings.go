@@ -34,6 +34,20 @@ type Settings struct {
 	// vaults made before the agent have neither (see AgentLimits).
 	AgentIdle time.Duration `json:"agent_idle,omitempty"`
 	AgentTTL  time.Duration `json:"agent_ttl,omitempty"`
+	// BackupEvery: check reports a vault whose newest backup export of
+	// the whole vault is older than this; 0 turns the reminder off. A
+	// vault made before the setting reads the default.
+	BackupEvery time.Duration `json:"backup_every"`
+
+	// LastBackup and Since are records kept with the settings rather than
+	// settings: config does not show them, a backup does not carry them,
+	// and restoring settings from a backup keeps the vault's own.
+	// LastBackup is when the newest backup export of the whole vault was
+	// written (RecordBackup); Since is when the vault was created, where
+	// the backup clock of a vault never backed up starts. Both are zero
+	// in a vault made before them.
+	LastBackup time.Time `json:"last_backup,omitzero"`
+	Since      time.Time `json:"since,omitzero"`
 }
 
 // The agent's default limits, as 1Password's CLI session has them: an idle
@@ -68,11 +82,50 @@ func DefaultSettings() Settings {
 		IdleLock:      5 * time.Minute,
 		AgentIdle:     DefaultAgentIdle,
 		AgentTTL:      DefaultAgentTTL,
+		BackupEvery:   7 * Day,
 	}
 }
 
+// BackupReminder says why a backup export is due at at, or "" when none
+// is: the newest whole-vault export (or, before the first, the vault's
+// creation) is older than BackupEvery. A vault that predates the record
+// of both counts as never backed up.
+func (s Settings) BackupReminder(at time.Time) string {
+	if s.BackupEvery <= 0 {
+		return ""
+	}
+	from := s.LastBackup
+	if from.IsZero() {
+		from = s.Since
+	}
+	if from.IsZero() {
+		return "no backup export yet"
+	}
+	if at.Sub(from) < s.BackupEvery {
+		return ""
+	}
+	days := int(at.Sub(from) / Day)
+	if s.LastBackup.IsZero() {
+		return fmt.Sprintf("no backup export in %d days (none since the vault was created)", days)
+	}
+	return fmt.Sprintf("no backup export in %d days", days)
+}
+
+// BackupDue is when the next backup export is due (zero when the reminder
+// is off or no clock has started).
+func (s Settings) BackupDue() time.Time {
+	from := s.LastBackup
+	if from.IsZero() {
+		from = s.Since
+	}
+	if s.BackupEvery <= 0 || from.IsZero() {
+		return time.Time{}
+	}
+	return from.Add(s.BackupEvery)
+}
+
 // SettingKeys are the names `locket config` accepts, in display order.
-var SettingKeys = []string{"retention", "purge-protection", "rotate-every", "due-window", "expiry-warning", "max-versions", "idle-lock", "clipboard-osc52", "agent", "agent-idle", "agent-ttl"}
+var SettingKeys = []string{"retention", "purge-protection", "rotate-every", "due-window", "expiry-warning", "max-versions", "idle-lock", "clipboard-osc52", "agent", "agent-idle", "agent-ttl", "backup-every"}
 
 // Get returns the setting key formatted for display.
 func (s Settings) Get(key string) (string, error) {
@@ -101,6 +154,11 @@ func (s Settings) Get(key string) (string, error) {
 	case "agent-ttl":
 		_, ttl := s.AgentLimits()
 		return FormatDuration(ttl), nil
+	case "backup-every":
+		if s.BackupEvery <= 0 {
+			return "off", nil
+		}
+		return FormatDuration(s.BackupEvery), nil
 	}
 	return "", fmt.Errorf("%w: unknown setting %q (known: %s)", ErrInvalid, key, strings.Join(SettingKeys, ", "))
 }
@@ -158,6 +216,12 @@ func (s Settings) With(key, value string) (Settings, error) {
 		parseDur(&s.AgentIdle)
 	case "agent-ttl":
 		parseDur(&s.AgentTTL)
+	case "backup-every":
+		if value == "off" {
+			s.BackupEvery = 0
+		} else {
+			parseDur(&s.BackupEvery)
+		}
 	default:
 		_, err = s.Get(key)
 	}
@@ -186,6 +250,8 @@ func (s Settings) Validate() error {
 		return fmt.Errorf("%w: agent-ttl must be at least 1m", ErrInvalid)
 	case s.AgentIdle > 0 && s.AgentTTL > 0 && s.AgentIdle > s.AgentTTL:
 		return fmt.Errorf("%w: agent-idle cannot be longer than agent-ttl", ErrInvalid)
+	case s.BackupEvery < 0 || s.BackupEvery > 0 && s.BackupEvery < Day:
+		return fmt.Errorf("%w: backup-every must be off or at least 1d", ErrInvalid)
 	}
 	return nil
 }

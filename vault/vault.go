@@ -84,7 +84,7 @@ func newSession(dir string, db *badger.DB, kr *keyring.Keyring, hdr *keyring.Hea
 	if opts.limits != nil {
 		v.limits = *opts.limits
 	}
-	v.limits.heap = opts.ImportHeapLimit
+	v.limits.limitHeap = opts.LimitHeap
 	v.closing, v.stop = context.WithCancel(context.Background())
 	return v
 }
@@ -142,13 +142,13 @@ type Options struct {
 	// Log receives the store's diagnostics (Badger's warnings, repairs);
 	// nil discards them. It must not be a terminal the TUI draws on.
 	Log io.Writer
-	// ImportHeapLimit, when positive, is how far above the heap live at
-	// its start the process's soft memory limit (runtime/debug.
-	// SetMemoryLimit) is set while an import too large for one
-	// transaction runs, unless the process has a limit of its own
-	// (GOMEMLIMIT). For a process that is there for the vault, the CLI or
-	// the agent: DefaultImportHeapLimit (decisions/0078).
-	ImportHeapLimit int64
+	// LimitHeap, when set, is called when an import too large for one
+	// transaction starts to stage it, and what it returns when that
+	// import ends. The soft memory limit is a setting of the whole
+	// process, so the process's main decides: the CLI and the agent pass
+	// heaplimit.ForImports (decisions/0078), and a process that runs many
+	// vaults at once, such as this package's tests, passes nothing.
+	LimitHeap func() (undo func())
 
 	// limits replace the import limits in this package's tests.
 	limits *importLimits
@@ -233,6 +233,10 @@ func Create(ctx context.Context, dir string, passphrase []byte, kdf KDFParams, s
 		return nil, err
 	}
 	v := newSession(dir, db, kr, hdr, false, opts)
+	if set.Since.IsZero() {
+		// The backup clock of a vault never backed up starts here.
+		set.Since = opts.Now().UTC().Round(0)
+	}
 	v.settings = set
 	v.stateOn = true
 	v.verified.Store(true)
@@ -481,6 +485,25 @@ func (v *Vault) SetSetting(ctx context.Context, key, value string) (err error) {
 		tx.putSettings(set)
 		tx.onCommit(func() { v.settings = set })
 		return tx.audit(Event{Op: OpConfig, Note: key + "=" + value, Outcome: "ok"})
+	})
+}
+
+// RecordBackup records that a backup export of the whole vault was
+// written now: check's backup reminder (backup-every) counts from here.
+func (v *Vault) RecordBackup(ctx context.Context) (err error) {
+	ctx, done, err := v.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done(&err)
+	return v.write(ctx, func(tx *txn) error {
+		set := v.settings
+		set.LastBackup = tx.now
+		tx.putSettings(set)
+		tx.onCommit(func() { v.settings = set })
+		// The export itself is audited (Snapshot); this only moves the
+		// reminder's clock.
+		return nil
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"locket/internal/agent/proto"
 	"locket/internal/e2e"
 	"locket/vault"
 )
@@ -44,6 +45,10 @@ type fixture struct {
 	c         *Client
 	log       *e2e.Buffer
 	served    chan error
+	// wrap, when set, wraps the vault the agent opens; tune changes its
+	// configuration. Both are set before serve.
+	wrap func(vault.Service) vault.Service
+	tune func(*Config)
 }
 
 // socketDir is a short private directory: a socket path must stay under
@@ -72,23 +77,38 @@ func newVaultDir(t *testing.T) string {
 
 func start(t *testing.T) *fixture {
 	t.Helper()
+	f := newFixture(t)
+	f.serve(t)
+	return f
+}
+
+// newFixture is start without serving, for a test that sets wrap or tune.
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
 	f := &fixture{dir: newVaultDir(t), clock: &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}, log: &e2e.Buffer{}}
 	f.sock = filepath.Join(socketDir(t), "agent.sock")
-	f.serve(t)
 	return f
 }
 
 func (f *fixture) serve(t *testing.T) {
 	t.Helper()
-	srv, err := NewServer(Config{
+	cfg := Config{
 		Dir:    f.dir,
 		Socket: f.sock,
 		Open: func(ctx context.Context, pass []byte) (vault.Service, error) {
-			return vault.Open(ctx, f.dir, pass, vault.Options{Actor: "tester@host", Now: f.clock.Now, Wait: time.Millisecond})
+			v, err := vault.Open(ctx, f.dir, pass, vault.Options{Actor: "tester@host", Now: f.clock.Now, Wait: time.Millisecond})
+			if err != nil || f.wrap == nil {
+				return v, err
+			}
+			return f.wrap(v), nil
 		},
 		Now: f.clock.Now,
 		Log: newLog(f.log),
-	})
+	}
+	if f.tune != nil {
+		f.tune(&cfg)
+	}
+	srv, err := NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +120,13 @@ func (f *fixture) serve(t *testing.T) {
 		f.c.Close()
 		srv.Stop()
 		<-f.served
+		// Every test of the agent checks that it never panicked, also in
+		// a handler whose panic net/http recovered and only logged.
+		for _, l := range strings.Split(f.log.String(), "\n") {
+			if strings.Contains(l, "panic") {
+				t.Errorf("the agent's log has a panic: %s", l)
+			}
+		}
 	})
 }
 
@@ -311,7 +338,7 @@ func TestChanges(t *testing.T) {
 			if c != want {
 				t.Fatalf("change %+v, want %+v", c, want)
 			}
-		case <-time.After(time.Minute):
+		case <-time.After(e2e.Scale(time.Minute)):
 			t.Fatalf("no change event for %+v", want)
 		}
 	}
@@ -322,7 +349,7 @@ func TestChanges(t *testing.T) {
 		if ok {
 			t.Fatalf("change after lock: %+v", c)
 		}
-	case <-time.After(time.Minute):
+	case <-time.After(e2e.Scale(time.Minute)):
 		t.Fatal("the stream did not end at lock")
 	}
 	if _, err := watcher.Changes(wctx); !errors.Is(err, ErrLocked) {
@@ -389,7 +416,7 @@ func TestDeadClient(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Fprintf(c, "POST /v1/call/Put HTTP/1.1\r\nHost: locket\r\nContent-Length: 1000\r\n\r\n[\"half")
+		fmt.Fprintf(c, "POST %scall/Put HTTP/1.1\r\nHost: locket\r\nContent-Length: 1000\r\n\r\n{\"name\":\"half", proto.Prefix(proto.Version()))
 		if i%2 == 0 {
 			c.(*net.UnixConn).CloseWrite()
 		}

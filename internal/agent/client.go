@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,9 +11,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
+	"locket/internal/agent/proto"
 	"locket/vault"
 )
 
@@ -28,6 +29,10 @@ type Client struct {
 	socket string
 	http   *http.Client
 	closed atomic.Bool
+	// protocol is the version spoken (proto.Version(); tests speak others).
+	protocol int
+	// timeout, when set, replaces every call's timeout (tests).
+	timeout time.Duration
 }
 
 var _ vault.Service = (*Client)(nil)
@@ -52,8 +57,34 @@ func NewClient(socket string) *Client {
 		IdleConnTimeout:     30 * time.Second,
 		DisableCompression:  true,
 	}
-	return &Client{socket: socket, http: &http.Client{Transport: tr}}
+	return &Client{socket: socket, http: &http.Client{Transport: tr}, protocol: proto.Version()}
 }
+
+// The client's timeouts: every call has one, so that an agent that
+// hangs gives a clear error rather than a hung command.
+const (
+	// controlTimeout bounds status, lock and stop.
+	controlTimeout = 30 * time.Second
+	// unlockTimeout bounds unlock, whose Argon2id may be costly.
+	unlockTimeout = 5 * time.Minute
+	// callTimeout bounds a vault call; Verify and Rekey of a large vault
+	// are the slowest.
+	callTimeout = 10 * time.Minute
+)
+
+// ErrTimeout: the agent did not answer in time.
+var ErrTimeout = errors.New("the agent did not answer in time")
+
+// timeoutError names the call that timed out.
+type timeoutError struct {
+	what string
+	d    time.Duration
+}
+
+func (e *timeoutError) Error() string {
+	return fmt.Sprintf("agent: no answer to %s within %s; see 'locket agent status', or 'locket agent stop'", e.what, e.d)
+}
+func (e *timeoutError) Unwrap() error { return ErrTimeout }
 
 // Socket is the path the client connects to.
 func (c *Client) Socket() string { return c.socket }
@@ -61,7 +92,7 @@ func (c *Client) Socket() string { return c.socket }
 // Status asks the agent about itself; ErrNoAgent when none answers.
 func (c *Client) Status(ctx context.Context) (Status, error) {
 	var st Status
-	err := c.do(ctx, http.MethodGet, "status", nil, &st)
+	err := c.do(ctx, http.MethodGet, "status", nil, &st, controlTimeout)
 	return st, err
 }
 
@@ -69,20 +100,29 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 // agent-ttl when positive.
 func (c *Client) Unlock(ctx context.Context, passphrase []byte, ttl time.Duration) (Status, error) {
 	var st Status
-	err := c.do(ctx, http.MethodPost, "unlock", UnlockRequest{Passphrase: passphrase, TTL: ttl}, &st)
+	err := c.do(ctx, http.MethodPost, "unlock", UnlockRequest{Passphrase: passphrase, TTL: ttl}, &st, unlockTimeout)
 	return st, err
 }
 
 // Lock makes the agent wipe its keys; it keeps running.
 func (c *Client) Lock(ctx context.Context) (Status, error) {
 	var st Status
-	err := c.do(ctx, http.MethodPost, "lock", nil, &st)
+	err := c.do(ctx, http.MethodPost, "lock", proto.Empty{}, &st, controlTimeout)
 	return st, err
 }
 
-// Stop makes the agent lock and exit.
+// Stop makes the agent lock and exit. It is the one request that works
+// across protocol versions, since it is what a user is told to run when
+// the versions differ: every version's agent stops on a POST to its own
+// stop path, and its answer is not read.
 func (c *Client) Stop(ctx context.Context) error {
-	return c.do(ctx, http.MethodPost, "stop", nil, nil)
+	err := c.do(ctx, http.MethodPost, "stop", proto.Empty{}, nil, controlTimeout)
+	var skew *SkewError
+	if !errors.As(err, &skew) {
+		return err
+	}
+	other := &Client{socket: c.socket, http: c.http, protocol: skew.Agent, timeout: c.timeout}
+	return other.do(ctx, http.MethodPost, "stop", nil, nil, controlTimeout)
 }
 
 // Close ends the client's use of the agent (the agent keeps the vault
@@ -96,7 +136,7 @@ func (c *Client) Close() error {
 // Changes streams the vault's changes until ctx ends, the agent locks or
 // it goes away; the channel is then closed.
 func (c *Client) Changes(ctx context.Context) (<-chan vault.Change, error) {
-	resp, err := c.send(ctx, http.MethodGet, "events", nil)
+	resp, err := c.sendBody(ctx, http.MethodGet, "events", "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -120,87 +160,86 @@ func (c *Client) Changes(ctx context.Context) (<-chan vault.Change, error) {
 	return out, nil
 }
 
-// call runs a vault.Service method on the agent: args are the method's
-// arguments after ctx, results point to where its results go.
-func (c *Client) call(ctx context.Context, method string, args []any, results ...any) error {
-	if args == nil {
-		args = []any{}
-	}
-	resp, err := c.send(ctx, http.MethodPost, "call/"+method, args)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	dec := gob.NewDecoder(bufio.NewReader(resp.Body))
-	for _, r := range results {
-		if err := dec.Decode(r); err != nil {
-			return fmt.Errorf("agent: result of %s: %w", method, err)
-		}
-	}
-	return nil
+// call runs a call of the protocol: req is its request, resp where its
+// JSON answer goes.
+func (c *Client) call(ctx context.Context, name string, req, resp any) error {
+	return c.do(ctx, http.MethodPost, "call/"+name, req, resp, callTimeout)
 }
 
-// packed calls one of packedMethods and returns its answer's bytes.
-func (c *Client) packed(ctx context.Context, method string, args []any) ([]byte, error) {
-	resp, err := c.send(ctx, http.MethodPost, "call/"+method, args)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
+// packed runs a call whose answer is packed bytes (List, Check).
+func (c *Client) packed(ctx context.Context, name string, req any) ([]byte, error) {
 	var b []byte
-	if n := resp.ContentLength; n > 0 && n < 1<<30 {
-		// Sized once: at 100k secrets a list is ~15 MB.
-		b = make([]byte, n)
-		_, err = io.ReadFull(resp.Body, b)
-	} else {
-		b, err = io.ReadAll(resp.Body)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("agent: read answer: %w", err)
-	}
-	return b, nil
+	err := c.exchange(ctx, http.MethodPost, "call/"+name, req, callTimeout, func(resp *http.Response) error {
+		var err error
+		if n := resp.ContentLength; n > 0 && n < 1<<30 {
+			// Sized once: at 100k secrets a list is ~15 MB.
+			b = make([]byte, n)
+			_, err = io.ReadFull(resp.Body, b)
+		} else {
+			b, err = io.ReadAll(resp.Body)
+		}
+		return err
+	})
+	return b, err
 }
 
-// do sends a request with body as JSON and decodes the answer into out.
-func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
-	resp, err := c.send(ctx, method, path, body)
+// do sends body as JSON and decodes the answer into out.
+func (c *Client) do(ctx context.Context, method, path string, body, out any, timeout time.Duration) error {
+	return c.exchange(ctx, method, path, body, timeout, func(resp *http.Response) error {
+		if out == nil {
+			_, err := io.Copy(io.Discard, resp.Body)
+			return err
+		}
+		return json.NewDecoder(resp.Body).Decode(out)
+	})
+}
+
+// exchange sends body as JSON and hands a successful answer to read, all
+// within timeout.
+func (c *Client) exchange(ctx context.Context, method, path string, body any, timeout time.Duration, read func(*http.Response) error) error {
+	what := strings.TrimPrefix(path, "call/")
+	if c.timeout > 0 {
+		timeout = c.timeout
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, &timeoutError{what: what, d: timeout})
+	defer cancel()
+	var r io.Reader
+	ct := ""
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("agent: encode request: %w", err)
+		}
+		r, ct = bytes.NewReader(b), "application/json"
+	}
+	resp, err := c.sendBody(ctx, method, path, ct, r)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	if out == nil {
-		io.Copy(io.Discard, resp.Body)
-		return nil
-	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("agent: read answer: %w", err)
+	if err := read(resp); err != nil {
+		if te := (*timeoutError)(nil); errors.As(context.Cause(ctx), &te) {
+			return te
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("agent: read answer of %s: %w", what, err)
 	}
 	return nil
 }
 
-// send makes a request with body as JSON and returns a successful
-// response; a failed one becomes the error whose code it carries.
-func (c *Client) send(ctx context.Context, method, path string, body any) (*http.Response, error) {
-	if body == nil {
-		return c.sendBody(ctx, method, path, "", nil)
-	}
-	b, err := json.Marshal(body)
-	if err != nil {
-		return nil, fmt.Errorf("agent: encode request: %w", err)
-	}
-	return c.sendBody(ctx, method, path, "application/json", bytes.NewReader(b))
-}
-
-// sendBody is send with a body of type contentType read from r. The
-// response comes back as soon as the agent answers, also while r is still
-// being sent (net/http's Transport reads the response beside writing the
-// request, see persistConn.roundTrip).
+// sendBody makes a request with a body of type contentType read from r,
+// and returns a successful response; a failed one becomes the error whose
+// code it carries. The response comes back as soon as the agent answers,
+// also while r is still being sent (net/http's Transport reads the
+// response beside writing the request, see persistConn.roundTrip).
 func (c *Client) sendBody(ctx context.Context, method, path, contentType string, r io.Reader) (*http.Response, error) {
 	if c.closed.Load() {
 		return nil, vault.ErrClosed
 	}
 	// The host is not used: the transport always dials the socket.
-	req, err := http.NewRequestWithContext(ctx, method, "http://locket"+apiPrefix+path, r)
+	req, err := http.NewRequestWithContext(ctx, method, "http://locket"+proto.Prefix(c.protocol)+path, r)
 	if err != nil {
 		return nil, err
 	}
@@ -209,6 +248,9 @@ func (c *Client) sendBody(ctx context.Context, method, path, contentType string,
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if te := (*timeoutError)(nil); errors.As(context.Cause(ctx), &te) {
+			return nil, te
+		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -221,11 +263,18 @@ func (c *Client) sendBody(ctx context.Context, method, path, contentType string,
 		return resp, nil
 	}
 	defer resp.Body.Close()
-	var eb errorBody
-	if err := json.NewDecoder(resp.Body).Decode(&eb); err != nil || eb.Error.Code == "" {
+	var eb proto.ErrorBody
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(&eb); err != nil || eb.Error.Code == "" {
+		if resp.StatusCode == http.StatusNotFound {
+			// Protocol 1's agents answer an unknown path with a bare 404.
+			return nil, &SkewError{Agent: 1, Client: c.protocol}
+		}
 		return nil, fmt.Errorf("agent: %s", resp.Status)
 	}
-	return nil, eb.Error.err()
+	if eb.Protocol != 0 && eb.Protocol != c.protocol {
+		return nil, &SkewError{Agent: eb.Protocol, Client: c.protocol}
+	}
+	return nil, wireError(eb.Error)
 }
 
 // unwrapURL drops net/http's "Post "http://locket/v1/...":" prefix, which

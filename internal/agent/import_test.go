@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"locket/internal/e2e"
 	"locket/vault"
 )
 
@@ -57,7 +58,7 @@ func waitFor(c <-chan struct{}) error {
 	select {
 	case <-c:
 		return nil
-	case <-time.After(5 * time.Minute):
+	case <-time.After(e2e.Scale(5 * time.Minute)):
 		return errors.New("no progress while the secrets were still being sent")
 	}
 }

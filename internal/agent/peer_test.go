@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"locket/internal/agent/proto"
 )
 
 // dialEnv makes the test binary a bare client instead: it connects to the
@@ -32,7 +34,7 @@ func rawStatus(sock string) string {
 		return "cannot connect: " + err.Error()
 	}
 	defer c.Close()
-	fmt.Fprint(c, "GET /v1/status HTTP/1.1\r\nHost: locket\r\nConnection: close\r\n\r\n")
+	fmt.Fprintf(c, "GET %sstatus HTTP/1.1\r\nHost: locket\r\nConnection: close\r\n\r\n", proto.Prefix(proto.Version()))
 	line, err := bufio.NewReader(c).ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "HTTP/1.1 200") {
 		return "refused"
@@ -61,9 +63,14 @@ func TestOtherUserRefused(t *testing.T) {
 		c := exec.Command(exe, "-test.run=^$")
 		c.Env = append(os.Environ(), dialEnv+"="+f.sock)
 		c.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-		out, err := c.CombinedOutput()
+		// The answer is stdout alone: a binary built with -cover warns on
+		// stderr that it writes no coverage data (GOCOVERDIR), and as
+		// nobody it could not write any.
+		var stderr strings.Builder
+		c.Stderr = &stderr
+		out, err := c.Output()
 		if err != nil {
-			t.Fatalf("client: %v\n%s", err, out)
+			t.Fatalf("client: %v\n%s%s", err, out, stderr.String())
 		}
 		return strings.TrimSpace(string(out))
 	}

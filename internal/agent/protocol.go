@@ -1,161 +1,112 @@
 package agent
 
 import (
-	"context"
 	"errors"
-	"reflect"
-	"time"
+	"fmt"
+	"net/http"
 
+	"locket/internal/agent/proto"
 	"locket/vault"
 )
 
-// The protocol is HTTP/1.1 with JSON bodies over the Unix socket; every
-// path starts with its version, so that a later /v2 can live beside it.
+// The protocol is HTTP/1.1 over the Unix socket, written down in
+// docs/agent-protocol.md; its types are package proto. Every path starts
+// with the protocol version, proto.Prefix(proto.Version()):
 //
-//	GET  /v1/status           Status
-//	POST /v1/unlock           UnlockRequest → Status
-//	POST /v1/lock             → Status
-//	POST /v1/stop             → (the agent exits after answering)
-//	POST /v1/call/{Method}    JSON array of the arguments after ctx →
-//	                          the results before the error (resultsType;
-//	                          List, Check: packedMethods)
-//	POST /v1/import           gob stream of the options and the secrets →
-//	                          NDJSON progress, then the report (import.go)
-//	GET  /v1/events           NDJSON stream of vault.Change, one a line
+//	GET  status           → Status
+//	POST unlock           UnlockRequest → Status
+//	POST lock             → Status
+//	POST stop             → Status (the agent exits after answering)
+//	POST call/{Name}      one JSON request → one JSON answer (calls.go);
+//	                      List and Check answer packed bytes
+//	POST import           NDJSON frames → NDJSON progress, then the report
+//	GET  events           NDJSON stream of vault.Change, one a line
 //
-// A failed request answers with a non-2xx status and an errorBody whose
-// code is vault.Code's (or "locked"), so the client rebuilds an error that
-// matches the same sentinel as a direct call's.
-const apiPrefix = "/v1/"
+// A failed request answers with a non-2xx status and a proto.ErrorBody
+// whose code is vault.Code's or one of proto's, so that the client
+// rebuilds an error that matches the same sentinel as a direct call's.
+
+// Status is what an agent reports about itself.
+type Status = proto.Status
+
+// UnlockRequest unlocks the agent.
+type UnlockRequest = proto.UnlockRequest
 
 // ErrLocked: the agent runs but holds no unlocked vault.
 var ErrLocked = errors.New("the agent is locked; unlock it with locket unlock")
 
-// The agent's own error codes on the wire.
-const (
-	codeLocked   = "locked"
-	codeAgentOff = "agent_off"
-)
+// ErrUnsupported: the agent does not know a call or a field of the
+// request; it did nothing.
+var ErrUnsupported = proto.ErrUnsupported
 
-// Status is what an agent reports about itself.
-type Status struct {
-	// Dir is the vault directory the agent serves.
-	Dir string `json:"vault"`
-	// Socket is the path the agent listens on.
-	Socket string `json:"socket"`
-	// PID is the agent's process id.
-	PID int `json:"pid"`
-	// Started is when the agent started.
-	Started time.Time `json:"started"`
-	// Locked is true when the agent holds no keys.
-	Locked bool `json:"locked"`
-	// Since is when the vault was unlocked (zero while locked).
-	Since time.Time `json:"since,omitzero"`
-	// LocksAt is when the agent locks itself if nothing happens: the
-	// earlier of the idle and the ttl deadline (zero while locked).
-	LocksAt time.Time `json:"locks_at,omitzero"`
-	// Idle and TTL are the limits in force.
-	Idle time.Duration `json:"idle"`
-	TTL  time.Duration `json:"ttl"`
-	// Clients is how many connections the agent has accepted.
-	Clients int64 `json:"clients"`
-	// Now is the agent's clock when it answered.
-	Now time.Time `json:"now"`
+// ErrProtocol: the agent speaks another protocol version than this client.
+var ErrProtocol = errors.New("the agent speaks another protocol version")
+
+// SkewError is ErrProtocol with both versions: one line that says what to
+// do about it.
+type SkewError struct{ Agent, Client int }
+
+func (e *SkewError) Error() string {
+	return fmt.Sprintf("the agent speaks protocol %d, this locket speaks %d: run 'locket agent stop' (it restarts on the next command)", e.Agent, e.Client)
 }
 
-// UnlockRequest unlocks the agent.
-type UnlockRequest struct {
-	Passphrase []byte `json:"passphrase"`
-	// TTL replaces the vault's agent-ttl for this unlock (0: the setting).
-	TTL time.Duration `json:"ttl,omitempty"`
-}
-
-// errorBody is a failed request's answer.
-type errorBody struct {
-	Error wireError `json:"error"`
-}
-
-// wireError is an error on the wire.
-type wireError struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	// Name is the missing secret of a not_found, so that the CLI
-	// can suggest the names closest to it, as it does directly.
-	Name string `json:"name,omitempty"`
-}
+func (e *SkewError) Is(target error) bool { return target == ErrProtocol }
 
 // wireErrorOf is err as it is sent.
-func wireErrorOf(err error) wireError {
-	we := wireError{Code: errorCode(err), Message: err.Error()}
+func wireErrorOf(err error) proto.Error {
+	we := proto.Error{Code: errorCode(err), Message: err.Error()}
 	if nf := (*vault.NotFoundError)(nil); errors.As(err, &nf) {
 		we.Name = nf.Name
 	}
 	return we
 }
 
-// err rebuilds the error that was sent.
-func (we wireError) err() error { return errorFrom(we.Code, we.Message, we.Name) }
-
-// resultsType is the media type of a call's results: a gob stream of the
-// results before the error, in order. JSON for a check of 100k secrets
-// (87k findings, 26 MB) took 1.3 s to encode and decode; gob 0.16 s, and
-// packed (packedMethods) less again.
-const resultsType = "application/x-gob"
-
-// packedMethods are the calls whose answer is not gob but packed bytes
-// (application/octet-stream) in the vault's own encodings: List's secrets
-// as vault.EncodeSecrets packs them, Check's findings as
-// vault.EncodeFindings does. As JSON, 100k secrets are 30 MB that take a
-// client seconds to read; as gob, 87k findings took ~80 ms to encode and as
-// long again to decode. Each runs the call on svc with its decoded
-// arguments and packs the result; the client unpacks it (Client.packed).
-var packedMethods = map[string]func(ctx context.Context, svc vault.Service, args []reflect.Value) ([]byte, error){
-	"List": func(ctx context.Context, svc vault.Service, args []reflect.Value) ([]byte, error) {
-		o := args[0].Interface().(vault.ListOptions)
-		if pl, ok := svc.(packedLister); ok {
-			return pl.ListPacked(ctx, o)
-		}
-		list, err := svc.List(ctx, o)
-		if err != nil {
-			return nil, err
-		}
-		return vault.EncodeSecrets(list), nil
-	},
-	"Check": func(ctx context.Context, svc vault.Service, args []reflect.Value) ([]byte, error) {
-		fs, err := svc.Check(ctx, args[0].Interface().(time.Time))
-		if err != nil {
-			return nil, err
-		}
-		return vault.EncodeFindings(fs), nil
-	},
-}
-
-// packedLister is a vault that packs lists itself (vault.ListPacked): the
-// vault with the metadata cache sends its stored records as they are.
-type packedLister interface {
-	ListPacked(ctx context.Context, o vault.ListOptions) ([]byte, error)
-}
-
 // errorCode is err's code on the wire.
 func errorCode(err error) string {
+	var mbe *http.MaxBytesError
 	switch {
 	case errors.Is(err, ErrLocked):
-		return codeLocked
+		return proto.CodeLocked
 	case errors.Is(err, ErrAgentOff):
-		return codeAgentOff
+		return proto.CodeAgentOff
+	case errors.Is(err, proto.ErrUnsupported):
+		return proto.CodeUnsupported
+	case errors.Is(err, proto.ErrTooLarge), errors.As(err, &mbe):
+		return proto.CodeTooLarge
 	}
 	return vault.Code(err)
 }
 
-// errorFrom rebuilds an error from its wire code, message and name.
-func errorFrom(code, msg, name string) error {
+// errTooLarge is a body over its limit.
+var errTooLarge = proto.ErrTooLarge
+
+// wireError rebuilds the error that was sent.
+func wireError(we proto.Error) error {
 	switch {
-	case code == codeLocked:
+	case we.Code == proto.CodeLocked:
 		return ErrLocked
-	case code == codeAgentOff:
+	case we.Code == proto.CodeAgentOff:
 		return ErrAgentOff
-	case code == vault.Code(vault.ErrNotFound) && name != "":
-		return &vault.NotFoundError{Name: name}
+	case we.Code == proto.CodeUnsupported:
+		return &codedError{msg: we.Message, err: proto.ErrUnsupported}
+	case we.Code == proto.CodeTooLarge:
+		return &codedError{msg: we.Message, err: proto.ErrTooLarge}
+	case we.Code == vault.Code(vault.ErrNotFound) && we.Name != "":
+		return &vault.NotFoundError{Name: we.Name}
 	}
-	return vault.ErrorFromCode(code, msg)
+	return vault.ErrorFromCode(we.Code, we.Message)
+}
+
+// codedError is an agent error rebuilt from its code.
+type codedError struct {
+	msg string
+	err error
+}
+
+func (e *codedError) Error() string { return e.msg }
+func (e *codedError) Unwrap() error { return e.err }
+
+// errUnsupportedField: a field this call does not take.
+func errUnsupportedField(field, call string) error {
+	return fmt.Errorf("%w: %s takes no %q", proto.ErrUnsupported, call, field)
 }

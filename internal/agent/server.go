@@ -1,9 +1,7 @@
 package agent
 
 import (
-	"bytes"
 	"context"
-	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,11 +10,11 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"reflect"
 	"strconv"
 	"sync"
 	"time"
 
+	"locket/internal/agent/proto"
 	"locket/vault"
 )
 
@@ -40,6 +38,13 @@ type Config struct {
 	Now func() time.Time
 	// Log receives one line per request: never a name or a value.
 	Log *log.Logger
+
+	// protocol is the version served (0: proto.Version()); tests serve
+	// an older one to meet a client of another version. maxConns and
+	// importStall replace the limits of limits.go when set (tests).
+	protocol    int
+	maxConns    int64
+	importStall time.Duration
 }
 
 // Server is an agent: it holds one unlocked vault and serves it to the
@@ -48,6 +53,7 @@ type Server struct {
 	cfg       Config
 	started   time.Time
 	listener  *peerListener
+	conns     *capListener
 	sockInfo  os.FileInfo
 	http      *http.Server
 	done      chan struct{}
@@ -58,6 +64,7 @@ type Server struct {
 	mu       sync.Mutex
 	svc      vault.Service // nil while locked
 	cancel   context.CancelFunc
+	sctx     context.Context // ends when the vault locks: calls in flight stop
 	since    time.Time
 	lastUse  time.Time
 	idle     time.Duration
@@ -72,6 +79,15 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = log.New(io.Discard, "", 0)
+	}
+	if cfg.protocol == 0 {
+		cfg.protocol = proto.Version()
+	}
+	if cfg.maxConns == 0 {
+		cfg.maxConns = maxConns
+	}
+	if cfg.importStall == 0 {
+		cfg.importStall = importStall
 	}
 	l, err := listen(cfg.Socket)
 	if err != nil {
@@ -92,27 +108,34 @@ func NewServer(cfg Config) (*Server, error) {
 		ttl:      vault.DefaultAgentTTL,
 		watchers: map[chan vault.Change]struct{}{},
 	}
+	s.conns = &capListener{Listener: s.listener, max: cfg.maxConns, log: cfg.Log.Printf}
+	p := proto.Prefix(cfg.protocol)
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/status", s.handleStatus)
-	mux.HandleFunc("POST /v1/unlock", s.handleUnlock)
-	mux.HandleFunc("POST /v1/lock", s.handleLock)
-	mux.HandleFunc("POST /v1/stop", s.handleStop)
-	mux.HandleFunc("POST /v1/call/{method}", s.handleCall)
-	mux.HandleFunc("POST /v1/import", s.handleImport)
-	mux.HandleFunc("GET /v1/events", s.handleEvents)
+	mux.HandleFunc("GET "+p+"status", s.handleStatus)
+	mux.HandleFunc("POST "+p+"unlock", s.handleUnlock)
+	mux.HandleFunc("POST "+p+"lock", s.handleLock)
+	mux.HandleFunc("POST "+p+"stop", s.handleStop)
+	// Stop is what a client of another version is told to run: it works
+	// on every version's path.
+	mux.HandleFunc("POST /{version}/stop", s.handleStop)
+	mux.HandleFunc("POST "+p+"call/{method}", s.handleCall)
+	mux.HandleFunc("POST "+p+"import", s.handleImport)
+	mux.HandleFunc("GET "+p+"events", s.handleEvents)
+	mux.HandleFunc("/", s.handleUnknown)
 	s.http = &http.Server{
 		Handler: mux,
 		// The client's identity is fixed for the connection: read its
 		// command line once, not on every request.
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			pc, ok := c.(*peerConn)
+			pc, ok := peerOfConn(c)
 			if !ok {
 				return ctx
 			}
 			ctx = context.WithValue(ctx, peerKey{}, pc.peer)
 			return vault.WithClient(ctx, vault.Client{PID: pc.peer.PID, Command: pc.peer.Command()})
 		},
-		ReadHeaderTimeout: 30 * time.Second,
+		ReadHeaderTimeout: headerTimeout,
+		IdleTimeout:       idleTimeout,
 		ErrorLog:          cfg.Log,
 	}
 	return s, nil
@@ -122,7 +145,7 @@ func NewServer(cfg Config) (*Server, error) {
 // then locks the vault and removes the socket.
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
-	go func() { errc <- s.http.Serve(s.listener) }()
+	go func() { errc <- s.http.Serve(s.conns) }()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var err error
@@ -208,17 +231,21 @@ func (s *Server) Status() Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return Status{
-		Dir:     s.cfg.Dir,
-		Socket:  s.cfg.Socket,
-		PID:     os.Getpid(),
-		Started: s.started.UTC(),
-		Locked:  s.svc == nil,
-		Since:   s.since.UTC(),
-		LocksAt: s.locksAtLocked().UTC(),
-		Idle:    s.idle,
-		TTL:     s.ttl,
-		Clients: s.listener.accepted.Load(),
-		Now:     s.cfg.Now().UTC(),
+		Protocol:    s.cfg.protocol,
+		Revision:    proto.Revision(),
+		Connections: s.conns.open.Load(),
+		Watchers:    len(s.watchers),
+		Dir:         s.cfg.Dir,
+		Socket:      s.cfg.Socket,
+		PID:         os.Getpid(),
+		Started:     s.started.UTC(),
+		Locked:      s.svc == nil,
+		Since:       s.since.UTC(),
+		LocksAt:     s.locksAtLocked().UTC(),
+		Idle:        s.idle,
+		TTL:         s.ttl,
+		Clients:     s.listener.accepted.Load(),
+		Now:         s.cfg.Now().UTC(),
 	}
 }
 
@@ -256,6 +283,7 @@ func (s *Server) Unlock(ctx context.Context, passphrase []byte, ttl time.Duratio
 	old, oldCancel := s.svc, s.cancel
 	now := s.cfg.Now()
 	s.svc, s.cancel, s.since, s.lastUse = svc, cancel, now, now
+	s.sctx = sctx
 	s.idle, s.ttl = set.AgentLimits()
 	if ttl > 0 {
 		s.ttl = ttl
@@ -321,16 +349,20 @@ func (s *Server) lock(why string) {
 }
 
 // session returns the open vault and counts a request against the idle
-// limit, or ErrLocked.
-func (s *Server) session() (vault.Service, error) {
+// limit, or ErrLocked. The context is the request's, ended also when the
+// vault locks, so that lock stops a call in flight (an import) at once;
+// the caller must call stop when the call is over.
+func (s *Server) session(rctx context.Context) (_ vault.Service, ctx context.Context, stop func(), _ error) {
 	s.Expire()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.svc == nil {
-		return nil, ErrLocked
+		return nil, nil, nil, ErrLocked
 	}
 	s.lastUse = s.cfg.Now()
-	return s.svc, nil
+	ctx, cancel := context.WithCancel(rctx)
+	after := context.AfterFunc(s.sctx, cancel)
+	return s.svc, ctx, func() { after(); cancel() }, nil
 }
 
 // forward passes the vault's change events to every watcher. A watcher
@@ -379,11 +411,16 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleUnlock(w http.ResponseWriter, r *http.Request) {
 	var req UnlockRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
-		writeError(w, fmt.Errorf("%w: unlock request: %v", vault.ErrInvalid, err))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err == nil {
+		err = proto.DecodeStrict(body, &req)
+	}
+	clear(body)
+	if err != nil {
+		writeError(w, fmt.Errorf("unlock request: %w", err))
 		return
 	}
-	err := s.Unlock(r.Context(), req.Passphrase, req.TTL)
+	err = s.Unlock(r.Context(), req.Passphrase, req.TTL)
 	clear(req.Passphrase)
 	if err != nil {
 		s.cfg.Log.Printf("unlock: %s", errorCode(err))
@@ -412,86 +449,60 @@ func (s *Server) handleStop(w http.ResponseWriter, r *http.Request) {
 	s.Stop()
 }
 
-// serviceType is the interface the agent serves: only its methods can be
-// called, whatever else the vault behind it has.
-var serviceType = reflect.TypeFor[vault.Service]()
-
-// notServed are the Service methods that are not plain calls: Close is
-// the client's own, Changes is GET /v1/events, Import POST /v1/import.
-var notServed = map[string]bool{"Close": true, "Changes": true, "Import": true}
-
+// handleCall serves a call of the dispatch table (calls.go). A locked
+// agent refuses before it reads the body.
 func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("method")
-	m, ok := serviceType.MethodByName(name)
-	if !ok || notServed[name] {
-		writeError(w, fmt.Errorf("%w: no method %q", vault.ErrInvalid, name))
+	serve, ok := calls[name]
+	if !ok {
+		writeError(w, fmt.Errorf("%w: no call %q in protocol %d", proto.ErrUnsupported, name, s.cfg.protocol))
 		return
 	}
-	var args []json.RawMessage
-	// The largest argument is a value (64 KiB); Import, which carries many,
-	// streams apart (import.go).
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&args); err != nil {
-		writeError(w, fmt.Errorf("%w: arguments of %s: %v", vault.ErrInvalid, name, err))
-		return
-	}
-	mt := m.Type
-	if len(args) != mt.NumIn()-1 {
-		writeError(w, fmt.Errorf("%w: %s takes %d arguments, not %d", vault.ErrInvalid, name, mt.NumIn()-1, len(args)))
-		return
-	}
-	in := []reflect.Value{reflect.ValueOf(r.Context())}
-	for i, raw := range args {
-		p := reflect.New(mt.In(i + 1))
-		if err := json.Unmarshal(raw, p.Interface()); err != nil {
-			writeError(w, fmt.Errorf("%w: argument %d of %s: %v", vault.ErrInvalid, i+1, name, err))
-			return
-		}
-		in = append(in, p.Elem())
-	}
-	svc, err := s.session()
+	svc, ctx, stop, err := s.session(r.Context())
 	if err != nil {
 		writeError(w, err)
 		return
 	}
+	defer stop()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		writeError(w, fmt.Errorf("request of %s: %w", name, err))
+		return
+	}
 	start := time.Now()
-	if pack, ok := packedMethods[name]; ok {
-		s.handlePacked(w, r, name, pack, svc, in[1:], start)
-		return
-	}
-	out := reflect.ValueOf(svc).MethodByName(name).Call(in)
-	if e, _ := out[len(out)-1].Interface().(error); e != nil {
-		s.cfg.Log.Printf("%s: %s (%s)", name, errorCode(e), time.Since(start).Round(time.Microsecond))
-		writeError(w, e)
-		return
-	}
-	var body bytes.Buffer
-	enc := gob.NewEncoder(&body)
-	for _, v := range out[:len(out)-1] {
-		if err := enc.Encode(v.Interface()); err != nil {
-			writeError(w, fmt.Errorf("encode result of %s: %w", name, err))
-			return
-		}
-	}
-	s.cfg.Log.Printf("%s: ok (%s)", name, time.Since(start).Round(time.Microsecond))
-	w.Header().Set("Content-Type", resultsType)
-	w.Header().Set("Content-Length", strconv.Itoa(body.Len()))
-	w.Write(body.Bytes())
-}
-
-// handlePacked answers a call of packedMethods with its packed result.
-func (s *Server) handlePacked(w http.ResponseWriter, r *http.Request, name string,
-	pack func(context.Context, vault.Service, []reflect.Value) ([]byte, error),
-	svc vault.Service, args []reflect.Value, start time.Time) {
-	packed, err := pack(r.Context(), svc, args)
+	out, err := serve(ctx, svc, body)
+	clear(body) // it may hold a value or a passphrase
 	if err != nil {
 		s.cfg.Log.Printf("%s: %s (%s)", name, errorCode(err), time.Since(start).Round(time.Microsecond))
 		writeError(w, err)
 		return
 	}
+	var b []byte
+	if p, ok := out.(packed); ok {
+		b = p
+		w.Header().Set("Content-Type", "application/octet-stream")
+	} else {
+		if b, err = json.Marshal(out); err != nil {
+			writeError(w, fmt.Errorf("encode answer of %s: %w", name, err))
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+	}
 	s.cfg.Log.Printf("%s: ok (%s)", name, time.Since(start).Round(time.Microsecond))
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Length", strconv.Itoa(len(packed)))
-	w.Write(packed)
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.Write(b)
+}
+
+// handleUnknown answers every other path: a client of another protocol
+// version learns which one the agent speaks, and nothing is done.
+func (s *Server) handleUnknown(w http.ResponseWriter, r *http.Request) {
+	var n int
+	if _, err := fmt.Sscanf(r.URL.Path, "/v%d/", &n); err == nil && n != s.cfg.protocol {
+		err := &codedError{msg: (&SkewError{Agent: s.cfg.protocol, Client: n}).Error(), err: proto.ErrUnsupported}
+		writeErrorBody(w, proto.ErrorBody{Error: wireErrorOf(err), Protocol: s.cfg.protocol})
+		return
+	}
+	writeError(w, fmt.Errorf("%w: %s %s", proto.ErrUnsupported, r.Method, r.URL.Path))
 }
 
 // handleEvents streams the vault's changes, one JSON object a line, until
@@ -536,18 +547,25 @@ func httpStatus(code string) int {
 		return http.StatusNotFound
 	case "invalid", "exists":
 		return http.StatusBadRequest
-	case codeLocked, "wrong_passphrase":
+	case proto.CodeLocked, "wrong_passphrase":
 		return http.StatusUnauthorized
 	case "disabled", "in_trash", "purge_protected", "policy", "read_only":
 		return http.StatusForbidden
 	case "busy":
 		return http.StatusConflict
+	case proto.CodeUnsupported:
+		return http.StatusNotImplemented
+	case proto.CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
 	}
 	return http.StatusInternalServerError
 }
 
 func writeError(w http.ResponseWriter, err error) {
-	body := errorBody{Error: wireErrorOf(err)}
+	writeErrorBody(w, proto.ErrorBody{Error: wireErrorOf(err), Protocol: proto.Version()})
+}
+
+func writeErrorBody(w http.ResponseWriter, body proto.ErrorBody) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(httpStatus(body.Error.Code))
 	json.NewEncoder(w).Encode(body)

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"testing"
 	"time"
 )
 
@@ -16,9 +15,10 @@ import (
 // Its only flag is --after, the delay.
 const ClearCommand = "__clip-clear"
 
-// errTestBinary: os.Executable is a test binary, which would run its
-// tests instead of clearing the clipboard.
-var errTestBinary = errors.New("cannot start the clearer from a test binary; inject a copy function")
+// ErrNoClearer: the process named no program that clears the clipboard.
+// A test binary names none, since started as a clearer it would run its
+// tests instead.
+var ErrNoClearer = errors.New("no clipboard clearer program in this process")
 
 // clearerArgs is the clearer's argv after the program name. It holds the
 // delay only: argv is readable by every user of the machine.
@@ -38,16 +38,13 @@ func clearerEnv(env []string) []string {
 	return out
 }
 
-// startClearer starts `locket __clip-clear` in a new session and hands it
-// fp through a pipe on its stdin; it writes to /dev/null. It is not waited
-// for: it outlives this process when this process exits first.
-func startClearer(after time.Duration, fp fingerprint) error {
-	if testing.Testing() {
-		return errTestBinary
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return err
+// startClearer starts `exe __clip-clear` (exe is locket) in a new session
+// and hands it fp through a pipe on its stdin; it writes to /dev/null. It
+// is not waited for: it outlives this process when this process exits
+// first.
+func startClearer(exe string, after time.Duration, fp fingerprint) error {
+	if exe == "" {
+		return ErrNoClearer
 	}
 	r, w, err := os.Pipe()
 	if err != nil {

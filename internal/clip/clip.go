@@ -77,11 +77,14 @@ func Available() error {
 }
 
 // Copy puts value on the system clipboard and starts the detached clearer,
-// which empties the clipboard after clearAfter if it still holds value.
-// The clearer outlives the caller. clearAfter must be within MinDelay and
-// MaxDelay.
-func Copy(ctx context.Context, value []byte, clearAfter time.Duration) error {
-	return copyWith(ctx, systemBoard, startClearer, value, clearAfter)
+// `clearer __clip-clear`, which empties the clipboard after clearAfter if
+// it still holds value. clearer is the locket binary (os.Executable), a
+// choice of the process's main: "" fails with ErrNoClearer and leaves the
+// clipboard empty. The clearer outlives the caller. clearAfter must be
+// within MinDelay and MaxDelay.
+func Copy(ctx context.Context, clearer string, value []byte, clearAfter time.Duration) error {
+	start := func(after time.Duration, fp fingerprint) error { return startClearer(clearer, after, fp) }
+	return copyWith(ctx, systemBoard, start, value, clearAfter)
 }
 
 // copyWith is Copy with the clipboard and the way of starting the clearer

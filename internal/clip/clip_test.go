@@ -207,11 +207,11 @@ func TestClipCopyFailures(t *testing.T) {
 	}
 }
 
-func TestClipStartClearerRefusesTestBinary(t *testing.T) {
+func TestClipStartClearerNeedsAProgram(t *testing.T) {
 	t.Parallel()
 	fp, _ := newFingerprint([]byte("v"))
-	if err := startClearer(time.Second, fp); !errors.Is(err, errTestBinary) {
-		t.Fatalf("err %v, want errTestBinary: a test binary would run its tests", err)
+	if err := startClearer("", time.Second, fp); !errors.Is(err, ErrNoClearer) {
+		t.Fatalf("err %v, want ErrNoClearer: a test binary names no clearer, it would run its tests", err)
 	}
 }
 

@@ -8,7 +8,8 @@ import (
 	"locket/internal/clip"
 )
 
-// A caller resolves the delay once, copies, and tells the user when the
+// A caller resolves the delay once, copies with its own binary as the
+// clearer (the hidden __clip-clear command), and tells the user when the
 // clipboard will be cleared. With the vault setting clipboard-osc52 on it
 // also writes clip.OSC52(value) to the terminal.
 func Example() {
@@ -17,7 +18,12 @@ func Example() {
 		fmt.Fprintln(os.Stderr, err)
 		return
 	}
-	if err := clip.Copy(context.Background(), []byte("s3cret"), delay); err != nil {
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return
+	}
+	if err := clip.Copy(context.Background(), exe, []byte("s3cret"), delay); err != nil {
 		fmt.Fprintln(os.Stderr, err) // clipboard unavailable: install xclip or xsel (X11) or wl-clipboard (Wayland)
 		return
 	}

@@ -24,9 +24,30 @@ import (
 	"time"
 )
 
+// SlowEnv names the slowness factor: a number, at least 1 (the default),
+// that every deadline of a test is multiplied by. .ci/run raises it, since
+// CI runs on a machine busy with other work; a tester on a loaded machine
+// can too.
+const SlowEnv = "LOCKET_TEST_SLOW"
+
+// slow is $LOCKET_TEST_SLOW, read once.
+var slow = sync.OnceValue(func() float64 {
+	f, err := strconv.ParseFloat(os.Getenv(SlowEnv), 64)
+	if err != nil || f < 1 {
+		return 1
+	}
+	return f
+})
+
+// Scale is d times the slowness factor ($LOCKET_TEST_SLOW): every deadline
+// of a wait in a test goes through it, so that one setting makes them all
+// generous enough for a busy machine. A deadline is never what a test
+// asserts: a wait ends as soon as its condition holds.
+func Scale(d time.Duration) time.Duration { return time.Duration(float64(d) * slow()) }
+
 // Timeout bounds every wait: generous, because these tests assert that
 // things happen, not how fast, on a machine that may be busy.
-const Timeout = 90 * time.Second
+var Timeout = Scale(90 * time.Second)
 
 // ParallelWaits lets four tests per CPU run at once (go test -parallel)
 // unless the command line chose a number. Tests that mostly wait, on child

@@ -27,14 +27,16 @@ import (
 	"time"
 
 	"github.com/hashicorp/vault/api"
+
+	"locket/internal/e2e"
 )
 
 // Version is the server version CI builds.
 const Version = "v1.21.4"
 
 // Timeout bounds the wait for the server to answer: generous, because CI
-// is a busy two-core machine.
-const Timeout = 2 * time.Minute
+// is a busy two-core machine, and scaled by the slowness factor.
+var Timeout = e2e.Scale(2 * time.Minute)
 
 // Binary returns the server binary's path, or skips t (fails it under
 // LOCKET_E2E=1) when there is none.

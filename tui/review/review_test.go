@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 
+	"locket/internal/e2e"
 	"locket/tui/keys"
 	"locket/tui/styles"
 	"locket/vault"
@@ -74,7 +75,7 @@ func waitFor(t *testing.T, tm *teatest.TestModel, texts ...string) {
 		}
 		return true
 	},
-		teatest.WithDuration(2*time.Minute), teatest.WithCheckInterval(20*time.Millisecond))
+		teatest.WithDuration(e2e.Scale(2*time.Minute)), teatest.WithCheckInterval(20*time.Millisecond))
 }
 
 func events(t *testing.T, v *vault.Vault, name string) []vault.Event {
@@ -126,7 +127,7 @@ func TestReviewFlow(t *testing.T) {
 	waitFor(t, tm, "Rotation review finished", "1 rotated, 1 snoozed, 1 policy changed, 1 skipped")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 
-	h := tm.FinalModel(t, teatest.WithFinalTimeout(2*time.Minute)).(harness)
+	h := tm.FinalModel(t, teatest.WithFinalTimeout(e2e.Scale(2*time.Minute))).(harness)
 	if h.done == nil || h.done.Status != "review: 1 rotated, 1 snoozed, 1 policy changed, 1 skipped" || len(h.done.Decisions) != 4 {
 		t.Fatalf("done %+v", h.done)
 	}
@@ -199,7 +200,7 @@ func TestReviewTypedValueWithExpiryAndDisable(t *testing.T) {
 	tm.Send(runes("q"))
 	waitFor(t, tm, "2 of 4 secrets reviewed")
 	tm.Send(runes("q"))
-	tm.WaitFinished(t, teatest.WithFinalTimeout(2*time.Minute))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(e2e.Scale(2*time.Minute)))
 
 	val, ver, err := v.Get(ctx, "app/four", 0, vault.OpGet)
 	if err != nil || string(val) != "N3w-typed-Value!x" || !ver.Expires.Equal(clock().Add(90*vault.Day)) {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"locket/internal/e2e"
 )
 
 // TestRun drives the standalone review through its input: q ends the
@@ -14,7 +16,7 @@ func TestRun(t *testing.T) {
 	t.Parallel()
 	v, clock := testVault(t)
 	in, keys := io.Pipe()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), e2e.Scale(2*time.Minute))
 	defer cancel()
 	done := make(chan struct{})
 	go func() {
