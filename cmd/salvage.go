@@ -44,7 +44,7 @@ See docs/recovery.md.`,
 			}
 			dir := a.dir()
 			if _, err := vault.ReadHeader(dir); err != nil {
-				if _, serr := os.Stat(filepath.Join(dir, "db")); serr == nil && (errors.Is(err, vault.ErrNoVault) || errors.Is(err, vault.ErrBadHeader)) {
+				if _, serr := os.Stat(filepath.Join(dir, "db")); serr == nil && (errors.Is(err, vault.ErrNoVault) || errors.Is(err, vault.ErrBadHeader) || errors.Is(err, vault.ErrIntegrity)) {
 					return fmt.Errorf("%w (%v)", vault.ErrHeaderLost, err)
 				}
 				return a.noVault(dir, err)
