@@ -44,7 +44,7 @@ func NewClient(socket string) *Client {
 			}
 			if err := checkServer(c); err != nil {
 				c.Close()
-				return nil, err
+				return nil, squatted(socket, err)
 			}
 			return c, nil
 		},
