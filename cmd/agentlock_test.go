@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/chacha20poly1305"
 
@@ -102,4 +103,65 @@ func TestLockLeavesNothing(t *testing.T) {
 	if st := a.status(); st.Running {
 		t.Fatalf("an agent runs after lock: %+v", st)
 	}
+}
+
+// The ransom through the CLI: with an unlocked agent and no passphrase
+// source, `locket passwd --new-passphrase-file F` fails with exit 4 and
+// changes nothing; with the current passphrase it works, audited with the
+// client. The other sensitive calls ask the same way.
+func TestAgentSensitiveCallsAskAgain(t *testing.T) {
+	t.Parallel()
+	a := newAgentEnv(t)
+	a.must(a.withPass, "", "unlock")
+	a.must(a.env, "v", "set", "app/k")
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	newPass := filepath.Join(t.TempDir(), "new")
+	if err := os.WriteFile(newPass, []byte("the new passphrase\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"passwd", "--new-passphrase-file", newPass},
+		{"passwd", "--rekey", "--new-passphrase-file", newPass},
+		{"config", "purge-protection", "on", "--yes"},
+		{"config", "agent", "off"},
+		{"backup", "export", filepath.Join(t.TempDir(), "all.age"), "--recipient", id.Recipient().String()},
+	} {
+		// No passphrase source and no terminal to ask on.
+		_, stderr, code := a.run(a.env, "", append([]string{}, args...)...)
+		if code != ExitUnlock || !strings.Contains(stderr, "no passphrase") {
+			t.Errorf("locket %s without the passphrase: exit %d, %q", strings.Join(args, " "), code, stderr)
+		}
+	}
+	// A wrong current passphrase: exit 4, nothing changed.
+	wrong := filepath.Join(t.TempDir(), "wrong")
+	os.WriteFile(wrong, []byte("not it\n"), 0o600)
+	if _, stderr, code := a.run(a.env, "", "passwd", "--passphrase-file", wrong, "--new-passphrase-file", newPass); code != ExitUnlock || !strings.Contains(stderr, "wrong passphrase") {
+		t.Errorf("passwd with a wrong passphrase: exit %d, %q", code, stderr)
+	}
+	a.must(a.env, "", "lock")
+	if got := a.must(a.withPass, "", "get", "app/k"); got != "v" {
+		t.Fatalf("the user's passphrase after the attempts: %q", got)
+	}
+	// With it: done, and the audit names the client.
+	a.must(a.withPass, "", "unlock")
+	a.must(a.env, "", "passwd", "--passphrase-file", a.pass, "--new-passphrase-file", newPass)
+	out := a.must(a.env, "", "audit", "--json")
+	var events []struct {
+		Op     string `json:"op"`
+		Client *struct {
+			PID     int    `json:"pid"`
+			Command string `json:"command"`
+		} `json:"client"`
+	}
+	if err := json.Unmarshal([]byte(out), &events); err != nil {
+		t.Fatal(err)
+	}
+	last := events[len(events)-1]
+	if last.Op != "passwd" || last.Client == nil || !strings.Contains(last.Client.Command, "passwd") {
+		t.Errorf("audit of passwd through the agent: %+v", last)
+	}
+	a.must(a.env, "", "agent", "stop")
 }

@@ -75,6 +75,10 @@ type app struct {
 	// backups instead of age's default: the test binary's locket lowers
 	// it, as the backup package's tests do.
 	backupWorkFactor int
+	// openedWith is the passphrase this command opened the vault or
+	// unlocked the agent with, until the command ends: a sensitive call
+	// takes it rather than ask twice (currentPassphrase).
+	openedWith []byte
 }
 
 // commands lists the constructors of every subcommand. Each command's file

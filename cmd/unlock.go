@@ -197,6 +197,7 @@ func (a *app) open(ctx context.Context, mode access) (vault.Service, error) {
 		}
 	}
 	defer clear(pass)
+	a.rememberPassphrase(pass)
 	// Accepting a rollback is audited, which takes a writable open.
 	ro := mode != readWrite && !a.acceptRollback
 	return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: ro, Inspect: ro && mode == inspect, Now: a.now, AcceptRollback: a.acceptRollback, Log: debugOutput(a.stderr),
@@ -219,6 +220,7 @@ func (a *app) withVault(ctx context.Context, mode access, fn func(vault.Service)
 		return err
 	}
 	err = withSuggestions(ctx, v, fn(v))
+	a.forgetPassphrase()
 	if cerr := v.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close vault: %w", cerr)
 	}

@@ -248,7 +248,7 @@ func TestIdleAndTTL(t *testing.T) {
 func TestLimitsFromSettings(t *testing.T) {
 	f := start(t)
 	f.unlock(t)
-	if err := f.c.SetSetting(ctx, "agent-idle", "1m"); err != nil {
+	if err := f.c.SetSetting(ctx, "agent-idle", "1m", nil); err != nil {
 		t.Fatal(err)
 	}
 	// Settings apply from the next unlock.
@@ -259,7 +259,7 @@ func TestLimitsFromSettings(t *testing.T) {
 	if st, _ := f.c.Status(ctx); st.Idle != time.Minute || st.TTL != vault.DefaultAgentTTL {
 		t.Fatalf("limits: %+v", st)
 	}
-	if err := f.c.SetSetting(ctx, "agent", "off"); err != nil {
+	if err := f.c.SetSetting(ctx, "agent", "off", testPass); err != nil {
 		t.Fatal(err)
 	}
 	f.c.Lock(ctx)

@@ -20,16 +20,16 @@ func (c *Client) Settings(ctx context.Context) (s vault.Settings, err error) {
 	return s, err
 }
 
-func (c *Client) SetSetting(ctx context.Context, key, value string) error {
-	return c.call(ctx, "SetSetting", []any{key, value})
+func (c *Client) SetSetting(ctx context.Context, key, value string, current []byte) error {
+	return c.call(ctx, "SetSetting", []any{key, value, current})
 }
 
-func (c *Client) ChangePassphrase(ctx context.Context, passphrase []byte, kdf vault.KDFParams) error {
-	return c.call(ctx, "ChangePassphrase", []any{passphrase, kdf})
+func (c *Client) ChangePassphrase(ctx context.Context, current, passphrase []byte, kdf vault.KDFParams) error {
+	return c.call(ctx, "ChangePassphrase", []any{current, passphrase, kdf})
 }
 
-func (c *Client) Rekey(ctx context.Context, passphrase []byte, kdf vault.KDFParams) error {
-	return c.call(ctx, "Rekey", []any{passphrase, kdf})
+func (c *Client) Rekey(ctx context.Context, current, passphrase []byte, kdf vault.KDFParams) error {
+	return c.call(ctx, "Rekey", []any{current, passphrase, kdf})
 }
 
 func (c *Client) Verify(ctx context.Context) (r vault.VerifyReport, err error) {
