@@ -74,7 +74,7 @@ func mustInfo(t testing.TB, v vault.Service) vault.Info {
 // snapshotAll is a backup of every secret of v.
 func snapshotAll(t testing.TB, v vault.Service) *Backup {
 	t.Helper()
-	b, err := Snapshot(context.Background(), v, vault.SnapshotOptions{})
+	b, err := Snapshot(context.Background(), v, vault.SnapshotOptions{Passphrase: testPass})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestRoundTrip(t *testing.T) {
 			if err != nil || rep.Count(vault.ActionNew) != 4 {
 				t.Fatalf("import: %+v %v", rep, err)
 			}
-			after, _, err := dst.Snapshot(ctx, vault.SnapshotOptions{})
+			after, _, err := dst.Snapshot(ctx, vault.SnapshotOptions{Passphrase: testPass})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -343,7 +343,7 @@ func vaultDigest(t testing.TB, dir string) [32]byte {
 		t.Fatal(err)
 	}
 	defer v.Close()
-	secrets, set, err := v.Snapshot(ctx, vault.SnapshotOptions{})
+	secrets, set, err := v.Snapshot(ctx, vault.SnapshotOptions{Passphrase: testPass})
 	if err != nil {
 		t.Fatal(err)
 	}

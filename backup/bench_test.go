@@ -49,7 +49,7 @@ func BenchmarkExport(b *testing.B) {
 			}
 			b.ResetTimer()
 			for range b.N {
-				bk, err := Snapshot(context.Background(), v, vault.SnapshotOptions{})
+				bk, err := Snapshot(context.Background(), v, vault.SnapshotOptions{Passphrase: testPass})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -241,7 +241,7 @@ func TestRestoreStream(t *testing.T) {
 	if len(got) == 0 || got[len(got)-1].Done != 2*len(b.Secrets) || got[len(got)-1].Total != 2*len(b.Secrets) {
 		t.Errorf("progress %+v", got)
 	}
-	restored, _, err := dst.Snapshot(ctx, vault.SnapshotOptions{})
+	restored, _, err := dst.Snapshot(ctx, vault.SnapshotOptions{Passphrase: testPass})
 	if err != nil {
 		t.Fatal(err)
 	}

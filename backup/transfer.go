@@ -24,6 +24,9 @@ type ExportOptions struct {
 	Armor bool
 	// Note goes into the export's audit event (see ExportNote).
 	Note string
+	// Passphrase is the vault's: an export of the whole vault (no prefix,
+	// no tags) asks for it (vault.SnapshotOptions).
+	Passphrase []byte
 	// Progress, when set, is told how many bytes are written of about how
 	// many. It runs on the exporting goroutine and must not block.
 	Progress func(written, estimate int64)
@@ -38,7 +41,7 @@ type ExportResult struct {
 // with ErrNoSecrets, before writing anything, when none is chosen. The
 // snapshot's values are wiped from memory once written.
 func Export(ctx context.Context, v vault.Service, w io.Writer, o ExportOptions) (ExportResult, error) {
-	b, err := Snapshot(ctx, v, vault.SnapshotOptions{Prefix: o.Prefix, Tags: o.Tags, Note: o.Note})
+	b, err := Snapshot(ctx, v, vault.SnapshotOptions{Prefix: o.Prefix, Tags: o.Tags, Note: o.Note, Passphrase: o.Passphrase})
 	if err != nil {
 		return ExportResult{}, err
 	}

@@ -64,11 +64,12 @@ and restarts its ttl.`,
 func newLockCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "lock",
-		Short: "wipe the agent's keys: every client must unlock again",
-		Long: `Make this vault's agent wipe its keys and close the vault. The agent keeps
-running, locked, until 'locket unlock' or 'locket agent stop'. Every open
-terminal UI returns to its unlock screen. Without an agent there is nothing
-to lock and lock says so (exit 0).`,
+		Short: "wipe the agent's keys and end it: every client must unlock again",
+		Long: `Make this vault's agent wipe its keys, close the vault and exit, so that no
+process keeps a key, the passphrase or a value read during the session. The
+next command that needs the agent starts a new one. Every open terminal UI
+returns to its unlock screen. Without an agent there is nothing to lock and
+lock says so (exit 0).`,
 		Example: "  locket lock",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.agentClient()

@@ -163,6 +163,9 @@ func (a *app) openAgent(ctx context.Context) (svc vault.Service, pass []byte, er
 	err = a.withPassphrase(dir, func(p []byte) error {
 		var err error
 		unlocked, err = a.startAndUnlock(ctx, c, dir, p, 0)
+		if err == nil {
+			a.rememberPassphrase(p)
+		}
 		if errors.Is(err, agent.ErrAgentOff) {
 			pass = bytes.Clone(p)
 			return nil
@@ -236,6 +239,20 @@ func (u uiAgent) Unlock(ctx context.Context, passphrase []byte) (vault.Service, 
 		return nil, err
 	}
 	return agent.NewClient(u.c.Socket()), nil
+}
+
+func (u uiAgent) Unlocked(ctx context.Context) (string, error) {
+	st, err := u.c.Status(ctx)
+	switch {
+	case errors.Is(err, agent.ErrNoAgent):
+		return "", nil
+	case err != nil:
+		return "", err
+	case st.Locked:
+		return "", nil
+	}
+	// A new agent has a new pid; an unlock of the same one a new since.
+	return fmt.Sprintf("%d %s", st.PID, st.Since.Format(time.RFC3339Nano)), nil
 }
 
 func (u uiAgent) Lock(ctx context.Context) error {

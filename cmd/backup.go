@@ -138,6 +138,15 @@ comments.`,
 			}
 			return a.withVault(cmd.Context(), readWrite, func(v vault.Service) error {
 				o := backup.ExportOptions{Prefix: prefix, Tags: tagSet, Recipients: recs, Armor: armored, Note: backup.ExportNote(path)}
+				// The whole vault in one file asks for the passphrase again.
+				if prefix == "" && len(tagSet) == 0 {
+					current, err := a.currentPassphrase()
+					if err != nil {
+						return err
+					}
+					defer clear(current)
+					o.Passphrase = current
+				}
 				var res backup.ExportResult
 				err := a.writeFile(path, func(w io.Writer) error {
 					var err error

@@ -46,7 +46,14 @@ without one. Yes/no settings take true/false, yes/no, on/off or 1/0.`,
 						!c.ask(a, "Turn purge protection on? It can never be turned off, and nothing in the trash can be purged before its retention ends.") {
 						return fmt.Errorf("purge protection left off")
 					}
-					return v.SetSetting(cmd.Context(), args[0], args[1])
+					var current []byte
+					if vault.SensitiveSetting(set, args[0], args[1]) {
+						if current, err = a.currentPassphrase(); err != nil {
+							return err
+						}
+						defer clear(current)
+					}
+					return v.SetSetting(cmd.Context(), args[0], args[1], current)
 				})
 			}
 			if len(args) == 1 && !vault.IsSettingKey(args[0]) {

@@ -19,8 +19,9 @@ func newPasswdCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "passwd",
 		Short: "change the vault passphrase",
-		Long: `Change the passphrase. The current one comes from the usual sources; the new
-one from --new-passphrase-file F, or asked twice on the terminal. Only the
+		Long: `Change the passphrase. The current one comes from the usual sources, also
+when an unlocked agent serves the vault: changing it always asks for it. The
+new one from --new-passphrase-file F, or asked twice on the terminal. Only the
 data key is rewrapped: no secret is re-encrypted. The Argon2id parameters
 stay as they are unless --kdf-* flags are given.
 
@@ -59,14 +60,19 @@ interrupted rekey is finished, or undone, by the next open.`,
 					}
 				}
 				defer clear(pass)
+				current, err := a.currentPassphrase()
+				if err != nil {
+					return err
+				}
+				defer clear(current)
 				if rekey {
-					if err := v.Rekey(cmd.Context(), pass, vault.KDFParams(params)); err != nil {
+					if err := v.Rekey(cmd.Context(), current, pass, vault.KDFParams(params)); err != nil {
 						return err
 					}
 					fmt.Fprintln(a.stderr, "passphrase changed; every record re-encrypted under a new data key")
 					return nil
 				}
-				if err := v.ChangePassphrase(cmd.Context(), pass, vault.KDFParams(params)); err != nil {
+				if err := v.ChangePassphrase(cmd.Context(), current, pass, vault.KDFParams(params)); err != nil {
 					return err
 				}
 				fmt.Fprintln(a.stderr, "passphrase changed")

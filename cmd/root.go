@@ -86,6 +86,10 @@ type app struct {
 	// main, sets it: a test binary started as a clearer would run its
 	// tests instead.
 	clipClearer bool
+	// openedWith is the passphrase this command opened the vault or
+	// unlocked the agent with, until the command ends: a sensitive call
+	// takes it rather than ask twice (currentPassphrase).
+	openedWith []byte
 }
 
 // commands is locket's command tree, in one place: the constructor of

@@ -230,8 +230,14 @@ func (a *app) open(ctx context.Context, mode access) (vault.Service, error) {
 	// Accepting a rollback is audited, which takes a writable open.
 	ro := mode != readWrite && !a.acceptRollback
 	openWith := func(pass []byte) (*vault.Vault, error) {
-		return vault.Open(ctx, dir, pass, vault.Options{ReadOnly: ro, Inspect: ro && mode == inspect, Now: a.now, AcceptRollback: a.acceptRollback, Log: debugOutput(a.stderr),
+		v, err := vault.Open(ctx, dir, pass, vault.Options{ReadOnly: ro, Inspect: ro && mode == inspect, Now: a.now, AcceptRollback: a.acceptRollback, Log: debugOutput(a.stderr),
 			LimitHeap: heaplimit.ForImports})
+		if err == nil {
+			// A sensitive call of this command takes it rather than ask
+			// again (reauth.go).
+			a.rememberPassphrase(pass)
+		}
+		return v, err
 	}
 	if pass != nil {
 		defer clear(pass)
@@ -275,6 +281,7 @@ func (a *app) withVault(ctx context.Context, mode access, fn func(vault.Service)
 		return err
 	}
 	err = withSuggestions(ctx, v, fn(v))
+	a.forgetPassphrase()
 	if cerr := v.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close vault: %w", cerr)
 	}

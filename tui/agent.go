@@ -21,13 +21,25 @@ type Agent interface {
 	Unlock(ctx context.Context, passphrase []byte) (vault.Service, error)
 	// Lock locks the agent: every client's session ends.
 	Lock(ctx context.Context) error
+	// Unlocked names the agent's current unlock ("" when no agent runs or
+	// it is locked); each unlock has its own name. The lock screen
+	// follows an unlock made elsewhere, but not the one this UI locked
+	// itself out of (its idle lock).
+	Unlocked(ctx context.Context) (string, error)
 }
 
-// changeMsg reports that another client changed the vault.
+// changeMsg reports that another client changed the vault: the secrets
+// named, or any (all) when a change names none (an import) or moves one.
 type changeMsg struct {
-	v  vault.Service
-	ch <-chan vault.Change
+	v     vault.Service
+	ch    <-chan vault.Change
+	names map[string]bool
+	all   bool
 }
+
+// agentPolledMsg: the lock screen asked the agent, and there was no new
+// unlock to follow.
+type agentPolledMsg struct{}
 
 // changesEndedMsg reports that v's change stream ended: the agent locked,
 // stopped, or dropped a watcher that fell behind.
@@ -39,24 +51,33 @@ type agentCheckedMsg struct {
 	err error
 }
 
-// resume opens the UI on the agent's vault when the agent is unlocked.
+// resume opens the UI on the agent's vault when the agent is unlocked:
+// at start, and once a second on the lock screen, so that an unlock in
+// another shell unlocks this UI too. The unlock this UI locked itself out
+// of (its idle lock, m.skipAgent) is not followed.
 func (m *Model) resume() tea.Cmd {
 	a := m.cfg.Agent
-	if a == nil || m.unlock.create {
+	if a == nil || m.unlock.create || m.polling {
 		return nil
 	}
+	m.polling = true
+	skip := m.skipAgent
 	return func() tea.Msg {
 		ctx := context.Background()
+		token, err := a.Unlocked(ctx)
+		if err != nil || token == "" || token == skip {
+			return agentPolledMsg{}
+		}
 		v, err := a.Session(ctx)
 		if err != nil || v == nil {
-			return nil
+			return agentPolledMsg{}
 		}
 		set, err := v.Settings(ctx)
 		if err != nil {
 			v.Close()
-			return nil
+			return agentPolledMsg{}
 		}
-		return UnlockedMsg{Vault: v, Settings: set, Agent: true}
+		return UnlockedMsg{Vault: v, Settings: set, Agent: true, token: token, polled: true}
 	}
 }
 
@@ -75,7 +96,8 @@ func unlockAgent(ctx context.Context, a Agent, pass []byte) (UnlockedMsg, bool) 
 		v.Close()
 		return UnlockedMsg{Err: err}, true
 	}
-	return UnlockedMsg{Vault: v, Settings: set, Agent: true}, true
+	token, _ := a.Unlocked(ctx)
+	return UnlockedMsg{Vault: v, Settings: set, Agent: true, token: token}, true
 }
 
 // watch follows the changes of the session's vault, so that what other
@@ -95,20 +117,44 @@ func (m *Model) watch() tea.Cmd {
 // script) becomes one reload.
 func waitChange(v vault.Service, ch <-chan vault.Change) tea.Cmd {
 	return func() tea.Msg {
-		if _, ok := <-ch; !ok {
+		msg := changeMsg{v: v, ch: ch, names: map[string]bool{}}
+		note := func(c vault.Change) {
+			if c.Secret == "" || c.Op == vault.OpMove {
+				msg.all = true
+			}
+			msg.names[c.Secret] = true
+		}
+		c, ok := <-ch
+		if !ok {
 			return changesEndedMsg{v}
 		}
+		note(c)
 		for {
 			select {
-			case _, ok := <-ch:
+			case c, ok := <-ch:
 				if !ok {
 					return changesEndedMsg{v}
 				}
+				note(c)
 			default:
-				return changeMsg{v, ch}
+				return msg
 			}
 		}
 	}
+}
+
+// onChange reloads after another client's change. A revealed value of a
+// secret that changed is hidden: beside the new version count it would
+// show an old value as the current one.
+func (m *Model) onChange(msg changeMsg) tea.Cmd {
+	if msg.v != m.v {
+		return nil
+	}
+	if m.revealed != nil && (msg.all || msg.names[m.revealedName]) {
+		m.hide()
+		m.setStatus("value hidden: another client changed the secret", false)
+	}
+	return tea.Batch(m.load(), waitChange(msg.v, msg.ch))
 }
 
 // onChangesEnded asks whether the agent still serves the session: a

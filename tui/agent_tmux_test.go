@@ -75,6 +75,16 @@ func TestTmuxAgent(t *testing.T) {
 	if out, code := locket("", "get", "prod/db/password"); code != 4 {
 		t.Fatalf("get after ctrl+l: exit %d: %s", code, out)
 	}
+	// `locket unlock` in another shell unlocks both lock screens.
+	passFile := filepath.Join(t.TempDir(), "pass")
+	if err := os.WriteFile(passFile, []byte(testPass), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := locket("", "unlock", "--passphrase-file", passFile); code != 0 {
+		t.Fatalf("unlock from another shell: exit %d: %s", code, out)
+	}
+	p.Wait("37 secrets")
+	p2.Wait("37 secrets")
 	p.Keys("C-c")
 	p.Wait("EXITED 0")
 	p2.Keys("C-c")

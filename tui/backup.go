@@ -63,6 +63,7 @@ const (
 	exPass2
 	exPrefix
 	exArmor
+	exVaultPass
 )
 
 // Import form fields, in tab order.
@@ -121,6 +122,9 @@ func newBackupScreen(e *env, export bool, now string) *backupModel {
 			secret("again", "the passphrase again"),
 			text("prefix", "empty exports every secret; e.g. shared/", ""),
 			{label: "armor", kind: kindChoice, choices: []string{"no (binary)", "yes (text)"}},
+			// Every secret in one file asks for the vault's passphrase
+			// again, as locket backup export does (vault/reauth.go).
+			secret("vault pass", "the vault's passphrase, to export every secret"),
 		}
 	} else {
 		b.fields = []backupField{
@@ -382,6 +386,13 @@ func (b *backupModel) startExport() (tea.Cmd, error) {
 	v, ctx := b.v, b.ctx
 	b.doing = "exporting to " + path
 	o := backup.ExportOptions{Prefix: prefix, Recipients: recs, Armor: armored, Note: backup.ExportNote(path)}
+	if prefix == "" {
+		current := b.fields[exVaultPass].input.Value()
+		if current == "" {
+			return nil, errors.New("exporting every secret asks for the vault's passphrase; type it, or choose a prefix")
+		}
+		o.Passphrase = []byte(current)
+	}
 	return startJob(func(report func(done, want int64)) tea.Msg {
 		o.Progress = report
 		var res backup.ExportResult

@@ -178,7 +178,7 @@ func TestFlowPurgeAndPurgeProtection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.SetSetting(context.Background(), "purge-protection", "true"); err != nil {
+	if err := w.SetSetting(context.Background(), "purge-protection", "true", []byte(testPass)); err != nil {
 		t.Fatal(err)
 	}
 	w.Close()

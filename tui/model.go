@@ -160,6 +160,11 @@ type Model struct {
 	opened     []vault.Service
 	// agentSession says m.v is the agent's.
 	agentSession bool
+	// agentToken names the agent unlock this session is on; skipAgent the
+	// one this UI locked itself out of, which the lock screen does not
+	// follow. polling says a poll of the agent is under way (agent.go).
+	agentToken, skipAgent string
+	polling               bool
 }
 
 // New builds the root model. The vault is unlocked inside the UI.
@@ -319,12 +324,15 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.lastInput = m.now()
 		return m, m.onMouse(msg)
 	case UnlockedMsg:
-		return m, m.onUnlocked(msg)
-	case changeMsg:
-		if msg.v != m.v {
-			return m, nil
+		if msg.polled {
+			m.polling = false
 		}
-		return m, tea.Batch(m.load(), waitChange(msg.v, msg.ch))
+		return m, m.onUnlocked(msg)
+	case agentPolledMsg:
+		m.polling = false
+		return m, nil
+	case changeMsg:
+		return m, m.onChange(msg)
 	case changesEndedMsg:
 		return m, m.onChangesEnded(msg)
 	case agentCheckedMsg:
@@ -461,6 +469,9 @@ func (m *Model) onTick() tea.Cmd {
 	if m.status != "" && !m.statusErr && now.Sub(m.statusAt) > 10*time.Second {
 		m.status = ""
 	}
+	if m.state == stateLocked {
+		return tea.Batch(m.resume(), tick())
+	}
 	return tick()
 }
 
@@ -471,6 +482,7 @@ func (m *Model) lock(why string) tea.Cmd {
 	m.endSessionNow()
 	v := m.v
 	m.v, m.agentSession = nil, false
+	m.skipAgent, m.agentToken = m.agentToken, ""
 	if sel := m.list.selected(); sel != nil {
 		m.selectAfter = sel.Name
 	}
@@ -550,6 +562,7 @@ func (m *Model) onUnlocked(msg UnlockedMsg) tea.Cmd {
 	}
 	m.v = msg.Vault
 	m.agentSession = msg.Agent
+	m.agentToken = msg.token
 	m.opened = append(m.opened, msg.Vault)
 	m.ctx, m.endSession = context.WithCancel(context.Background())
 	m.settings = msg.Settings

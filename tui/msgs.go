@@ -20,6 +20,10 @@ type UnlockedMsg struct {
 	// Agent says the vault is the agent's: ctrl+l locks the agent, and
 	// the UI follows the changes other clients make.
 	Agent bool
+	// token names the agent's unlock (Agent.Unlocked); polled says the
+	// lock screen's poll found it.
+	token  string
+	polled bool
 }
 
 // LoadedMsg carries the secrets and the trash after unlocking or a change.

@@ -32,7 +32,7 @@ func TestOSC52Copy(t *testing.T) {
 	t.Parallel()
 	for _, on := range []bool{true, false} {
 		v := openWritable(t)
-		if err := v.SetSetting(context.Background(), "clipboard-osc52", map[bool]string{true: "true", false: "false"}[on]); err != nil {
+		if err := v.SetSetting(context.Background(), "clipboard-osc52", map[bool]string{true: "true", false: "false"}[on], nil); err != nil {
 			t.Fatal(err)
 		}
 		term := &e2e.Buffer{}
@@ -71,7 +71,7 @@ func TestOSC52Copy(t *testing.T) {
 func TestOSC52ClearedOnQuit(t *testing.T) {
 	t.Parallel()
 	v := openWritable(t)
-	if err := v.SetSetting(context.Background(), "clipboard-osc52", "true"); err != nil {
+	if err := v.SetSetting(context.Background(), "clipboard-osc52", "true", nil); err != nil {
 		t.Fatal(err)
 	}
 	term := &e2e.Buffer{}

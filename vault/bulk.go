@@ -85,6 +85,9 @@ type SnapshotOptions struct {
 	// default. Note goes into it.
 	Purpose Op
 	Note    string
+	// Passphrase is the vault's passphrase: an export of the whole vault
+	// (no prefix, no tags) asks for it (reauth.go).
+	Passphrase []byte
 }
 
 // Snapshot returns the chosen secrets, sorted by name, with every version's
@@ -102,6 +105,11 @@ func (v *Vault) Snapshot(ctx context.Context, o SnapshotOptions) (_ []SecretData
 	}
 	if o.Purpose != "" && !o.Purpose.Read() {
 		return nil, Settings{}, fmt.Errorf("%w: %q is not a purpose for reading values", ErrInvalid, o.Purpose)
+	}
+	if o.wholeVault() {
+		if err := v.checkCurrent(o.Passphrase, "exporting the whole vault"); err != nil {
+			return nil, Settings{}, err
+		}
 	}
 	var (
 		out []SecretData
@@ -382,7 +390,7 @@ func (v *Vault) Import(ctx context.Context, src iter.Seq2[SecretData, error], o 
 	if o.DryRun {
 		return p.report, nil
 	}
-	event := Event{Op: OpImport, Note: importNote(o.Note, p.report), Outcome: "ok"}
+	event := Event{Op: OpImport, Note: importNote(o.Note, p.report), Outcome: "ok", Client: clientFrom(ctx)}
 	if run.journal != nil {
 		err = run.commit(event)
 	} else {

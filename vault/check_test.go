@@ -191,7 +191,7 @@ func TestCheckHonoursSettingsAndTags(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k, val := range map[string]string{"rotate-every": "5d", "due-window": "1d", "expiry-warning": "2d"} {
-		if err := v.SetSetting(ctx, k, val); err != nil {
+		if err := v.SetSetting(ctx, k, val, testPass); err != nil {
 			t.Fatal(err)
 		}
 	}

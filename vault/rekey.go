@@ -50,15 +50,15 @@ type rekeyHead struct {
 }
 
 // Rekey re-seals every record under a new data key wrapped under
-// newPassphrase and kdf. Afterwards an older header, with the passphrase
+// newPassphrase and kdf, given the current passphrase. Afterwards an older header, with the passphrase
 // it was made for, opens nothing of the vault. It is audited.
-func (v *Vault) Rekey(ctx context.Context, newPassphrase []byte, kdf KDFParams) (err error) {
+func (v *Vault) Rekey(ctx context.Context, current, newPassphrase []byte, kdf KDFParams) (err error) {
 	ctx, done, err := v.enter(ctx)
 	if err != nil {
 		return err
 	}
 	defer done(&err)
-	if err := v.canChangePassphrase(ctx, newPassphrase); err != nil {
+	if err := v.canChangePassphrase(ctx, current, newPassphrase, "rekey"); err != nil {
 		return err
 	}
 	// Finish purges first, so that no dead record is carried over.
@@ -101,7 +101,7 @@ func (v *Vault) Rekey(ctx context.Context, newPassphrase []byte, kdf KDFParams) 
 	if v.limits.crash != nil && v.limits.crash("rekey committed") {
 		return errSimulatedCrash
 	}
-	return v.applyRekey("")
+	return v.applyRekey("", clientFrom(ctx))
 }
 
 // stageRekey writes every record re-sealed under nkr, and the head. The
@@ -213,8 +213,8 @@ func (v *Vault) rekeyIndex(tx *txn, nkr *keyring.Keyring, id []byte) ([]byte, er
 }
 
 // applyRekey replaces every record with its staged copy and drops the
-// staging; note goes into the audit event. The caller holds v.mu.
-func (v *Vault) applyRekey(note string) error {
+// staging; note and client go into the audit event. The caller holds v.mu.
+func (v *Vault) applyRekey(note string, client *Client) error {
 	var head rekeyHead
 	err := v.view(func(tx *txn) error {
 		pt, err := tx.get(kindRekeyHead, []byte{kindRekeyHead}, 0)
@@ -264,7 +264,7 @@ func (v *Vault) applyRekey(note string) error {
 	}
 	v.verified.Store(true)
 	err = v.updateLocked(func(tx *txn) error {
-		return tx.audit(Event{Op: OpRekey, Note: note, Outcome: "ok"})
+		return tx.audit(Event{Op: OpRekey, Note: note, Outcome: "ok", Client: client})
 	})
 	if err != nil {
 		return err
@@ -324,5 +324,5 @@ func (v *Vault) recoverRekey() error {
 	}
 	// Every rekey stages a commitment: the vault has one.
 	v.stateOn = true
-	return v.applyRekey("finished after an interruption")
+	return v.applyRekey("finished after an interruption", nil)
 }

@@ -25,7 +25,7 @@ func TestRekeyOldHeaderOpensNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := v.Rekey(ctx, testPass, MinKDF); err != nil {
+	if err := v.Rekey(ctx, testPass, testPass, MinKDF); err != nil {
 		t.Fatal(err)
 	}
 	mustPut(t, v, "after", "written after the rekey", PutOptions{})
@@ -97,7 +97,7 @@ func TestRekeyCrash(t *testing.T) {
 			v := newVaultWith(t, DefaultSettings(), nil, Options{Actor: opts.Actor, StateDir: opts.StateDir, limits: &limits})
 			mustPut(t, v, "a", "1", PutOptions{})
 			mustPut(t, v, "b", "2", PutOptions{})
-			err := v.Rekey(ctx, []byte("new passphrase"), MinKDF)
+			err := v.Rekey(ctx, testPass, []byte("new passphrase"), MinKDF)
 			if !errors.Is(err, errSimulatedCrash) {
 				t.Fatalf("rekey: %v", err)
 			}

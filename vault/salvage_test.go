@@ -37,7 +37,7 @@ func salvageSource(t *testing.T, n int) (string, map[string][]string) {
 	if err := v.Delete(ctx, "app/001/token"); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.SetSetting(ctx, "rotate-every", "30d"); err != nil {
+	if err := v.SetSetting(ctx, "rotate-every", "30d", nil); err != nil {
 		t.Fatal(err)
 	}
 	return closeVault(t, v), want
@@ -362,7 +362,7 @@ func TestBackupReminder(t *testing.T) {
 	if !set.LastBackup.Equal(created.Add(3*Day)) || !set.Since.Equal(created) {
 		t.Fatalf("an import of settings moved the backup clock: %v %v", set.LastBackup, set.Since)
 	}
-	if err := v.SetSetting(ctx, "backup-every", "off"); err != nil {
+	if err := v.SetSetting(ctx, "backup-every", "off", nil); err != nil {
 		t.Fatal(err)
 	}
 	set, _ = v.Settings(ctx)

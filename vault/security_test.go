@@ -842,7 +842,7 @@ func TestHelperPasswd(t *testing.T) {
 	}
 	fmt.Println("ready")
 	for i := from + 1; ; i++ {
-		if err := v.ChangePassphrase(ctx, fmt.Appendf(nil, "pass-%d", i%2), MinKDF); err != nil {
+		if err := v.ChangePassphrase(ctx, fmt.Appendf(nil, "pass-%d", (i+1)%2), fmt.Appendf(nil, "pass-%d", i%2), MinKDF); err != nil {
 			fmt.Println("error", err)
 			os.Exit(1)
 		}

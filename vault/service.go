@@ -24,13 +24,16 @@ type Service interface {
 	Info(ctx context.Context) (Info, error)
 	// Settings returns the vault settings.
 	Settings(ctx context.Context) (Settings, error)
-	// SetSetting changes one setting (see SettingKeys).
-	SetSetting(ctx context.Context, key, value string) error
-	// ChangePassphrase rewraps the data key under a new passphrase.
-	ChangePassphrase(ctx context.Context, passphrase []byte, kdf KDFParams) error
+	// SetSetting changes one setting (see SettingKeys). Turning on purge
+	// protection or turning the agent off takes current, the vault's
+	// passphrase; other changes ignore it.
+	SetSetting(ctx context.Context, key, value string, current []byte) error
+	// ChangePassphrase rewraps the data key under a new passphrase; it
+	// takes current, the vault's passphrase now.
+	ChangePassphrase(ctx context.Context, current, passphrase []byte, kdf KDFParams) error
 	// Rekey also re-encrypts every record under a new data key, so that an
-	// old header and its passphrase open nothing.
-	Rekey(ctx context.Context, passphrase []byte, kdf KDFParams) error
+	// old header and its passphrase open nothing; it takes current too.
+	Rekey(ctx context.Context, current, passphrase []byte, kdf KDFParams) error
 	// Verify checks every record, the state commitment and the audit
 	// chain, and lists what is wrong; it is what an agent runs at start.
 	Verify(ctx context.Context) (VerifyReport, error)

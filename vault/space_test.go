@@ -81,8 +81,8 @@ func TestDiskFull(t *testing.T) {
 	full("put", err)
 	_, err = v.Import(ctx, SecretsOf([]SecretData{data("imported", "x")}), ImportOptions{})
 	full("import", err)
-	full("passwd", v.ChangePassphrase(ctx, []byte("other"), MinKDF))
-	full("rekey", v.Rekey(ctx, []byte("other"), MinKDF))
+	full("passwd", v.ChangePassphrase(ctx, testPass, []byte("other"), MinKDF))
+	full("rekey", v.Rekey(ctx, testPass, []byte("other"), MinKDF))
 	if v.counter != counter {
 		t.Errorf("state moved from %d to %d: something was written", counter, v.counter)
 	}

@@ -120,7 +120,7 @@ func TestSyncStateCommitted(t *testing.T) {
 		}
 	}
 	set(1)
-	if err := v.Rekey(ctx, []byte("new passphrase"), MinKDF); err != nil {
+	if err := v.Rekey(ctx, testPass, []byte("new passphrase"), MinKDF); err != nil {
 		t.Fatal(err)
 	}
 	set(2)

@@ -130,7 +130,7 @@ func TestTamperOffline(t *testing.T) {
 		}},
 		{"settings rolled back to turn purge protection off", func(t *testing.T, v *Vault) string {
 			old := v.save(t, []byte{kindSettings})
-			if err := v.SetSetting(ctx, "purge-protection", "true"); err != nil {
+			if err := v.SetSetting(ctx, "purge-protection", "true", testPass); err != nil {
 				t.Fatal(err)
 			}
 			putBack(t, closeVault(t, v), []record{old})
@@ -294,7 +294,7 @@ func TestWholeVaultRollback(t *testing.T) {
 				t.Fatal(err)
 			}
 			mustPut(t, v, "token", "rotated", PutOptions{})
-			if err := v.SetSetting(ctx, "purge-protection", "true"); err != nil {
+			if err := v.SetSetting(ctx, "purge-protection", "true", testPass); err != nil {
 				t.Fatal(err)
 			}
 			closeVault(t, v)

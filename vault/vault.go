@@ -469,13 +469,22 @@ func (v *Vault) currentSettings() Settings {
 	return v.settings
 }
 
-// SetSetting changes one setting (see SettingKeys).
-func (v *Vault) SetSetting(ctx context.Context, key, value string) (err error) {
+// SetSetting changes one setting (see SettingKeys). Turning on purge
+// protection and turning the agent off take the current passphrase
+// (reauth.go); other changes ignore current.
+func (v *Vault) SetSetting(ctx context.Context, key, value string, current []byte) (err error) {
 	ctx, done, err := v.enter(ctx)
 	if err != nil {
 		return err
 	}
 	defer done(&err)
+	if set, err := v.currentSettings().With(key, value); err == nil {
+		if what := sensitiveSetting(v.currentSettings(), set); what != "" {
+			if err := v.checkCurrent(current, what); err != nil {
+				return err
+			}
+		}
+	}
 	return v.write(ctx, func(tx *txn) error {
 		set, err := v.settings.With(key, value)
 		if err != nil {
@@ -510,8 +519,9 @@ func (v *Vault) RecordBackup(ctx context.Context) (err error) {
 	})
 }
 
-// canChangePassphrase says whether ChangePassphrase or Rekey may go ahead.
-func (v *Vault) canChangePassphrase(ctx context.Context, newPassphrase []byte) error {
+// canChangePassphrase says whether ChangePassphrase or Rekey may go
+// ahead: current must be the vault's passphrase (reauth.go).
+func (v *Vault) canChangePassphrase(ctx context.Context, current, newPassphrase []byte, what string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -521,18 +531,18 @@ func (v *Vault) canChangePassphrase(ctx context.Context, newPassphrase []byte) e
 	if len(newPassphrase) == 0 {
 		return fmt.Errorf("%w: empty passphrase", ErrInvalid)
 	}
-	return nil
+	return v.checkCurrent(current, what)
 }
 
 // ChangePassphrase rewraps the data key under a new passphrase and KDF
-// parameters. No record is re-encrypted.
-func (v *Vault) ChangePassphrase(ctx context.Context, newPassphrase []byte, kdf KDFParams) (err error) {
+// parameters, given the current passphrase. No record is re-encrypted.
+func (v *Vault) ChangePassphrase(ctx context.Context, current, newPassphrase []byte, kdf KDFParams) (err error) {
 	ctx, done, err := v.enter(ctx)
 	if err != nil {
 		return err
 	}
 	defer done(&err)
-	if err := v.canChangePassphrase(ctx, newPassphrase); err != nil {
+	if err := v.canChangePassphrase(ctx, current, newPassphrase, "changing the passphrase"); err != nil {
 		return err
 	}
 	v.mu.Lock()
@@ -549,7 +559,7 @@ func (v *Vault) ChangePassphrase(ctx context.Context, newPassphrase []byte, kdf 
 	}
 	v.header = nh
 	return v.updateLocked(func(tx *txn) error {
-		return tx.audit(Event{Op: OpPasswd, Outcome: "ok"})
+		return tx.audit(Event{Op: OpPasswd, Outcome: "ok", Client: clientFrom(ctx)})
 	})
 }
 

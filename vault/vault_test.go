@@ -432,10 +432,10 @@ func TestPurgeProtection(t *testing.T) {
 	set := DefaultSettings()
 	set.Retention = 7 * Day
 	v := newVault(t, set, c)
-	if err := v.SetSetting(ctx, "purge-protection", "true"); err != nil {
+	if err := v.SetSetting(ctx, "purge-protection", "true", testPass); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.SetSetting(ctx, "purge-protection", "false"); !errors.Is(err, ErrPolicy) {
+	if err := v.SetSetting(ctx, "purge-protection", "false", testPass); !errors.Is(err, ErrPolicy) {
 		t.Fatalf("turning purge protection off: %v", err)
 	}
 	if !v.currentSettings().PurgeProtection {
@@ -443,10 +443,10 @@ func TestPurgeProtection(t *testing.T) {
 	}
 	// Shortening the retention would shorten the protection; lengthening
 	// it is fine.
-	if err := v.SetSetting(ctx, "retention", "8d"); err != nil {
+	if err := v.SetSetting(ctx, "retention", "8d", nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.SetSetting(ctx, "retention", "7d"); !errors.Is(err, ErrPolicy) {
+	if err := v.SetSetting(ctx, "retention", "7d", nil); !errors.Is(err, ErrPolicy) {
 		t.Fatalf("shortening the retention under purge protection: %v", err)
 	}
 	if got := v.currentSettings().Retention; got != 8*Day {
@@ -532,7 +532,7 @@ func TestSettings(t *testing.T) {
 	refused := map[string]string{"retention": "6d", "rotate-every": "30m", "max-versions": "-1", "idle-lock": "5s", "clipboard-osc52": "maybe", "purge-protection": "yes please", "retention ": "7d", "colour": "red", "due-window": "soon"}
 	v := newVault(t, DefaultSettings(), nil)
 	for k, val := range ok {
-		if err := v.SetSetting(ctx, k, val); err != nil {
+		if err := v.SetSetting(ctx, k, val, testPass); err != nil {
 			t.Errorf("config %s %s: %v", k, val, err)
 		}
 		if got, _ := v.currentSettings().Get(k); got != val && !(k == "rotate-every" && got == "84d") {
@@ -541,7 +541,7 @@ func TestSettings(t *testing.T) {
 	}
 	for k, val := range refused {
 		before := v.currentSettings()
-		if err := v.SetSetting(ctx, k, val); !errors.Is(err, ErrInvalid) {
+		if err := v.SetSetting(ctx, k, val, testPass); !errors.Is(err, ErrInvalid) {
 			t.Errorf("config %s %q: %v", k, val, err)
 		}
 		if v.currentSettings() != before {
@@ -657,9 +657,9 @@ func TestAuditLog(t *testing.T) {
 	v.Recover(ctx, "k2")
 	v.Delete(ctx, "k2")
 	v.Purge(ctx, "k2")
-	v.SetSetting(ctx, "max-versions", "3")
+	v.SetSetting(ctx, "max-versions", "3", nil)
 	v.Review(ctx, "", "all fine")
-	v.ChangePassphrase(ctx, testPass, MinKDF)
+	v.ChangePassphrase(ctx, testPass, testPass, MinKDF)
 	ev, err := v.Audit(ctx, "")
 	if err != nil {
 		t.Fatal(err)
@@ -788,8 +788,8 @@ func TestReadOnly(t *testing.T) {
 		"delete":   v.Delete(ctx, "live"),
 		"recover":  v.Recover(ctx, "k"),
 		"purge":    v.Purge(ctx, "k"),
-		"config":   v.SetSetting(ctx, "retention", "30d"),
-		"passwd":   v.ChangePassphrase(ctx, []byte("new"), MinKDF),
+		"config":   v.SetSetting(ctx, "retention", "30d", nil),
+		"passwd":   v.ChangePassphrase(ctx, testPass, []byte("new"), MinKDF),
 		"review":   v.Review(ctx, "", "x"),
 	}
 	for op, err := range writes {
@@ -939,16 +939,16 @@ func TestChangePassphrase(t *testing.T) {
 	t.Parallel()
 	v := newVault(t, DefaultSettings(), nil)
 	mustPut(t, v, "k", "before", PutOptions{})
-	if err := v.ChangePassphrase(ctx, nil, MinKDF); !errors.Is(err, ErrInvalid) {
+	if err := v.ChangePassphrase(ctx, testPass, nil, MinKDF); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("empty new passphrase: %v", err)
 	}
-	if err := v.ChangePassphrase(ctx, []byte("x"), KDFParams{MemoryKiB: 1024, Time: 3, Threads: 1}); !errors.Is(err, ErrInvalid) {
+	if err := v.ChangePassphrase(ctx, testPass, []byte("x"), KDFParams{MemoryKiB: 1024, Time: 3, Threads: 1}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("weak kdf: %v", err)
 	}
 	valBefore := v.rawGet(t, valueKey(v.secretID(t, "k"), 1))
 	newPass := []byte("new passphrase")
 	p := KDFParams{MemoryKiB: 64 * 1024, Time: 4, Threads: 1}
-	if err := v.ChangePassphrase(ctx, newPass, p); err != nil {
+	if err := v.ChangePassphrase(ctx, testPass, newPass, p); err != nil {
 		t.Fatal(err)
 	}
 	if KDFParams(v.header.KDF) != p {

@@ -113,13 +113,15 @@ func (f *fixture) serve(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.srv = srv
-	f.served = make(chan error, 1)
-	go func() { f.served <- srv.Serve(context.Background()) }()
-	f.c = NewClient(f.sock)
+	served := make(chan error, 1)
+	f.served = served
+	go func() { served <- srv.Serve(context.Background()) }()
+	c := NewClient(f.sock)
+	f.c = c
 	t.Cleanup(func() {
-		f.c.Close()
+		c.Close()
 		srv.Stop()
-		<-f.served
+		<-served
 		// Every test of the agent checks that it never panicked, also in
 		// a handler whose panic net/http recovered and only logged.
 		for _, l := range strings.Split(f.log.String(), "\n") {
@@ -128,6 +130,27 @@ func (f *fixture) serve(t *testing.T) {
 			}
 		}
 	})
+}
+
+// gone waits for the agent to end after a lock: Serve returns, the
+// socket is removed, and a client finds no agent.
+func (f *fixture) gone(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-f.served:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+		f.served <- nil // for the cleanup
+	case <-time.After(time.Minute):
+		t.Fatal("the agent did not end after it locked")
+	}
+	if _, err := os.Stat(f.sock); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("socket left after the agent ended: %v", err)
+	}
+	if _, err := f.c.Status(ctx); !errors.Is(err, ErrNoAgent) {
+		t.Errorf("status after the agent ended: %v", err)
+	}
 }
 
 func (f *fixture) unlock(t *testing.T) {
@@ -167,10 +190,12 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("second unlock with a wrong passphrase: %v", err)
 	}
 	f.unlock(t)
-	if _, err := f.c.Lock(ctx); err != nil {
-		t.Fatal(err)
+	if st, err := f.c.Lock(ctx); err != nil || !st.Locked {
+		t.Fatalf("lock: %+v, %v", st, err)
 	}
-	if _, _, err := f.c.Get(ctx, "db/password", 0, vault.OpGet); !errors.Is(err, ErrLocked) {
+	// Lock means gone: the agent ends, and nothing answers any more.
+	f.gone(t)
+	if _, _, err := f.c.Get(ctx, "db/password", 0, vault.OpGet); !errors.Is(err, ErrNoAgent) {
 		t.Fatalf("get after lock: %v", err)
 	}
 	// Locked means the store is closed: a direct open works.
@@ -179,6 +204,13 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("direct open of a locked agent's vault: %v", err)
 	}
 	v.Close()
+	// A new agent serves the same socket.
+	f.serve(t)
+	// A locked agent that never held a vault stays on lock: it has
+	// nothing to forget.
+	if st, err := f.c.Lock(ctx); err != nil || !st.Locked {
+		t.Fatalf("lock of a fresh agent: %+v, %v", st, err)
+	}
 	f.unlock(t)
 	if err := f.c.Stop(ctx); err != nil {
 		t.Fatal(err)
@@ -214,11 +246,13 @@ func TestIdleAndTTL(t *testing.T) {
 		t.Fatal("locked before the idle time")
 	}
 	f.clock.Advance(time.Minute)
-	if st, _ := f.c.Status(ctx); !st.Locked {
-		t.Fatal("still unlocked after 10 idle minutes")
-	}
+	// The idle lock ends the agent too; Expire is what the agent's ticker
+	// calls once a second.
+	f.srv.Expire()
+	f.gone(t)
 
 	// The ttl holds however busy the agent is.
+	f.serve(t)
 	if _, err := f.c.Unlock(ctx, testPass, time.Hour); err != nil {
 		t.Fatal(err)
 	}
@@ -235,24 +269,29 @@ func TestIdleAndTTL(t *testing.T) {
 	if _, err := f.c.List(ctx, vault.ListOptions{}); !errors.Is(err, ErrLocked) {
 		t.Fatalf("list after the ttl: %v", err)
 	}
+	f.gone(t)
 }
 
 func TestLimitsFromSettings(t *testing.T) {
 	f := start(t)
 	f.unlock(t)
-	if err := f.c.SetSetting(ctx, "agent-idle", "1m"); err != nil {
+	if err := f.c.SetSetting(ctx, "agent-idle", "1m", nil); err != nil {
 		t.Fatal(err)
 	}
 	// Settings apply from the next unlock.
 	f.c.Lock(ctx)
+	f.gone(t)
+	f.serve(t)
 	f.unlock(t)
 	if st, _ := f.c.Status(ctx); st.Idle != time.Minute || st.TTL != vault.DefaultAgentTTL {
 		t.Fatalf("limits: %+v", st)
 	}
-	if err := f.c.SetSetting(ctx, "agent", "off"); err != nil {
+	if err := f.c.SetSetting(ctx, "agent", "off", testPass); err != nil {
 		t.Fatal(err)
 	}
 	f.c.Lock(ctx)
+	f.gone(t)
+	f.serve(t)
 	if _, err := f.c.Unlock(ctx, testPass, 0); !errors.Is(err, ErrAgentOff) {
 		t.Fatalf("unlock with agent off: %v", err)
 	}
@@ -352,8 +391,8 @@ func TestChanges(t *testing.T) {
 	case <-time.After(e2e.Scale(time.Minute)):
 		t.Fatal("the stream did not end at lock")
 	}
-	if _, err := watcher.Changes(wctx); !errors.Is(err, ErrLocked) {
-		t.Fatalf("watching a locked agent: %v", err)
+	if _, err := watcher.Changes(wctx); !errors.Is(err, ErrNoAgent) {
+		t.Fatalf("watching after lock: %v", err)
 	}
 }
 

@@ -42,15 +42,18 @@ var calls = map[string]callFunc{
 		return svc.Settings(ctx)
 	}),
 	"SetSetting": call(func(ctx context.Context, svc vault.Service, r *proto.SetSettingRequest) (proto.Empty, error) {
-		return none, svc.SetSetting(ctx, r.Key, r.Value)
+		defer clear(r.Current)
+		return none, svc.SetSetting(ctx, r.Key, r.Value, r.Current)
 	}),
 	"ChangePassphrase": call(func(ctx context.Context, svc vault.Service, r *proto.PassphraseRequest) (proto.Empty, error) {
 		defer clear(r.Passphrase)
-		return none, svc.ChangePassphrase(ctx, r.Passphrase, r.KDF)
+		defer clear(r.Current)
+		return none, svc.ChangePassphrase(ctx, r.Current, r.Passphrase, r.KDF)
 	}),
 	"Rekey": call(func(ctx context.Context, svc vault.Service, r *proto.PassphraseRequest) (proto.Empty, error) {
 		defer clear(r.Passphrase)
-		return none, svc.Rekey(ctx, r.Passphrase, r.KDF)
+		defer clear(r.Current)
+		return none, svc.Rekey(ctx, r.Current, r.Passphrase, r.KDF)
 	}),
 	"RecordBackup": call(func(ctx context.Context, svc vault.Service, _ *proto.Empty) (proto.Empty, error) {
 		return none, svc.RecordBackup(ctx)
@@ -137,7 +140,8 @@ var calls = map[string]callFunc{
 		return none, svc.Review(ctx, r.Name, r.Note)
 	}),
 	"Snapshot": call(func(ctx context.Context, svc vault.Service, r *proto.SnapshotRequest) (proto.SnapshotResponse, error) {
-		d, s, err := svc.Snapshot(ctx, vault.SnapshotOptions{Prefix: r.Prefix, Tags: r.Tags, Purpose: r.Purpose, Note: r.Note})
+		defer clear(r.Passphrase)
+		d, s, err := svc.Snapshot(ctx, vault.SnapshotOptions{Prefix: r.Prefix, Tags: r.Tags, Purpose: r.Purpose, Note: r.Note, Passphrase: r.Passphrase})
 		return proto.SnapshotResponse{Secrets: proto.SecretDataOf(d), Settings: s}, err
 	}),
 	"SyncStates": call(func(ctx context.Context, svc vault.Service, r *proto.TargetRequest) (proto.SyncStatesResponse, error) {

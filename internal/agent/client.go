@@ -48,7 +48,7 @@ func NewClient(socket string) *Client {
 			}
 			if err := checkServer(c); err != nil {
 				c.Close()
-				return nil, err
+				return nil, squatted(socket, err)
 			}
 			return c, nil
 		},
@@ -103,7 +103,7 @@ func (c *Client) Unlock(ctx context.Context, passphrase []byte, ttl time.Duratio
 	return st, err
 }
 
-// Lock makes the agent wipe its keys; it keeps running.
+// Lock makes the agent wipe its keys and exit (lock.go).
 func (c *Client) Lock(ctx context.Context) (Status, error) {
 	var st Status
 	err := c.do(ctx, http.MethodPost, "lock", proto.Empty{}, &st, controlTimeout)

@@ -176,6 +176,9 @@ func TestImportStreamErrors(t *testing.T) {
 	if _, err := f.c.Lock(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// Lock ends the agent; a fresh one is locked.
+	f.gone(t)
+	f.serve(t)
 	if _, err := f.c.Import(ctx, secretsUpTo(100000, 0, nil), vault.ImportOptions{}); !errors.Is(err, ErrLocked) {
 		t.Errorf("import on a locked agent: %v", err)
 	}

@@ -22,9 +22,24 @@ import (
 // printing "answered" or "refused".
 const dialEnv = "LOCKET_AGENT_TEST_DIAL"
 
+// listenEnv makes the test binary a squatter: it listens on the socket it
+// names, says "listening", and holds it until its stdin closes.
+const listenEnv = "LOCKET_AGENT_TEST_LISTEN"
+
 func TestMain(m *testing.M) {
 	if sock := os.Getenv(dialEnv); sock != "" {
 		fmt.Println(rawStatus(sock))
+		os.Exit(0)
+	}
+	if sock := os.Getenv(listenEnv); sock != "" {
+		l, err := net.Listen("unix", sock)
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		fmt.Println("listening")
+		io.Copy(io.Discard, os.Stdin)
+		l.Close()
 		os.Exit(0)
 	}
 	os.Exit(m.Run())

@@ -210,7 +210,7 @@ func (s *Server) Expire() {
 	expired := s.svc != nil && !s.cfg.Now().Before(locksAt)
 	s.mu.Unlock()
 	if expired {
-		s.lock("time limit")
+		s.lockAndExit("time limit")
 	}
 }
 
@@ -327,8 +327,9 @@ func (s *Server) unlocked() bool {
 }
 
 // lock wipes the keys: the vault is closed (its store too, so that a
-// direct open works again) and every event stream ends.
-func (s *Server) lock(why string) {
+// direct open works again) and every event stream ends. It reports
+// whether a session was open.
+func (s *Server) lock(why string) bool {
 	s.mu.Lock()
 	svc, cancel := s.svc, s.cancel
 	s.svc, s.cancel, s.since = nil, nil, time.Time{}
@@ -336,7 +337,7 @@ func (s *Server) lock(why string) {
 	s.watchers = map[chan vault.Change]struct{}{}
 	s.mu.Unlock()
 	if svc == nil {
-		return
+		return false
 	}
 	cancel()
 	if err := svc.Close(); err != nil {
@@ -346,6 +347,7 @@ func (s *Server) lock(why string) {
 		close(ch)
 	}
 	s.cfg.Log.Printf("locked (%s)", why)
+	return true
 }
 
 // session returns the open vault and counts a request against the idle
@@ -434,8 +436,10 @@ func (s *Server) handleUnlock(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, s.Status())
 }
 
+// handleLock answers once the keys are wiped and no new client can
+// reach this agent; the agent then exits (lock.go).
 func (s *Server) handleLock(w http.ResponseWriter, r *http.Request) {
-	s.lock("lock request")
+	s.lockAndExit("lock request")
 	writeJSON(w, s.Status())
 }
 

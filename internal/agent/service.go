@@ -23,16 +23,16 @@ func (c *Client) Settings(ctx context.Context) (s vault.Settings, err error) {
 	return s, err
 }
 
-func (c *Client) SetSetting(ctx context.Context, key, value string) error {
-	return c.call(ctx, "SetSetting", proto.SetSettingRequest{Key: key, Value: value}, nil)
+func (c *Client) SetSetting(ctx context.Context, key, value string, current []byte) error {
+	return c.call(ctx, "SetSetting", proto.SetSettingRequest{Key: key, Value: value, Current: current}, nil)
 }
 
-func (c *Client) ChangePassphrase(ctx context.Context, passphrase []byte, kdf vault.KDFParams) error {
-	return c.call(ctx, "ChangePassphrase", proto.PassphraseRequest{Passphrase: passphrase, KDF: kdf}, nil)
+func (c *Client) ChangePassphrase(ctx context.Context, current, passphrase []byte, kdf vault.KDFParams) error {
+	return c.call(ctx, "ChangePassphrase", proto.PassphraseRequest{Current: current, Passphrase: passphrase, KDF: kdf}, nil)
 }
 
-func (c *Client) Rekey(ctx context.Context, passphrase []byte, kdf vault.KDFParams) error {
-	return c.call(ctx, "Rekey", proto.PassphraseRequest{Passphrase: passphrase, KDF: kdf}, nil)
+func (c *Client) Rekey(ctx context.Context, current, passphrase []byte, kdf vault.KDFParams) error {
+	return c.call(ctx, "Rekey", proto.PassphraseRequest{Current: current, Passphrase: passphrase, KDF: kdf}, nil)
 }
 
 func (c *Client) Verify(ctx context.Context) (r vault.VerifyReport, err error) {
@@ -143,7 +143,7 @@ func (c *Client) RecordBackup(ctx context.Context) error {
 
 func (c *Client) Snapshot(ctx context.Context, o vault.SnapshotOptions) ([]vault.SecretData, vault.Settings, error) {
 	var r proto.SnapshotResponse
-	err := c.call(ctx, "Snapshot", proto.SnapshotRequest{Prefix: o.Prefix, Tags: o.Tags, Purpose: o.Purpose, Note: o.Note}, &r)
+	err := c.call(ctx, "Snapshot", proto.SnapshotRequest{Prefix: o.Prefix, Tags: o.Tags, Purpose: o.Purpose, Note: o.Note, Passphrase: o.Passphrase}, &r)
 	if err != nil {
 		return nil, vault.Settings{}, err
 	}

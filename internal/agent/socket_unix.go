@@ -80,7 +80,11 @@ func privateDir(dir string) error {
 	case !fi.IsDir():
 		return fmt.Errorf("%w: %s is not a directory", ErrUnsafeDir, dir)
 	case !ok || int(st.Uid) != os.Getuid():
-		return fmt.Errorf("%w: %s belongs to another user", ErrUnsafeDir, dir)
+		owner, _ := ownerOf(dir)
+		if owner == "" {
+			owner = "another user"
+		}
+		return fmt.Errorf("%w: %s belongs to %s: %s", ErrUnsafeDir, dir, owner, wayOut(dir))
 	case fi.Mode().Perm()&0o077 != 0:
 		return fmt.Errorf("%w: %s has mode %04o; want 0700", ErrUnsafeDir, dir, fi.Mode().Perm())
 	}

@@ -75,7 +75,7 @@ func must(t testing.TB) func(kvsync.Report, error) kvsync.Report {
 
 func snapshot(t testing.TB, v *vault.Vault) []vault.SecretData {
 	t.Helper()
-	s, _, err := v.Snapshot(ctx, vault.SnapshotOptions{})
+	s, _, err := v.Snapshot(ctx, vault.SnapshotOptions{Passphrase: []byte("sync test")})
 	if err != nil {
 		t.Fatal(err)
 	}

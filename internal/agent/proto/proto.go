@@ -148,10 +148,16 @@ type Empty struct{}
 type SetSettingRequest struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
+	// Current is the vault's passphrase, which the sensitive settings
+	// (purge-protection on, agent off) ask for again; others ignore it.
+	Current []byte `json:"current,omitempty"`
 }
 
 // PassphraseRequest is ChangePassphrase's and Rekey's.
 type PassphraseRequest struct {
+	// Current is the vault's passphrase now: the agent checks it itself,
+	// so that holding the socket is not enough to change it.
+	Current    []byte          `json:"current"`
 	Passphrase []byte          `json:"passphrase"`
 	KDF        vault.KDFParams `json:"kdf"`
 }
@@ -278,6 +284,9 @@ type SnapshotRequest struct {
 	Tags    map[string]string `json:"tags,omitempty"`
 	Purpose vault.Op          `json:"purpose,omitempty"`
 	Note    string            `json:"note,omitempty"`
+	// Passphrase is the vault's passphrase, which an export of the whole
+	// vault (no prefix, no tags) asks for again.
+	Passphrase []byte `json:"passphrase,omitempty"`
 }
 
 // SecretData is a secret with its values: Values[i] is Versions[i]'s.
