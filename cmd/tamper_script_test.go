@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -76,7 +77,12 @@ type savedKey struct {
 var saved sync.Map
 
 func rawEdit(ts *testscript.TestScript, edit func(*badger.Txn) error) {
-	db, err := badger.Open(badger.DefaultOptions(filepath.Join(ts.Getenv("LOCKET_VAULT"), "db")).WithLogger(nil))
+	// The attacker writes tables in the store's own format (no
+	// compression, values in the tree), as one who read locket's source
+	// would: a table in another format is refused as damaged before any
+	// record is looked at, which is not what these scripts are about.
+	db, err := badger.Open(badger.DefaultOptions(filepath.Join(ts.Getenv("LOCKET_VAULT"), "db")).WithLogger(nil).
+		WithCompression(options.None).WithValueThreshold(256 << 10))
 	ts.Check(err)
 	err = db.Update(edit)
 	ts.Check(db.Close())
