@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -144,6 +145,9 @@ func (m *Model) updateMain(msg tea.Msg) tea.Cmd {
 			m.hide()
 			m.clearStatus()
 			m.review = m.cfg.Review(m.ctx, m.v, m.cfg.Now, m.readOnly, m.st, m.km)
+			if c, ok := m.review.(copyTaker); ok {
+				c.SetCopy(m.copyGenerated)
+			}
 			m.review.SetSize(m.width, m.height)
 			m.state = stateReview
 			return m.review.Init()
@@ -244,35 +248,28 @@ func (m *Model) onRevealed(msg RevealedMsg) {
 	m.revealed, m.revealedName = msg.Value, msg.Name
 }
 
-// copySelected copies the current value; the clipboard clears itself.
-// With clipboard-osc52 on, the value also goes through the terminal,
-// which is enough on its own over SSH, where there is no clipboard.
-func (m *Model) copySelected() tea.Cmd {
-	s := m.list.selected()
+// errNoClipboard is why `c` cannot copy: no clipboard tool was given and
+// the terminal's clipboard (OSC 52) is off.
+var errNoClipboard = errors.New("copy is not available: no clipboard, and clipboard-osc52 is off")
+
+// copier is the one way the TUI puts a value on the clipboard: through
+// the terminal when clipboard-osc52 is on, and through Config.Copy, which
+// clears it after ClearAfter. It returns errNoClipboard when there is
+// neither, or Config.CopyUnavailable when only the tool could carry it
+// and it cannot work here. put never keeps val; the caller clears it.
+func (m *Model) copier() (put func(ctx context.Context, name string, val []byte) CopiedMsg, err error) {
 	osc := m.osc52On()
-	if s == nil || (m.cfg.Copy == nil && !osc) {
-		if s != nil {
-			m.setStatus("copy is not available: no clipboard, and clipboard-osc52 is off", true)
-		}
-		return nil
+	if m.cfg.Copy == nil && !osc {
+		return nil, errNoClipboard
 	}
-	if !s.Enabled {
-		m.setStatus("the secret is disabled; x enables it", true)
-		return nil
-	}
-	v, ctx, name, copyFn, after, now, term := m.v, m.ctx, s.Name, m.cfg.Copy, m.cfg.ClearAfter, m.now, m.cfg.OSC52
+	copyFn, after, now, term := m.cfg.Copy, m.cfg.ClearAfter, m.now, m.cfg.OSC52
 	if unavailable := m.cfg.CopyUnavailable; unavailable != nil {
 		if !osc {
-			return func() tea.Msg { return CopiedMsg{Name: name, Err: unavailable} }
+			return nil, unavailable
 		}
 		copyFn = nil // the terminal's clipboard alone
 	}
-	return func() tea.Msg {
-		val, _, err := v.Get(ctx, name, 0, vault.OpCopy)
-		if err != nil {
-			return CopiedMsg{Name: name, Err: err}
-		}
-		defer clear(val)
+	return func(ctx context.Context, name string, val []byte) CopiedMsg {
 		if osc {
 			if _, err := io.WriteString(term, clip.OSC52(val)); err != nil {
 				return CopiedMsg{Name: name, Err: fmt.Errorf("copy through the terminal: %w", err)}
@@ -284,6 +281,56 @@ func (m *Model) copySelected() tea.Cmd {
 			}
 		}
 		return CopiedMsg{Name: name, Until: now().Add(after), OSC52: osc}
+	}, nil
+}
+
+// copySelected copies the current value; the clipboard clears itself.
+// With clipboard-osc52 on, the value also goes through the terminal,
+// which is enough on its own over SSH, where there is no clipboard.
+func (m *Model) copySelected() tea.Cmd {
+	s := m.list.selected()
+	if s == nil {
+		return nil
+	}
+	put, err := m.copier()
+	if errors.Is(err, errNoClipboard) {
+		m.setStatus(err.Error(), true)
+		return nil
+	}
+	if !s.Enabled {
+		m.setStatus("the secret is disabled; x enables it", true)
+		return nil
+	}
+	v, ctx, name := m.v, m.ctx, s.Name
+	if err != nil {
+		// The value never leaves the vault, so no copy is audited.
+		return func() tea.Msg { return CopiedMsg{Name: name, Err: err} }
+	}
+	return func() tea.Msg {
+		val, _, err := v.Get(ctx, name, 0, vault.OpCopy)
+		if err != nil {
+			return CopiedMsg{Name: name, Err: err}
+		}
+		defer clear(val)
+		return put(ctx, name, val)
+	}
+}
+
+// copyGenerated is the rotation review's `c`: it copies the value the
+// review generated for name, before it is saved, the way `c` copies a
+// stored value (and the clipboard clears itself the same way). Nothing
+// is read from the vault, so nothing is audited; val is the caller's.
+func (m *Model) copyGenerated(name string, val []byte) tea.Cmd {
+	put, err := m.copier()
+	label := name + " (new value)"
+	if err != nil {
+		return func() tea.Msg { return CopiedMsg{Name: label, Err: err} }
+	}
+	val = bytes.Clone(val)
+	ctx := m.ctx
+	return func() tea.Msg {
+		defer clear(val)
+		return put(ctx, label, val)
 	}
 }
 

@@ -360,7 +360,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case ActionMsg:
 		return m, m.onAction(msg)
 	case CopiedMsg:
-		return m, m.onCopied(msg)
+		cmd := m.onCopied(msg)
+		m.tellReview(msg)
+		return m, cmd
 	case RefCopiedMsg:
 		if msg.Err != nil {
 			m.setErr(msg.Err)
@@ -491,6 +493,9 @@ func (m *Model) lock(why string) tea.Cmd {
 	m.list.setRows(nil, nil)
 	m.life.reset()
 	m.list.health = nil
+	if f, ok := m.review.(interface{ Forget() }); ok {
+		f.Forget() // a generated value not yet saved goes with the lock
+	}
 	m.child, m.review = nil, nil
 	m.state = stateLocked
 	m.unlock = newUnlock(false, m.cfg.Banner)

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"strings"
@@ -283,4 +284,44 @@ func TestStatusLineRemindsOfBackups(t *testing.T) {
 	if !strings.Contains(m.View(), "no backup export in ") {
 		t.Fatalf("no reminder two days after the export was due:\n%s", m.View())
 	}
+}
+
+// TestReviewRevealsAndCopiesGenerated: in the rotation review a generated
+// value is hidden, space shows it, and c hands exactly that value to the
+// TUI's clipboard (Config.Copy, which clears it after ClearAfter).
+func TestReviewRevealsAndCopiesGenerated(t *testing.T) {
+	t.Parallel()
+	var copies [][]byte
+	var clearAfter time.Duration
+	cfg := Config{
+		Review:   RotationReview,
+		Generate: func() ([]byte, error) { return nil, nil }, // turns ctrl+g on
+		Copy: func(_ context.Context, value []byte, after time.Duration) error {
+			copies, clearAfter = append(copies, bytes.Clone(value)), after
+			return nil
+		},
+		ClearAfter: 20 * time.Second,
+	}
+	m := openModel(t, shared(t), cfg, 100, 30)
+	defer func() { m.hide(); m.v = nil }() // the shared vault stays open
+	press(t, m, "R", "r", "ctrl+g")
+	if v := m.View(); !strings.Contains(v, "generated (24 characters, hidden)") || !strings.Contains(v, "space reveal") {
+		t.Fatalf("the generated value is not masked:\n%s", v)
+	}
+	press(t, m, "c")
+	if len(copies) != 1 || len(copies[0]) != 24 || clearAfter != 20*time.Second {
+		t.Fatalf("c copied %q to clear after %s", copies, clearAfter)
+	}
+	if v := m.View(); !strings.Contains(v, "the new value is on the clipboard; it clears in 20s") || strings.Contains(v, string(copies[0])) {
+		t.Fatalf("after c:\n%s", v)
+	}
+	press(t, m, "space")
+	if v := m.View(); !strings.Contains(v, string(copies[0])) || !strings.Contains(v, "space hide") {
+		t.Fatalf("space did not reveal the value that was copied:\n%s", v)
+	}
+	press(t, m, "space")
+	if v := m.View(); strings.Contains(v, string(copies[0])) {
+		t.Fatalf("space did not hide the value again:\n%s", v)
+	}
+	press(t, m, "esc") // nothing saved: the shared vault is unchanged
 }

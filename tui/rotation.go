@@ -19,3 +19,21 @@ func RotationReview(ctx context.Context, v vault.Service, now func() time.Time, 
 	m.OnDone = func(d review.DoneMsg) tea.Msg { return ReviewDoneMsg{Status: d.Status} }
 	return m
 }
+
+// copyTaker is a review that can copy the value it generated: the TUI
+// gives it its own clipboard path (Model.copyGenerated).
+type copyTaker interface {
+	SetCopy(func(name string, value []byte) tea.Cmd)
+}
+
+// tellReview passes the outcome of a copy the review asked for back to
+// it: the review fills the screen, so the status line is not shown.
+func (m *Model) tellReview(msg CopiedMsg) {
+	if m.state != stateReview || m.review == nil {
+		return
+	}
+	nm, _ := m.review.Update(review.CopiedMsg{Until: msg.Until, Err: msg.Err})
+	if sm, ok := nm.(SubModel); ok {
+		m.review = sm
+	}
+}

@@ -13,7 +13,7 @@ package review
 import (
 	"context"
 	"fmt"
-	"github.com/charmbracelet/x/ansi"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,6 +21,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"locket/tui/field"
 	"locket/tui/keys"
@@ -61,7 +62,10 @@ type form struct {
 	// generated holds a generated value until it is saved; the value
 	// input is then not used.
 	generated []byte
-	busy      bool
+	// revealed shows the generated value, on request (space), so that
+	// it can be typed or pasted into a provider's console.
+	revealed bool
+	busy     bool
 }
 
 // OpSkip is the decision to leave a secret as it is. It is recorded as a
@@ -84,6 +88,10 @@ type Model struct {
 	form          *form
 	decisions     []Decision
 	err           string
+	info          string
+	// copy puts a generated value on the clipboard; the TUI gives its
+	// own (SetCopy), and without it `c` says copying is not available.
+	copy func(name string, value []byte) tea.Cmd
 	// OnDone, when set, turns the closing DoneMsg into the message the
 	// embedding program expects (the main TUI's own done message).
 	OnDone func(DoneMsg) tea.Msg
@@ -97,6 +105,30 @@ func New(ctx context.Context, v vault.Service, now func() time.Time, readOnly bo
 		now = time.Now
 	}
 	return &Model{ctx: ctx, v: v, now: now, readOnly: readOnly, keys: km, st: st, width: 80, height: 24}
+}
+
+// SetCopy gives the review the embedding program's clipboard, which `c`
+// uses for a generated value before it is saved. The command it returns
+// reports back to the review as a CopiedMsg.
+func (m *Model) SetCopy(copy func(name string, value []byte) tea.Cmd) { m.copy = copy }
+
+// CopiedMsg is the outcome of a copy made through SetCopy's function:
+// the clipboard clears itself at Until.
+type CopiedMsg struct {
+	Until time.Time
+	Err   error
+}
+
+// Forget clears a generated value that was not saved, as when the TUI
+// locks with the review open.
+func (m *Model) Forget() {
+	if m.form != nil {
+		clear(m.form.generated)
+		m.form = nil
+	}
+	if m.screen == screenForm {
+		m.screen = screenQueue
+	}
 }
 
 // SetSize tells the model the space it has.
@@ -152,7 +184,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.decisions = append(m.decisions, msg.d)
 		return m, m.advance()
+	case CopiedMsg:
+		if msg.Err != nil {
+			m.err, m.info = msg.Err.Error(), ""
+			return m, nil
+		}
+		m.err = ""
+		m.info = "the new value is on the clipboard"
+		if left := msg.Until.Sub(m.now()).Round(time.Second); left > 0 {
+			m.info += fmt.Sprintf("; it clears in %s", left)
+		}
+		return m, nil
 	case tea.KeyMsg:
+		m.info = ""
 		return m, m.key(msg)
 	}
 	if m.screen == screenForm && m.form != nil {
@@ -267,11 +311,20 @@ func (m *Model) formKey(k tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		clear(f.generated)
-		f.generated = g
+		f.generated, f.revealed = g, false
 		f.inputs[0].(*field.Area).Reset()
 		// Focus stays where it was: the next keys are the user's to
 		// direct, not an expiry typed by surprise.
 		return nil
+	case m.onGenerated() && bound(k, m.keys.Reveal):
+		f.revealed = !f.revealed
+		return nil
+	case m.onGenerated() && bound(k, m.keys.Copy):
+		if m.copy == nil {
+			m.err = "copy is not available here: open the review in locket ui"
+			return nil
+		}
+		return m.copy(m.current().Name, f.generated)
 	case key.Matches(k, m.keys.NextField), k.Type == tea.KeyDown && !m.inArea():
 		m.focus((f.focus + 1) % len(f.inputs))
 		return nil
@@ -298,10 +351,22 @@ func (m *Model) formKey(k tea.KeyMsg) tea.Cmd {
 	if f.op == vault.OpRotate && f.focus == 0 && f.inputs[0].Value() != "" {
 		// Typing a value replaces a generated one.
 		clear(f.generated)
-		f.generated = nil
+		f.generated, f.revealed = nil, false
 	}
 	return cmd
 }
+
+// onGenerated reports whether the focus is on a generated value, where
+// space reveals or hides it and c copies it instead of typing.
+func (m *Model) onGenerated() bool {
+	f := m.form
+	return f.op == vault.OpRotate && f.generated != nil && f.focus == 0
+}
+
+// bound reports whether k is one of b's keys, even when the TUI turned b
+// off (it turns Copy off without a clipboard): on a generated value the
+// key must not fall through and be typed, replacing the value.
+func bound(k tea.KeyMsg, b key.Binding) bool { return slices.Contains(b.Keys(), k.String()) }
 
 // missingAfter reports whether a field the form needs, after the focused
 // one, is still empty: then enter moves on instead of refusing.
@@ -493,6 +558,8 @@ func (m *Model) View() string {
 	}
 	if m.err != "" {
 		b.WriteString("\n" + m.st.Error.Render("error: "+vault.Sanitize(m.err)))
+	} else if m.info != "" {
+		b.WriteString("\n" + m.st.Success.Render(m.info))
 	}
 	return lipgloss.NewStyle().MaxWidth(w).MaxHeight(max(5, m.height)).Render(b.String())
 }
@@ -551,6 +618,9 @@ func (m *Model) viewForm(b *strings.Builder) {
 		view := in.View()
 		if i == 0 && f.op == vault.OpRotate && f.generated != nil {
 			view = m.st.Success.Render(fmt.Sprintf("generated (%d characters, hidden)", len(f.generated)))
+			if f.revealed {
+				view = m.st.Success.Render(vault.Sanitize(string(f.generated)))
+			}
 		}
 		// A multi-line value continues under its first line.
 		view = strings.ReplaceAll(view, "\n", "\n"+strings.Repeat(" ", 16))
@@ -561,6 +631,17 @@ func (m *Model) viewForm(b *strings.Builder) {
 	hint := "enter save · tab next field · esc cancel"
 	if f.op == vault.OpRotate && m.inArea() {
 		hint = "ctrl+g generate · ctrl+s save · tab next field · esc cancel"
+	}
+	if m.onGenerated() {
+		// Enter saves a generated value: the field holds nothing to edit.
+		reveal := "space reveal"
+		if f.revealed {
+			reveal = "space hide"
+		}
+		hint = reveal + " · c copy · ctrl+g again · enter save · tab next field · esc cancel"
+		if m.copy == nil {
+			hint = reveal + " · ctrl+g again · enter save · tab next field · esc cancel"
+		}
 	}
 	if f.busy {
 		hint = "saving…"

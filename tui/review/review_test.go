@@ -435,3 +435,79 @@ func TestGoldenSummary(t *testing.T) {
 		})
 	}
 }
+
+// TestReviewRevealCopyGenerated: a generated value is masked; space shows
+// it (and hides it again); c hands that value to the embedder's clipboard
+// and says when it clears; the next secret, and a lock (Forget), start
+// hidden again; without a clipboard c says so and the value stays.
+func TestReviewRevealCopyGenerated(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	v, clock := testVault(t)
+	m := New(ctx, v, clock, false, styles.Default(), keys.DefaultKeyMap())
+	m.SetSize(90, 30)
+	m.Update(m.Init()())
+	space := tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
+
+	// Without a clipboard, c is refused and not typed over the value.
+	m.Update(runes("r"))
+	m.Update(tea.KeyMsg{Type: tea.KeyCtrlG})
+	m.Update(runes("c"))
+	if m.form.generated == nil || !strings.Contains(m.View(), "copy is not available here") {
+		t.Fatalf("c without a clipboard:\n%s", m.View())
+	}
+
+	var copied []byte
+	m.SetCopy(func(name string, value []byte) tea.Cmd {
+		if name != "app/four" {
+			t.Errorf("copy for %q, want the secret under review", name)
+		}
+		copied = bytes.Clone(value)
+		return func() tea.Msg { return CopiedMsg{Until: clock().Add(20 * time.Second)} }
+	})
+	gen := string(m.form.generated)
+	if v := m.View(); strings.Contains(v, gen) || !strings.Contains(v, "generated (24 characters, hidden)") || !strings.Contains(v, "space reveal · c copy") {
+		t.Fatalf("the generated value is not masked:\n%s", v)
+	}
+	_, cmd := m.Update(runes("c"))
+	m.Update(cmd())
+	if string(copied) != gen {
+		t.Fatalf("c copied %q, want the generated %q", copied, gen)
+	}
+	if v := m.View(); !strings.Contains(v, "the new value is on the clipboard; it clears in 20s") || strings.Contains(v, gen) {
+		t.Fatalf("after c:\n%s", v)
+	}
+	m.Update(space)
+	if v := m.View(); !strings.Contains(v, gen) || !strings.Contains(v, "space hide") {
+		t.Fatalf("space did not reveal the value:\n%s", v)
+	}
+	m.Update(space)
+	if strings.Contains(m.View(), gen) {
+		t.Fatalf("space did not hide the value:\n%s", m.View())
+	}
+
+	// Revealed, then saved: the next secret's generated value is hidden.
+	m.Update(space)
+	_, cmd = m.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	m.Update(cmd())
+	if val, _, err := v.Get(ctx, "app/four", 0, vault.OpGet); err != nil || string(val) != gen {
+		t.Fatalf("saved %q, %v; want the value shown and copied", val, err)
+	}
+	if strings.Contains(m.View(), gen) {
+		t.Fatalf("the saved value is still shown on the next secret:\n%s", m.View())
+	}
+	m.Update(runes("r"))
+	m.Update(tea.KeyMsg{Type: tea.KeyCtrlG})
+	if v := m.View(); strings.Contains(v, string(m.form.generated)) || !strings.Contains(v, "hidden") {
+		t.Fatalf("the next secret's value is not masked:\n%s", v)
+	}
+
+	// A lock forgets a revealed value that was not saved.
+	m.Update(space)
+	gen = string(m.form.generated)
+	kept := m.form.generated
+	m.Forget()
+	if m.form != nil || strings.Contains(m.View(), gen) || strings.Trim(string(kept), "\x00") != "" {
+		t.Fatalf("Forget kept the value:\n%s", m.View())
+	}
+}
