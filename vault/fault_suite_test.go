@@ -9,6 +9,8 @@ package vault
 // deterministic: the seed fixes every position.
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -21,11 +23,6 @@ import (
 
 // faultSeed fixes every fault's position.
 const faultSeed = 18
-
-// salvageCheck, when set, is run after every fault that was refused, on
-// the damaged vault: it asserts that salvage recovers every record that
-// still authenticates. The salvage command's tests set it.
-var salvageCheck func(t *testing.T, f faultVault, names []string)
 
 // fault damages one file of a clone.
 type fault struct {
@@ -123,6 +120,7 @@ func TestFaultSuite(t *testing.T) {
 		}, 20},
 	}
 	rng := rand.New(rand.NewPCG(faultSeed, 0))
+	pick := rand.New(rand.NewPCG(faultSeed, 2))
 	for _, tg := range targets {
 		files := tg.path(tg.base)
 		if len(files) == 0 {
@@ -141,14 +139,17 @@ func TestFaultSuite(t *testing.T) {
 			r, _ := filepath.Rel(tg.base.dir, file)
 			return filepath.Join(f.dir, r)
 		}
-		for _, fl := range faultsFor(rng, fi.Size(), tg.flips) {
+		faults := faultsFor(rng, fi.Size(), tg.flips)
+		salvaged := salvageSubset(pick, len(faults))
+		for i, fl := range faults {
 			t.Run(tg.kind+"/"+fl.name, func(t *testing.T) {
 				// Faults wait on the disk more than on the CPU.
 				t.Parallel()
 				f := tg.base.clone(t)
 				fl.apply(t, rel(f), rel(older))
-				if assertIntactOrRefused(t, f, names, tg.kind+" "+fl.name) && salvageCheck != nil {
-					salvageCheck(t, f, names)
+				refused := assertIntactOrRefused(t, f, names, tg.kind+" "+fl.name)
+				if salvaged[i] {
+					salvageCheck(t, f, names, tg.kind, refused)
 				}
 			})
 		}
@@ -160,6 +161,7 @@ func TestFaultSuite(t *testing.T) {
 // bit flips in its sealed bytes, and the older state's commitment put back.
 func commitmentFaults(t *testing.T, clean, older faultVault, names []string) {
 	rng := rand.New(rand.NewPCG(faultSeed, 1))
+	salvaged := salvageSubset(rand.New(rand.NewPCG(faultSeed, 3)), 21)
 	k := []byte{kindState}
 	var old []byte
 	offline(t, older.clone(t).dir, func(tx *badger.Txn) error {
@@ -197,8 +199,168 @@ func commitmentFaults(t *testing.T, clean, older faultVault, names []string) {
 			if !assertIntactOrRefused(t, f, names, "commitment "+name) {
 				t.Errorf("commitment %s: the vault opened", name)
 			}
+			if salvaged[i] {
+				salvageCheck(t, f, names, "commitment", true)
+			}
 		})
 	}
+}
+
+// salvagePerKind is how many of each kind's faults are also salvaged.
+// Salvage creates and reopens a vault (two key derivations, a store's
+// start and close), several times the cost of the fault's own session:
+// after every fault it made the suite take minutes, so each kind gets a
+// seeded, deterministic subset.
+const salvagePerKind = 4
+
+// salvageSubset picks salvagePerKind of n faults, by their index.
+func salvageSubset(rng *rand.Rand, n int) map[int]bool {
+	out := map[int]bool{}
+	for _, i := range rng.Perm(n)[:min(salvagePerKind, n)] {
+		out[i] = true
+	}
+	return out
+}
+
+// intactKinds are the faults that leave every table and log whole:
+// salvage, which reads the tables and logs themselves and not the files
+// that index them, must save everything after them.
+var intactKinds = map[string]bool{"MANIFEST": true, "KEYREGISTRY": true, "DISCARD": true, "anchor": true, "commitment": true}
+
+// salvageCheck is run after a fault on the damaged vault f, refused or
+// not: salvage into a new directory must leave f's files as they were,
+// save every secret f can still serve with its value, report what the new
+// vault holds, and never copy a value that is not an original one. kind
+// is the damaged file's kind; refused, whether the session after the
+// fault was refused.
+func salvageCheck(t *testing.T, f faultVault, names []string, kind string, refused bool) {
+	t.Helper()
+	ctx := context.Background()
+	// The originals: the suite's secrets, and the session's write.
+	const wrote = "after/fault"
+	want := map[string][]string{wrote: {"x"}}
+	for _, n := range names {
+		want[n] = []string{"value of " + n}
+	}
+	before, beforeState := treeHash(t, f.dir), treeHash(t, f.state)
+	dst := filepath.Join(t.TempDir(), "saved")
+	r, err := Salvage(ctx, f.dir, dst, testPass, Options{Actor: "tester@host", StateDir: t.TempDir()})
+	if diff := sameTree(before, treeHash(t, f.dir)); len(diff) > 0 {
+		t.Fatalf("salvage after %s: changed %v", kind, diff)
+	}
+	if diff := sameTree(beforeState, treeHash(t, f.state)); len(diff) > 0 {
+		t.Fatalf("salvage after %s: changed the machine state %v", kind, diff)
+	}
+	if err != nil {
+		// Only a damaged header may stop salvage: every record is sealed
+		// under the key it wraps.
+		if kind != "header" || !(errors.Is(err, ErrHeaderLost) || errors.Is(err, ErrWrongPassphrase)) {
+			t.Fatalf("salvage after %s: %v", kind, err)
+		}
+		if exists(dst) {
+			t.Fatalf("salvage after %s failed (%v) but made %s", kind, err, dst)
+		}
+		return
+	}
+	// Never a secret that was not there, nor a version that was not.
+	for _, s := range r.Saved {
+		if len(want[s.Name]) == 0 || !slices.Equal(s.Versions, []int{1}) {
+			t.Fatalf("salvage after %s: saved %s versions %v, which never existed", kind, s.Name, s.Versions)
+		}
+	}
+	// A refused session may have written before its refusal (at its
+	// close): then its write is an original, else it never existed.
+	if refused && !slices.ContainsFunc(r.Saved, func(s SalvagedSecret) bool { return s.Name == wrote }) {
+		delete(want, wrote)
+	}
+	// A fault that destroys a table can take the names of its secrets
+	// with it (their metadata and audit events were there): then only
+	// what salvage names is checked. After a fault that leaves the tables
+	// and logs whole, every original must be saved or reported lost.
+	if !intactKinds[kind] {
+		named := map[string]bool{}
+		for _, s := range r.Saved {
+			named[s.Name] = true
+		}
+		for _, l := range r.Lost {
+			named[l.Name] = true
+		}
+		for n := range want {
+			if !named[n] {
+				delete(want, n)
+			}
+		}
+	}
+	// Every saved version holds its original value.
+	checkSalvaged(t, r, dst, want)
+	v, err := Open(ctx, dst, testPass, Options{ReadOnly: true, StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	// The report's counts are the new vault's.
+	live, err := v.List(ctx, ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trash, err := v.List(ctx, ListOptions{Deleted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(live)+len(trash) != len(r.Saved) {
+		t.Fatalf("salvage after %s: the report says %d secrets saved, the new vault holds %d", kind, len(r.Saved), len(live)+len(trash))
+	}
+	events, err := v.Audit(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The new vault's init, the kept events, and the import of the secrets.
+	if wantEvents := 1 + r.Audit.Events + min(len(r.Saved), 1); len(events) != wantEvents {
+		t.Fatalf("salvage after %s: the report says %d audit events kept, the new vault holds %d (want %d)", kind, r.Audit.Events, len(events), wantEvents)
+	}
+	saved := map[string]bool{}
+	for _, s := range r.Saved {
+		saved[s.Name] = true
+	}
+	// Every secret the damaged vault still serves, read after its own
+	// checks, is saved.
+	for n, val := range servable(ctx, f, want) {
+		if val != want[n][0] {
+			t.Errorf("after %s the damaged vault serves %s = %q", kind, n, val)
+		}
+		if !saved[n] {
+			t.Fatalf("salvage after %s: %s is still served but not saved: %+v", kind, n, r)
+		}
+	}
+	if intactKinds[kind] {
+		for _, n := range names {
+			if !saved[n] {
+				t.Fatalf("salvage after %s, which leaves every table and log whole: %s not saved: %+v", kind, n, r)
+			}
+		}
+		if !r.Complete() {
+			t.Fatalf("salvage after %s, which leaves every table and log whole, is incomplete: %+v", kind, r)
+		}
+	}
+}
+
+// servable returns the secrets of want that the damaged vault f still
+// serves: opened to be inspected, each read checked as always.
+func servable(ctx context.Context, f faultVault, want map[string][]string) map[string]string {
+	ro := f.opts
+	ro.Inspect = true
+	v, err := openFast(ctx, f.dir, ro)
+	if err != nil {
+		return nil
+	}
+	defer v.Close()
+	got := map[string]string{}
+	for n := range want {
+		if val, _, err := v.Get(ctx, n, 0, OpGet); err == nil {
+			got[n] = string(val)
+		}
+	}
+	return got
 }
 
 // TestFaultSuiteContext keeps the suite's helpers honest: an untouched

@@ -89,7 +89,7 @@ func runSalvage(t *testing.T, src string) (SalvageReport, string) {
 func checkSalvaged(t *testing.T, r SalvageReport, dst string, want map[string][]string) {
 	t.Helper()
 	ctx := context.Background()
-	v, err := Open(ctx, dst, testPass, Options{ReadOnly: true})
+	v, err := Open(ctx, dst, testPass, Options{ReadOnly: true, StateDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func TestSalvageIntactVault(t *testing.T) {
 		t.Fatalf("report: %+v", r)
 	}
 	checkSalvaged(t, r, dst, want)
-	v, err := Open(context.Background(), dst, testPass, Options{ReadOnly: true})
+	v, err := Open(context.Background(), dst, testPass, Options{ReadOnly: true, StateDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
