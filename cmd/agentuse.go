@@ -126,8 +126,9 @@ func (a *app) startAndUnlock(ctx context.Context, c *agent.Client, dir string, p
 
 // agentStatus is the status of the agent behind c. An agent of another
 // protocol version whose status says that nobody else uses it (no TUI, no
-// other connection) is stopped, and agentStatus answers ErrNoAgent: the
-// command then goes on as when no agent runs, so a new agent starts from
+// other connection) is stopped, and agentStatus answers ErrNoAgent (or a
+// service manager's new agent's status): the command then goes on as when
+// no agent runs, so a new agent starts from
 // this binary only where the passphrase is given again. start says whether
 // the command will start one (docs/agent.md, "After an upgrade"). An agent
 // that is used, or whose status does not say (protocol 1), is left
@@ -154,11 +155,13 @@ func (a *app) agentStatus(ctx context.Context, c *agent.Client, start bool) (age
 	} else {
 		fmt.Fprintf(a.stderr, "locket: stopped the agent: it spoke protocol %d, this locket speaks %d; locket unlock starts a new one\n", skew.Agent, skew.Client)
 	}
-	return agent.Status{}, agent.ErrNoAgent
+	// Usually ErrNoAgent; a locked new agent under a service manager.
+	return c.Status(ctx)
 }
 
-// waitAgentGone polls until nothing answers on c's socket and the process
-// pid (when known) has ended, so that the vault it held is free.
+// waitAgentGone polls until the old agent no longer answers on c's socket
+// and the process pid (when known) has ended, so that the vault it held is
+// free.
 func waitAgentGone(ctx context.Context, c *agent.Client, pid int) error {
 	deadline := time.Now().Add(startWait)
 	for {
@@ -167,7 +170,9 @@ func waitAgentGone(ctx context.Context, c *agent.Client, pid int) error {
 		probe := agent.NewClient(c.Socket())
 		_, err := probe.Status(ctx)
 		probe.Close()
-		if errors.Is(err, agent.ErrNoAgent) && (pid <= 0 || processGone(pid)) {
+		// An agent that answers in this locket's version is a new one:
+		// a service manager (systemd's Restart=always) started it.
+		if (err == nil || errors.Is(err, agent.ErrNoAgent)) && (pid <= 0 || processGone(pid)) {
 			return nil
 		}
 		if time.Now().After(deadline) {
