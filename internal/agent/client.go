@@ -292,9 +292,6 @@ func (c *Client) sendBody(ctx context.Context, method, path, contentType string,
 		return resp, nil
 	}
 	defer resp.Body.Close()
-	// Read to the end, so that the connection is reused: an agent's count
-	// of connections (Status.Connections) then stays this client's one.
-	defer io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
 	var eb proto.ErrorBody
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(&eb); err != nil || eb.Error.Code == "" {
 		if resp.StatusCode == http.StatusNotFound {
@@ -304,6 +301,10 @@ func (c *Client) sendBody(ctx context.Context, method, path, contentType string,
 		return nil, fmt.Errorf("agent: %s", resp.Status)
 	}
 	if eb.Protocol != 0 && eb.Protocol != c.protocol {
+		// Read to the end, so that the connection is reused by the
+		// StatusOf that follows: the agent's count of connections then
+		// stays this client's one.
+		io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
 		return nil, &SkewError{Agent: eb.Protocol, Client: c.protocol}
 	}
 	return nil, wireError(eb.Error)
