@@ -92,6 +92,9 @@ func (a *app) unlockAgent(ctx context.Context, ttl time.Duration) (agent.Status,
 	if err != nil {
 		return agent.Status{}, err
 	}
+	if _, err := a.agentStatus(ctx, c, true); err != nil && !errors.Is(err, agent.ErrNoAgent) {
+		return agent.Status{}, err
+	}
 	var st agent.Status
 	err = a.withPassphrase(dir, func(pass []byte) error {
 		var err error
@@ -121,6 +124,68 @@ func (a *app) startAndUnlock(ctx context.Context, c *agent.Client, dir string, p
 	return c.Unlock(ctx, pass, ttl)
 }
 
+// agentStatus is the status of the agent behind c. An agent of another
+// protocol version whose status says that nobody else uses it (no TUI, no
+// other connection) is stopped, and agentStatus answers ErrNoAgent (or a
+// service manager's new agent's status): the command then goes on as when
+// no agent runs, so a new agent starts from
+// this binary only where the passphrase is given again. start says whether
+// the command will start one (docs/agent.md, "After an upgrade"). An agent
+// that is used, or whose status does not say (protocol 1), is left
+// alone, and the error names both versions and 'locket agent stop'. The old
+// agent is sent nothing but status and stop, so no call is half applied.
+func (a *app) agentStatus(ctx context.Context, c *agent.Client, start bool) (agent.Status, error) {
+	st, err := c.Status(ctx)
+	var skew *agent.SkewError
+	if !errors.As(err, &skew) {
+		return st, err
+	}
+	other, serr := c.StatusOf(ctx, skew.Agent)
+	if serr != nil || !other.Alone() {
+		return st, err
+	}
+	if err := c.Stop(ctx); err != nil {
+		return agent.Status{}, fmt.Errorf("stop the agent of protocol %d: %w", skew.Agent, err)
+	}
+	if err := waitAgentGone(ctx, c, other.PID); err != nil {
+		return agent.Status{}, err
+	}
+	if start {
+		fmt.Fprintf(a.stderr, "locket: restarted the agent: it spoke protocol %d, this locket speaks %d\n", skew.Agent, skew.Client)
+	} else {
+		fmt.Fprintf(a.stderr, "locket: stopped the agent: it spoke protocol %d, this locket speaks %d; locket unlock starts a new one\n", skew.Agent, skew.Client)
+	}
+	// Usually ErrNoAgent; a locked new agent under a service manager.
+	return c.Status(ctx)
+}
+
+// waitAgentGone polls until the old agent no longer answers on c's socket
+// and the process pid (when known) has ended, so that the vault it held is
+// free.
+func waitAgentGone(ctx context.Context, c *agent.Client, pid int) error {
+	deadline := time.Now().Add(startWait)
+	for {
+		// A client of its own each time: c's kept-alive connection may
+		// still reach the stopping agent after its socket is gone.
+		probe := agent.NewClient(c.Socket())
+		_, err := probe.Status(ctx)
+		probe.Close()
+		// An agent that answers in this locket's version is a new one:
+		// a service manager (systemd's Restart=always) started it.
+		if (err == nil || errors.Is(err, agent.ErrNoAgent)) && (pid <= 0 || processGone(pid)) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the agent of another protocol version did not stop within %s; run 'locket agent stop'", startWait)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 // newAgentLog is the agent's logger: time-stamped lines on w.
 func newAgentLog(w io.Writer) *log.Logger {
 	return log.New(w, "locket-agent ", log.LstdFlags|log.Lmicroseconds)
@@ -135,7 +200,7 @@ func (a *app) openAgent(ctx context.Context) (svc vault.Service, pass []byte, er
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := c.Status(ctx)
+	st, err := a.agentStatus(ctx, c, !a.passphraseSource() && canPrompt())
 	switch {
 	case errors.Is(err, agent.ErrNoAgent):
 		// A script gets what it always got; so does a command that could

@@ -114,7 +114,10 @@ func (c *Client) Lock(ctx context.Context) (Status, error) {
 // across protocol versions, since it is what a user is told to run when
 // the versions differ: every version's agent stops on a POST to its own
 // stop path, and its answer is not read.
+// Its kept-alive connections are dropped, so that the client's next
+// request meets whichever agent answers on the socket next.
 func (c *Client) Stop(ctx context.Context) error {
+	defer c.http.CloseIdleConnections()
 	err := c.do(ctx, http.MethodPost, "stop", proto.Empty{}, nil, controlTimeout)
 	var skew *SkewError
 	if !errors.As(err, &skew) {
@@ -122,6 +125,33 @@ func (c *Client) Stop(ctx context.Context) error {
 	}
 	other := &Client{socket: c.socket, http: c.http, protocol: skew.Agent, timeout: c.timeout}
 	return other.do(ctx, http.MethodPost, "stop", nil, nil, controlTimeout)
+}
+
+// OtherStatus is what the status of an agent of any protocol version
+// says about who uses it; a nil field is one its status does not carry
+// (protocol 1's has neither).
+type OtherStatus struct {
+	Protocol    int    `json:"protocol"`
+	PID         int    `json:"pid"`
+	Connections *int64 `json:"connections"`
+	Watchers    *int   `json:"watchers"`
+}
+
+// Alone reports whether the status says that nobody but the asking client
+// uses the agent: no watcher (a TUI) and no connection but the status
+// request's own. A status that does not say is not alone.
+func (s OtherStatus) Alone() bool {
+	return s.Connections != nil && s.Watchers != nil && *s.Connections <= 1 && *s.Watchers == 0
+}
+
+// StatusOf reads the status of an agent that speaks protocol version n
+// (GET status is in every version), so that a client can tell whether an
+// agent of another version may be restarted. It sends nothing else.
+func (c *Client) StatusOf(ctx context.Context, n int) (OtherStatus, error) {
+	other := &Client{socket: c.socket, http: c.http, protocol: n, timeout: c.timeout}
+	var st OtherStatus
+	err := other.do(ctx, http.MethodGet, "status", nil, &st, controlTimeout)
+	return st, err
 }
 
 // Close ends the client's use of the agent (the agent keeps the vault
@@ -271,6 +301,10 @@ func (c *Client) sendBody(ctx context.Context, method, path, contentType string,
 		return nil, fmt.Errorf("agent: %s", resp.Status)
 	}
 	if eb.Protocol != 0 && eb.Protocol != c.protocol {
+		// Read to the end, so that the connection is reused by the
+		// StatusOf that follows: the agent's count of connections then
+		// stays this client's one.
+		io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
 		return nil, &SkewError{Agent: eb.Protocol, Client: c.protocol}
 	}
 	return nil, wireError(eb.Error)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"locket/internal/agent/proto"
+	"locket/internal/e2e"
 	"locket/vault"
 )
 
@@ -166,6 +167,45 @@ func TestVersionSkew(t *testing.T) {
 		}
 		f.served <- nil
 	})
+	t.Run("alone", func(t *testing.T) {
+		// A client may restart an agent of another version only when its
+		// status says nobody else uses it: no TUI, no other connection.
+		f := serveProtocol(t, cur+1)
+		if _, err := f.c.Status(ctx); !errors.Is(err, ErrProtocol) {
+			t.Fatalf("status: %v", err)
+		}
+		st, err := f.c.StatusOf(ctx, cur+1)
+		if err != nil || !st.Alone() || st.Protocol != cur+1 || st.PID != os.Getpid() {
+			t.Fatalf("an agent nobody uses: %+v %v", st, err)
+		}
+		tui := NewClient(f.sock)
+		defer tui.Close()
+		tui.protocol = cur + 1
+		if _, err := tui.Unlock(ctx, testPass, 0); err != nil {
+			t.Fatal(err)
+		}
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		if _, err := tui.Changes(cctx); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(e2e.Scale(time.Minute))
+		for {
+			st, err := f.c.StatusOf(ctx, cur+1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Watchers != nil && *st.Watchers == 1 {
+				if st.Alone() {
+					t.Fatalf("an agent with a TUI attached is alone: %+v", st)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the watcher does not show: %+v", st)
+			}
+		}
+	})
 	t.Run("protocol 1 agent", func(t *testing.T) {
 		// Protocol 1's agent answers every path of another version with
 		// net/http's bare 404.
@@ -186,6 +226,10 @@ func TestVersionSkew(t *testing.T) {
 		defer c.Close()
 		if _, err := c.Status(ctx); !errors.Is(err, ErrProtocol) || err.Error() != want(1, cur) {
 			t.Fatalf("status of a protocol 1 agent: %v", err)
+		}
+		// Its status says nothing of who uses it: it is never restarted.
+		if st, err := c.StatusOf(ctx, 1); err != nil || st.Alone() {
+			t.Fatalf("a protocol 1 agent is alone: %+v %v", st, err)
 		}
 		if err := c.Stop(ctx); err != nil {
 			t.Fatalf("stop of a protocol 1 agent: %v", err)
