@@ -77,9 +77,6 @@ func errorCode(err error) string {
 	return vault.Code(err)
 }
 
-// errTooLarge is a body over its limit.
-var errTooLarge = proto.ErrTooLarge
-
 // wireError rebuilds the error that was sent.
 func wireError(we proto.Error) error {
 	switch {
